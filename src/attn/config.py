@@ -1,0 +1,116 @@
+"""The one settings object: every knob is an ``ATTN_`` environment variable."""
+
+from __future__ import annotations
+
+import ipaddress
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "change-me"  # noqa: S105 - a marker we refuse in production
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Validated at start-up; built by :func:`get_settings` so tests can set env first."""
+
+    model_config = SettingsConfigDict(env_prefix="ATTN_", extra="ignore", frozen=True)
+
+    environment: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Field(default=Path("data"), description="Embedded Redis and SQLite live here.")
+
+    redis_url: str | None = Field(
+        default=None, description="Unset: start the embedded redis-server in data_dir."
+    )
+    redis_cluster: bool = Field(default=False, description="Connect with the Redis Cluster client.")
+    database_url: str | None = Field(
+        default=None, description="Unset: SQLite file in data_dir."
+    )
+    auto_migrate: bool = Field(
+        default=True, description="Run Alembic migrations when the service starts."
+    )
+
+    session_ttl_student: int = Field(default=600, ge=30, le=86_400 * 30)
+    session_ttl_teacher: int = Field(default=3600, ge=30, le=86_400 * 30)
+    session_ttl_admin: int = Field(default=1800, ge=30, le=86_400 * 30)
+    session_max_age: int = Field(
+        default=12 * 3600, ge=60, description="Absolute lifetime of a login, refreshes included."
+    )
+
+    persist_enabled: bool = Field(default=True, description="Run the persistence job in serve.")
+    persist_interval: float = Field(default=5.0, gt=0, le=3600)
+    persist_concurrency: int = Field(default=4, ge=1, le=64)
+    persist_lease_ms: int = Field(default=30_000, ge=1000)
+    persist_batch: int = Field(default=50, ge=1, le=10_000)
+
+    one_live_attendance_per_teacher: bool = True
+    max_attendance_minutes: int = Field(default=12 * 60, ge=1)
+
+    rate_limit_login_per_minute: int = Field(default=20, ge=1)
+    rate_limit_checkin_per_minute: int = Field(default=30, ge=1)
+    trusted_proxies: list[str] = Field(default_factory=list)
+
+    secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
+    log_level: str = "INFO"
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            ipaddress.ip_network(entry, strict=False)
+        return value
+
+    @model_validator(mode="after")
+    def _no_placeholders_in_production(self) -> Settings:
+        if self.environment is Environment.PRODUCTION:
+            if self.secret_key.get_secret_value() == PLACEHOLDER_SECRET:
+                raise ValueError("ATTN_SECRET_KEY must be set in production")
+            if self.redis_url is None or self.database_url is None:
+                raise ValueError(
+                    "ATTN_REDIS_URL and ATTN_DATABASE_URL must be set in production"
+                )
+        return self
+
+    def session_ttl(self, role: str) -> int:
+        """Login-session TTL in seconds for a role."""
+        return {
+            "student": self.session_ttl_student,
+            "teacher": self.session_ttl_teacher,
+            "admin": self.session_ttl_admin,
+        }[role]
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "attn.sqlite3"
+
+    @property
+    def effective_database_url(self) -> str:
+        """The SQLAlchemy async URL: the configured one, normalised, or embedded SQLite."""
+        if self.database_url is None:
+            return f"sqlite+aiosqlite:///{self.sqlite_path.resolve()}"
+        return async_database_url(self.database_url)
+
+
+def async_database_url(url: str) -> str:
+    """Map plain ``postgresql://`` / ``sqlite://`` URLs to their async drivers."""
+    for plain, driver in (
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

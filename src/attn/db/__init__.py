@@ -1,0 +1,1 @@
+"""Data access: Redis (hot path) and SQL (cold store)."""

@@ -1,0 +1,93 @@
+"""Every Redis key name ATTN uses, built here and nowhere else.
+
+Keys of one attendance share the hash tag ``{<attendance_id>}`` so multi-key scripts and
+transactions over them stay in one slot on Redis Cluster. Index keys live in other slots
+and are only ever changed with single-key commands.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+PREFIX = "attn"
+
+
+def user_session(user_number: str) -> str:
+    """string, TTL = the role's session TTL: the ``UserRedis`` JSON of a login."""
+    return f"{PREFIX}:user:{{{user_number}}}:session"
+
+
+def lesson(attendance_id: UUID | str) -> str:
+    """string, permanent until persisted: the ``LessonRedis`` JSON."""
+    return f"{PREFIX}:att:{{{attendance_id}}}:lesson"
+
+
+def records(attendance_id: UUID | str) -> str:
+    """hash, permanent until persisted: student_number -> ``AttendanceRecordRedis`` JSON."""
+    return f"{PREFIX}:att:{{{attendance_id}}}:records"
+
+
+def version(attendance_id: UUID | str) -> str:
+    """string (int), permanent until persisted: bumped by every write to the attendance."""
+    return f"{PREFIX}:att:{{{attendance_id}}}:version"
+
+
+def lease(attendance_id: UUID | str) -> str:
+    """string, PX = the lease time: the token of the persistence worker holding it."""
+    return f"{PREFIX}:att:{{{attendance_id}}}:lease"
+
+
+def devices(attendance_id: UUID | str) -> str:
+    """hash, permanent until persisted: device id -> the student number that used it."""
+    return f"{PREFIX}:att:{{{attendance_id}}}:devices"
+
+
+def secret(attendance_id: UUID | str) -> str:
+    """string, permanent until persisted: the attendance's check-in code secret."""
+    return f"{PREFIX}:att:{{{attendance_id}}}:secret"
+
+
+def attendance_keys(attendance_id: UUID | str) -> list[str]:
+    """Every per-attendance key that persistence removes once the database has it."""
+    return [
+        lesson(attendance_id),
+        records(attendance_id),
+        version(attendance_id),
+        devices(attendance_id),
+        secret(attendance_id),
+    ]
+
+
+def name_index(normalized_teacher: str, normalized_lesson: str) -> str:
+    """set, permanent until persisted: live attendance ids for a teacher and lesson name."""
+    return f"{PREFIX}:index:name:{normalized_teacher}:{normalized_lesson}"
+
+
+def teacher_index(teacher_number: str) -> str:
+    """set, permanent: the teacher's live attendance ids (emptied as they are persisted)."""
+    return f"{PREFIX}:index:teacher:{{{teacher_number}}}"
+
+
+def live_index() -> str:
+    """set, permanent: every live attendance id (for search and admin views)."""
+    return f"{PREFIX}:index:live"
+
+
+def due() -> str:
+    """sorted set, permanent: attendance id -> epoch seconds when it is due for persistence."""
+    return f"{PREFIX}:due"
+
+
+def dead_letter() -> str:
+    """hash, permanent until an admin clears it: attendance id -> JSON with the error."""
+    return f"{PREFIX}:dead"
+
+
+def rate_limit(scope: str, subject: str, window: int) -> str:
+    """string (counter), TTL = the window: requests of one subject in one window."""
+    return f"{PREFIX}:rl:{scope}:{{{subject}}}:{window}"
+
+
+def callback_seen(callback_id: str) -> str:
+    """string, TTL = the replay window: a verification callback id already used."""
+    return f"{PREFIX}:cb:{callback_id}"

@@ -1,0 +1,19 @@
+"""Pydantic models: what lives in Redis (``redis``) and the shared field types (``types``)."""
+
+from attn.models.redis import (
+    AttendanceRecordRedis,
+    CheckSettings,
+    LessonRedis,
+    UserRedis,
+)
+from attn.models.types import DecidedBy, RecordStatus, Role
+
+__all__ = [
+    "AttendanceRecordRedis",
+    "CheckSettings",
+    "DecidedBy",
+    "LessonRedis",
+    "RecordStatus",
+    "Role",
+    "UserRedis",
+]

@@ -1,0 +1,126 @@
+"""The models stored in Redis as JSON (names fixed by DESIGN §2).
+
+Each one carries everything the database needs later: a record holds the student's number
+*and* full name, so persistence can create a missing user instead of failing on a foreign key.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated, Self
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from attn.models.types import (
+    SELF,
+    DecidedBy,
+    FullName,
+    LessonName,
+    RecordStatus,
+    Role,
+    UserNumber,
+    UtcDateTime,
+    utcnow,
+)
+
+TokenHash = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+FailReason = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$")]
+DeviceId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{8,128}$")]
+
+
+class RedisModel(BaseModel):
+    """Strict about unknown fields: a typo in stored JSON is a bug, not data to drop."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    def to_json(self) -> str:
+        return self.model_dump_json()
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> Self:
+        return cls.model_validate_json(raw)
+
+
+class UserRedis(RedisModel):
+    """A login session; the bearer secret itself is never stored, only its SHA-256."""
+
+    user_number: UserNumber
+    full_name: FullName
+    role: Role
+    token_hash: TokenHash
+    issued_at: UtcDateTime
+    expires_at: UtcDateTime
+
+    @model_validator(mode="after")
+    def _expires_after_issue(self) -> Self:
+        if self.expires_at <= self.issued_at:
+            raise ValueError("expires_at must be after issued_at")
+        return self
+
+
+class CheckSettings(RedisModel):
+    """Anti-proxy checks a teacher picks per attendance (DESIGN §6); no secrets in here."""
+
+    code: bool = False
+    network: bool = False
+    allowed_networks: list[str] = Field(default_factory=list, max_length=32)
+    device: bool = False
+    face: bool = False
+
+    @field_validator("allowed_networks")
+    @classmethod
+    def _valid_cidrs(cls, value: list[str]) -> list[str]:
+        return [str(ipaddress.ip_network(entry.strip(), strict=False)) for entry in value]
+
+
+class LessonRedis(RedisModel):
+    """A live attendance: one teacher, one lesson, one time window."""
+
+    attendance_id: UUID
+    lesson_name: LessonName
+    teacher_number: UserNumber
+    teacher_full_name: FullName
+    starts_at: UtcDateTime
+    ends_at: UtcDateTime
+    finished_at: UtcDateTime | None = None
+    late_after_minutes: int | None = Field(default=None, ge=0, le=24 * 60)
+    checks: CheckSettings = Field(default_factory=CheckSettings)
+    created_at: UtcDateTime = Field(default_factory=utcnow)
+    deleted_at: UtcDateTime | None = None
+    deletion_reason: str | None = Field(default=None, max_length=500)
+
+    @model_validator(mode="after")
+    def _window_is_ordered(self) -> Self:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+    @property
+    def is_finished(self) -> bool:
+        return self.finished_at is not None
+
+
+class AttendanceRecordRedis(RedisModel):
+    """One student in one attendance (at most one per ``(attendance_id, student_number)``)."""
+
+    attendance_id: UUID
+    student_number: UserNumber
+    user_full_name: FullName
+    status: RecordStatus
+    checked_in_at: UtcDateTime
+    fail_reason: FailReason | None = None
+    decided_by: DecidedBy = SELF
+    client_ip: str | None = None
+    device_id: DeviceId | None = None
+    attempt_count: int = Field(default=1, ge=0)
+    updated_at: UtcDateTime = Field(default_factory=utcnow)
+
+    @field_validator("client_ip")
+    @classmethod
+    def _valid_ip(cls, value: str | None) -> str | None:
+        return None if value is None else str(ipaddress.ip_address(value))
+
+    @property
+    def decided_by_teacher(self) -> bool:
+        return self.decided_by != SELF

@@ -1,0 +1,89 @@
+"""Field types shared by the Redis models, the API schemas and the SQL layer.
+
+Datetimes are serialised in one fixed-width UTC form (``2026-01-31T09:00:00.000000Z``) so
+that Lua scripts can compare them as plain strings.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, PlainSerializer, StringConstraints
+
+USER_NUMBER_PATTERN = r"^[A-Za-z0-9._-]{1,32}$"
+UTC_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+class Role(StrEnum):
+    STUDENT = "student"
+    TEACHER = "teacher"
+    ADMIN = "admin"
+
+
+class RecordStatus(StrEnum):
+    PRESENT = "present"
+    LATE = "late"
+    PENDING = "pending"
+    REJECTED = "rejected"
+    EXCUSED = "excused"
+    ABSENT = "absent"
+
+
+SELF = "self"
+"""``decided_by`` value of a record the student wrote; otherwise it holds a teacher's number."""
+
+
+def _aware_utc(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("datetime must be timezone-aware (e.g. end with Z or +03:00)")
+    return value.astimezone(UTC)
+
+
+def format_utc(value: datetime) -> str:
+    """The canonical fixed-width UTC string (sorts like the instant it names)."""
+    return _aware_utc(value).strftime(UTC_FORMAT)
+
+
+def _clean_name(value: str) -> str:
+    value = unicodedata.normalize("NFC", " ".join(value.split()))
+    if not value:
+        raise ValueError("must not be empty")
+    if len(value) > 200:
+        raise ValueError("must be at most 200 characters")
+    if any(unicodedata.category(ch) in {"Cc", "Cf"} for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+UtcDateTime = Annotated[
+    datetime,
+    AfterValidator(_aware_utc),
+    PlainSerializer(format_utc, return_type=str, when_used="json"),
+]
+UserNumber = Annotated[str, StringConstraints(pattern=USER_NUMBER_PATTERN)]
+FullName = Annotated[str, AfterValidator(_clean_name)]
+LessonName = Annotated[str, AfterValidator(_clean_name)]
+DecidedBy = Annotated[str, StringConstraints(pattern=r"^(self|[A-Za-z0-9._-]{1,32})$")]
+
+
+def normalize_name(value: str) -> str:
+    """Forgiving discovery key: NFKC, Turkish-aware case folding, whitespace collapsed.
+
+    ``I``/``İ``/``ı``/``i`` all fold to ``i`` so that ``IŞIK``, ``Işık`` and ``ışık`` match,
+    whatever keyboard or locale the student typed with.
+    """
+    value = unicodedata.normalize("NFKC", value)
+    value = value.replace("İ", "i").replace("I", "i").replace("ı", "i")
+    value = value.casefold()
+    value = unicodedata.normalize("NFKD", value)
+    value = "".join(ch for ch in value if ch != "\u0307")  # the dot casefold leaves on İ
+    value = unicodedata.normalize("NFC", value)
+    return re.sub(r"\s+", " ", value).strip()
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
