@@ -19,7 +19,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,9 @@ class EmbeddedRedis:
     url: str = ""
     pid: int | None = None
     owned: bool = False
+    # Kept so stop() can reap the child: an unreaped zombie still "answers" kill(pid, 0),
+    # and a dropped running Popen raises ResourceWarning.
+    _process: subprocess.Popen[bytes] | None = field(default=None, repr=False, compare=False)
 
     @property
     def folder(self) -> Path:
@@ -74,6 +77,13 @@ class EmbeddedRedis:
             return
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGTERM)
+        if self._process is not None:
+            try:
+                self._process.wait(timeout=START_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline and _pid_alive(self.pid):
             time.sleep(0.05)
@@ -116,11 +126,12 @@ class EmbeddedRedis:
         while not _ping(url):
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
+                process.wait()
                 raise EmbeddedRedisError(
                     f"embedded redis-server did not start; see {self.folder / 'redis.log'}"
                 )
             time.sleep(0.05)
-        self.url, self.pid, self.owned = url, process.pid, True
+        self.url, self.pid, self.owned, self._process = url, process.pid, True, process
         self._state_file.write_text(json.dumps({"url": url, "pid": process.pid}))
 
 

@@ -1,0 +1,23 @@
+-- cleanup_persisted: after the database commit, remove an attendance from Redis, but only
+-- while the worker still holds the lease and nothing changed since its snapshot
+-- (DESIGN §5 step 4). Index entries live in other slots; the caller removes them after.
+--
+-- KEYS[1]   lease key    (string, PX: the holder's token)
+-- KEYS[2]   version key  (string, int; a missing key counts as 0)
+-- KEYS[3..] every per-attendance key to delete (keys.attendance_keys)
+-- ARGV[1]   the worker's lease token
+-- ARGV[2]   the version the worker persisted
+--
+-- Returns 'deleted' | 'lease_lost' | 'changed' (nothing deleted: persist again).
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return 'lease_lost'
+end
+local current = redis.call('GET', KEYS[2]) or '0'
+if current ~= ARGV[2] then
+  return 'changed'
+end
+for i = 3, #KEYS do
+  redis.call('DEL', KEYS[i])
+end
+redis.call('DEL', KEYS[1])
+return 'deleted'

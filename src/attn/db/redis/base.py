@@ -1,0 +1,83 @@
+"""What every part of the Redis data layer shares: the client, the Lua scripts, decoding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from importlib.resources import files
+from uuid import UUID
+
+from redis.commands.core import AsyncScript
+
+from attn.db.redis_connection import AnyRedis
+from attn.errors import NotFound
+
+LUA_PACKAGE = "attn.db"
+"""The scripts ship as package data in ``attn/db/lua/`` (read with importlib.resources)."""
+
+MAX_CAS_ATTEMPTS = 25
+"""Compare-and-set loops give up after this many lost races (only under absurd contention)."""
+
+
+@cache
+def lua_source(name: str) -> str:
+    """The text of ``lua/<name>.lua``, read once per process."""
+    return files(LUA_PACKAGE).joinpath("lua", f"{name}.lua").read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Scripts:
+    """Every Lua script, registered once per client (EVALSHA, falling back to the source)."""
+
+    create_lesson: AsyncScript
+    update_lesson: AsyncScript
+    check_in: AsyncScript
+    save_record: AsyncScript
+    update_record: AsyncScript
+    delete_record: AsyncScript
+    renew_lease: AsyncScript
+    release_lease: AsyncScript
+    cleanup_persisted: AsyncScript
+
+    @classmethod
+    def register(cls, redis: AnyRedis) -> Scripts:
+        names = cls.__dataclass_fields__
+        return cls(**{name: redis.register_script(lua_source(name)) for name in names})
+
+
+class RedisBase:
+    """Holds the connection and the scripts; the concern mixins build on it."""
+
+    def __init__(self, redis: AnyRedis) -> None:
+        self._redis = redis
+        self._scripts = Scripts.register(redis)
+
+    @property
+    def redis(self) -> AnyRedis:
+        """The underlying redis-py client (for health checks and tests)."""
+        return self._redis
+
+
+def text(value: str | bytes) -> str:
+    """A reply as ``str`` whether or not the client decodes responses."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def opt_text(value: str | bytes | None) -> str | None:
+    return None if value is None else text(value)
+
+
+def epoch_seconds(at: datetime) -> float:
+    """Sorted-set score of an instant; naive datetimes are refused, never guessed."""
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError("datetime must be timezone-aware")
+    return at.timestamp()
+
+
+def not_live(attendance_id: UUID | str) -> NotFound:
+    """The lesson is not in Redis: unknown, or already persisted and removed."""
+    return NotFound(
+        f"attendance {attendance_id} is not live (unknown or already closed and stored)",
+        code="attendance_not_live",
+    )

@@ -1,0 +1,228 @@
+"""Lessons (live attendances) and the indexes that find them.
+
+A lesson's own keys share the hash tag ``{aid}`` and change atomically; the indexes live in
+other slots and change with single-key commands after the lesson write. Every index is
+therefore allowed to hold ids whose lesson is already gone: readers skip them and remove
+them lazily.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import ValidationError
+
+from attn.db import keys
+from attn.db.redis.base import MAX_CAS_ATTEMPTS, RedisBase, epoch_seconds, not_live, text
+from attn.errors import AttendanceDeleted, AttendanceFinished, Conflict
+from attn.models import LessonRedis
+from attn.models.types import normalize_name
+
+log = logging.getLogger(__name__)
+
+
+def name_key(lesson: LessonRedis) -> str:
+    """The discovery index entry of a lesson (normalized teacher and lesson names)."""
+    return keys.name_index(
+        normalize_name(lesson.teacher_full_name), normalize_name(lesson.lesson_name)
+    )
+
+
+def is_open(lesson: LessonRedis) -> bool:
+    return lesson.finished_at is None and lesson.deleted_at is None
+
+
+def _by_start(lessons: Iterable[LessonRedis]) -> list[LessonRedis]:
+    return sorted(lessons, key=lambda lesson: (lesson.starts_at, str(lesson.attendance_id)))
+
+
+class LessonsMixin(RedisBase):
+    async def save_lesson(self, attendance_id: UUID, lesson: LessonRedis) -> None:
+        """Overwrite a lesson's JSON, bumping its version in the same MULTI."""
+        if lesson.attendance_id != attendance_id:
+            raise ValueError(
+                f"lesson.attendance_id {lesson.attendance_id} != attendance_id {attendance_id}"
+            )
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(keys.lesson(attendance_id), lesson.to_json())
+            pipe.incr(keys.version(attendance_id))
+            await pipe.execute()
+
+    async def get_lesson(self, attendance_id: UUID | str) -> LessonRedis | None:
+        raw = await self._redis.get(keys.lesson(attendance_id))
+        return None if raw is None else LessonRedis.from_json(raw)
+
+    async def get_lessons(self, ids: Iterable[UUID | str]) -> list[LessonRedis]:
+        """Lessons for ``ids`` in one round trip, in order, skipping missing ones."""
+        found, _missing = await self._fetch_lessons([str(aid) for aid in ids])
+        return found
+
+    async def create_lesson(self, lesson: LessonRedis, due_at: datetime) -> None:
+        """Start an attendance. Raises :class:`Conflict` if the id already exists.
+
+        The ``due`` entry is written first: a crash after it leaves at worst a due id without
+        a lesson (the worker drops it), never a lesson that nothing will persist. ZADD NX
+        keeps an existing entry's score, so a colliding id cannot pull another attendance
+        forward. The indexes come last; until then the lesson is only not yet discoverable.
+        """
+        aid = str(lesson.attendance_id)
+        await self._redis.zadd(keys.due(), {aid: epoch_seconds(due_at)}, nx=True)
+        created = await self._scripts.create_lesson(
+            keys=[keys.lesson(aid), keys.version(aid)], args=[lesson.to_json()]
+        )
+        if not created:
+            raise Conflict(f"attendance {aid} already exists", code="attendance_exists")
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.sadd(keys.teacher_index(lesson.teacher_number), aid)
+            pipe.sadd(name_key(lesson), aid)
+            pipe.sadd(keys.live_index(), aid)
+            await pipe.execute()
+
+    async def find_lessons(self, teacher_name: str, lesson_name: str) -> list[LessonRedis]:
+        """Open lessons whose normalized teacher and lesson names equal the given ones."""
+        teacher, name = normalize_name(teacher_name), normalize_name(lesson_name)
+        if not teacher or not name:
+            return []
+        lessons = await self._index_lessons(keys.name_index(teacher, name))
+        return [
+            lesson
+            for lesson in lessons
+            if is_open(lesson)
+            # The key joins both names with ':', which names may contain: check both.
+            and normalize_name(lesson.teacher_full_name) == teacher
+            and normalize_name(lesson.lesson_name) == name
+        ]
+
+    async def search_lessons(self, teacher_query: str, lesson_query: str) -> list[LessonRedis]:
+        """Open lessons whose normalized names contain both queries (either may be empty).
+
+        Reads the live index, which only ever holds attendances not yet persisted, so the
+        scan is bounded by what is happening now, not by history.
+        """
+        teacher, name = normalize_name(teacher_query), normalize_name(lesson_query)
+        lessons = await self._index_lessons(keys.live_index())
+        return [
+            lesson
+            for lesson in lessons
+            if is_open(lesson)
+            and teacher in normalize_name(lesson.teacher_full_name)
+            and name in normalize_name(lesson.lesson_name)
+        ]
+
+    async def teacher_lessons(self, teacher_number: str) -> list[LessonRedis]:
+        """Everything of the teacher still in Redis: open, finished or soft-deleted but not
+        yet persisted (filter on ``finished_at`` / ``deleted_at``), by start time."""
+        return await self._index_lessons(keys.teacher_index(teacher_number))
+
+    async def live_lessons(self) -> list[LessonRedis]:
+        """Every attendance in the live index (open, or finished but not yet persisted;
+        soft-deleted ones leave it at once), by start time."""
+        return await self._index_lessons(keys.live_index())
+
+    async def finish_lesson(self, attendance_id: UUID | str, finished_at: datetime) -> LessonRedis:
+        """Close an attendance and make it due for persistence at ``finished_at``.
+
+        Raises NotFound (``attendance_not_live``), AttendanceFinished, AttendanceDeleted.
+        It leaves the name index (no longer discoverable) but stays in the teacher's index
+        until persisted, so the teacher can still review and correct it.
+        """
+        lesson = await self._update_lesson(
+            attendance_id,
+            lambda _current: {"finished_at": finished_at},
+            refuse_finished=True,
+        )
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.zadd(keys.due(), {str(attendance_id): epoch_seconds(finished_at)})
+            pipe.srem(name_key(lesson), str(attendance_id))
+            await pipe.execute()
+        return lesson
+
+    async def soft_delete_lesson(
+        self, attendance_id: UUID | str, reason: str, at: datetime
+    ) -> LessonRedis:
+        """Mark an attendance deleted (finishing it too) and make it due now, so the
+        database keeps it, with the reason, out of normal queries.
+
+        Raises NotFound (``attendance_not_live``), AttendanceDeleted.
+        """
+        lesson = await self._update_lesson(
+            attendance_id,
+            lambda current: {
+                "deleted_at": at,
+                "deletion_reason": reason,
+                "finished_at": current.finished_at or at,
+            },
+            refuse_finished=False,
+        )
+        aid = str(attendance_id)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.srem(name_key(lesson), aid)
+            pipe.srem(keys.live_index(), aid)
+            pipe.zadd(keys.due(), {aid: epoch_seconds(at)})
+            await pipe.execute()
+        return lesson
+
+    async def _update_lesson(
+        self,
+        attendance_id: UUID | str,
+        changes: Callable[[LessonRedis], dict[str, Any]],
+        *,
+        refuse_finished: bool,
+    ) -> LessonRedis:
+        """Read, change in Python (validated), write back by compare-and-set + version bump."""
+        lesson_key, version_key = keys.lesson(attendance_id), keys.version(attendance_id)
+        for _attempt in range(MAX_CAS_ATTEMPTS):
+            raw = await self._redis.get(lesson_key)
+            if raw is None:
+                raise not_live(attendance_id)
+            current = LessonRedis.from_json(raw)
+            updated = LessonRedis.model_validate({**current.model_dump(), **changes(current)})
+            outcome = text(
+                await self._scripts.update_lesson(
+                    keys=[lesson_key, version_key],
+                    args=[raw, updated.to_json(), "1" if refuse_finished else "0", "1"],
+                )
+            )
+            if outcome == "ok":
+                return updated
+            if outcome == "missing":
+                raise not_live(attendance_id)
+            if outcome == "deleted":
+                raise AttendanceDeleted(f"attendance {attendance_id} was deleted")
+            if outcome == "finished":
+                raise AttendanceFinished(f"attendance {attendance_id} is already finished")
+        raise Conflict(f"attendance {attendance_id} kept changing; try again", code="busy")
+
+    async def _index_lessons(self, index_key: str) -> list[LessonRedis]:
+        """The lessons an index set names, by start time; drops ids whose lesson is gone."""
+        ids = sorted(text(member) for member in await self._redis.smembers(index_key))
+        found, missing = await self._fetch_lessons(ids)
+        if missing:
+            await self._redis.srem(index_key, *missing)
+        return _by_start(found)
+
+    async def _fetch_lessons(self, ids: list[str]) -> tuple[list[LessonRedis], list[str]]:
+        """(lessons found, ids without a lesson) in one pipelined round trip."""
+        if not ids:
+            return [], []
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for aid in ids:
+                pipe.get(keys.lesson(aid))
+            raws: list[str | bytes | None] = await pipe.execute()
+        found: list[LessonRedis] = []
+        missing: list[str] = []
+        for aid, raw in zip(ids, raws, strict=True):
+            if raw is None:
+                missing.append(aid)
+                continue
+            try:
+                found.append(LessonRedis.from_json(raw))
+            except ValidationError:
+                # One corrupt lesson must not hide every other one; persistence
+                # dead-letters it when it comes due.
+                log.warning("unparsable lesson in redis: %s", aid, exc_info=True)
+        return found, missing

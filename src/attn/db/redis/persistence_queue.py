@@ -1,0 +1,176 @@
+"""What the persistence worker needs from Redis (DESIGN §5): the due queue, leases,
+consistent snapshots, the guarded cleanup and the dead-letter hash.
+
+Lease timing: a worker takes a lease with ``acquire_lease`` for a TTL well above one
+attendance's persist time and renews it while it works; if it dies, the lease runs out and
+another worker repeats the (idempotent) work. The cleanup only happens while the lease is
+still ours *and* the version is the one we persisted, so a write racing the job is never lost.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from redis.exceptions import ResponseError
+
+from attn.db import keys
+from attn.db.redis.base import RedisBase, epoch_seconds, text
+from attn.db.redis.lessons import name_key
+from attn.models import LessonRedis
+from attn.models.types import format_utc, utcnow
+
+log = logging.getLogger(__name__)
+
+CleanupOutcome = Literal["deleted", "changed", "lease_lost"]
+
+
+@dataclass(frozen=True)
+class AttendanceSnapshot:
+    """One attendance read in one MULTI: the lesson, its records as stored (raw JSON, so the
+    job can dead-letter what it cannot parse) and the version they belong to."""
+
+    lesson: LessonRedis
+    raw_records: dict[str, str]
+    version: int
+
+
+class PersistenceQueueMixin(RedisBase):
+    async def due_attendance_ids(self, now: datetime, limit: int) -> list[str]:
+        """Up to ``limit`` ids due at ``now``, the longest-waiting first."""
+        ids: list[Any] = await self._redis.zrangebyscore(
+            keys.due(), "-inf", epoch_seconds(now), start=0, num=limit
+        )
+        return [text(aid) for aid in ids]
+
+    async def oldest_due_age(self, now: datetime) -> float | None:
+        """Seconds the oldest due item has waited (the persistence lag), None if none is due."""
+        oldest: list[Any] = await self._redis.zrange(keys.due(), 0, 0, withscores=True)
+        if not oldest:
+            return None
+        _aid, score = oldest[0]
+        age = epoch_seconds(now) - float(score)
+        return age if age >= 0 else None
+
+    async def acquire_lease(self, attendance_id: UUID | str, token: str, ttl_ms: int) -> bool:
+        """Claim an attendance for this worker (SET NX PX); False if another holds it."""
+        return bool(await self._redis.set(keys.lease(attendance_id), token, nx=True, px=ttl_ms))
+
+    async def renew_lease(self, attendance_id: UUID | str, token: str, ttl_ms: int) -> bool:
+        """Extend our lease; False if it expired or another worker took it over."""
+        renewed = await self._scripts.renew_lease(
+            keys=[keys.lease(attendance_id)], args=[token, ttl_ms]
+        )
+        return bool(renewed)
+
+    async def release_lease(self, attendance_id: UUID | str, token: str) -> None:
+        """Drop our lease (never someone else's)."""
+        await self._scripts.release_lease(keys=[keys.lease(attendance_id)], args=[token])
+
+    async def snapshot(self, attendance_id: UUID | str) -> AttendanceSnapshot | None:
+        """The lesson, raw records and version, atomically; None if the lesson is gone.
+
+        Raises pydantic's ValidationError if the lesson itself is unparsable.
+        """
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.get(keys.lesson(attendance_id))
+            pipe.hgetall(keys.records(attendance_id))
+            pipe.get(keys.version(attendance_id))
+            raw_lesson, raw_records, raw_version = await pipe.execute()
+        if raw_lesson is None:
+            return None
+        return AttendanceSnapshot(
+            lesson=LessonRedis.from_json(raw_lesson),
+            raw_records={text(k): text(v) for k, v in raw_records.items()},
+            version=int(raw_version or 0),
+        )
+
+    async def cleanup_persisted(
+        self, lesson: LessonRedis, token: str, version: int
+    ) -> CleanupOutcome:
+        """Remove a persisted attendance from Redis if we still hold the lease and nothing
+        changed since the snapshot at ``version``; then its index and due entries.
+
+        ``changed``: something was written meanwhile, nothing deleted, persist again.
+        ``lease_lost``: another worker may be on it, nothing deleted.
+        """
+        aid = str(lesson.attendance_id)
+        outcome = text(
+            await self._scripts.cleanup_persisted(
+                keys=[keys.lease(aid), keys.version(aid), *keys.attendance_keys(aid)],
+                args=[token, version],
+            )
+        )
+        if outcome == "deleted":
+            # Other slots, so after the atomic delete; a crash here only leaves stale ids,
+            # which readers drop lazily and the worker drops from ``due``.
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.srem(name_key(lesson), aid)
+                pipe.srem(keys.teacher_index(lesson.teacher_number), aid)
+                pipe.srem(keys.live_index(), aid)
+                pipe.zrem(keys.due(), aid)
+                await pipe.execute()
+        if outcome not in ("deleted", "changed", "lease_lost"):
+            raise RuntimeError(f"cleanup_persisted.lua returned {outcome!r}")
+        return outcome  # type: ignore[return-value]
+
+    async def drop_due(self, attendance_id: UUID | str) -> None:
+        """Forget a due id whose lesson no longer exists."""
+        await self._redis.zrem(keys.due(), str(attendance_id))
+
+    async def postpone_due(self, attendance_id: UUID | str, until: datetime) -> None:
+        """Retry later (backoff, or not yet ended). XX: never re-adds an id cleaned up or
+        dead-lettered meanwhile."""
+        await self._redis.zadd(keys.due(), {str(attendance_id): epoch_seconds(until)}, xx=True)
+
+    async def dead_letter(self, attendance_id: UUID | str, error: str, at: datetime) -> None:
+        """Park an attendance that cannot be persisted: out of ``due``, data left in place.
+
+        The dead-letter entry is written before the ZREM, so a crash between them leaves
+        it in both places, never in neither.
+        """
+        aid = str(attendance_id)
+        entry = json.dumps({"error": error, "at": format_utc(at)}, ensure_ascii=False)
+        await self._redis.hset(keys.dead_letter(), aid, entry)
+        await self._redis.zrem(keys.due(), aid)
+
+    async def list_dead_letters(self) -> dict[str, dict[str, Any]]:
+        entries = await self._redis.hgetall(keys.dead_letter())
+        result: dict[str, dict[str, Any]] = {}
+        for aid, raw in entries.items():
+            try:
+                parsed = json.loads(raw)
+            except ValueError:
+                parsed = None
+            result[text(aid)] = parsed if isinstance(parsed, dict) else {"error": text(raw)}
+        return result
+
+    async def requeue_dead_letter(self, attendance_id: UUID | str) -> bool:
+        """Make a dead-lettered attendance due now again; False if it was not dead-lettered.
+
+        Due first, then out of the dead-letter hash: a crash between leaves it in both.
+        """
+        aid = str(attendance_id)
+        if not await self._redis.hexists(keys.dead_letter(), aid):
+            return False
+        await self._redis.zadd(keys.due(), {aid: epoch_seconds(utcnow())})
+        return bool(await self._redis.hdel(keys.dead_letter(), aid))
+
+    async def has_persistence(self) -> dict[str, bool | None]:
+        """Whether the server writes an AOF / RDB snapshots; None where CONFIG is refused
+        (managed Redis often disables it), so the app can warn instead of failing."""
+        result: dict[str, bool | None] = {"aof": None, "rdb": None}
+        try:
+            appendonly = await self._redis.config_get("appendonly")
+            save = await self._redis.config_get("save")
+        except ResponseError as exc:
+            log.info("CONFIG GET refused (%s); persistence settings unknown", exc)
+            return result
+        aof, rdb = appendonly.get("appendonly"), save.get("save")
+        result["aof"] = None if aof is None else text(aof).lower() == "yes"
+        result["rdb"] = None if rdb is None else bool(text(rdb).strip())
+        return result

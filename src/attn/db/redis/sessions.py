@@ -1,0 +1,23 @@
+"""Login sessions: one ``UserRedis`` per user, expiring by Redis TTL (DESIGN §7)."""
+
+from __future__ import annotations
+
+from attn.db import keys
+from attn.db.redis.base import RedisBase
+from attn.models import UserRedis
+
+
+class SessionsMixin(RedisBase):
+    async def save_user_session(self, user: UserRedis, ttl: int) -> None:
+        """Store (or replace: one live session per user) a login for ``ttl`` seconds."""
+        if ttl <= 0:
+            raise ValueError("ttl must be a positive number of seconds")
+        await self._redis.set(keys.user_session(user.user_number), user.to_json(), ex=ttl)
+
+    async def get_user_session(self, user_number: str) -> UserRedis | None:
+        raw = await self._redis.get(keys.user_session(user_number))
+        return None if raw is None else UserRedis.from_json(raw)
+
+    async def delete_user_session(self, user_number: str) -> bool:
+        """Logout: the session is gone at once; True if there was one."""
+        return bool(await self._redis.delete(keys.user_session(user_number)))

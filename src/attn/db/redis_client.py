@@ -1,0 +1,25 @@
+"""``RedisClient``: the one data access object for everything ATTN keeps in Redis.
+
+A facade over the concern modules in :mod:`attn.db.redis` (sessions, lessons, records,
+persistence queue); key names come from :mod:`attn.db.keys`, Lua scripts from ``db/lua``.
+Everything one attendance owns shares the hash tag ``{aid}``, and every multi-key script or
+transaction stays inside it, so the same code runs on a single server and on Redis Cluster.
+Index keys (name, teacher, live, due, dead letter) change only with single-key commands.
+"""
+
+from __future__ import annotations
+
+from attn.db.redis.lessons import LessonsMixin
+from attn.db.redis.persistence_queue import (
+    AttendanceSnapshot,
+    CleanupOutcome,
+    PersistenceQueueMixin,
+)
+from attn.db.redis.records import CheckInResult, RecordsMixin
+from attn.db.redis.sessions import SessionsMixin
+
+__all__ = ["AttendanceSnapshot", "CheckInResult", "CleanupOutcome", "RedisClient"]
+
+
+class RedisClient(SessionsMixin, LessonsMixin, RecordsMixin, PersistenceQueueMixin):
+    """All Redis reads and writes of ATTN; construct with ``RedisClient(redis)``."""
