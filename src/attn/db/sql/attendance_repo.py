@@ -1,0 +1,237 @@
+"""Attendances and their records: idempotent bulk upserts, history reads, soft deletion.
+
+A soft-deleted attendance hides its records too: every normal read joins on a live
+attendance, so a deleted session vanishes from teacher and student history alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, CursorResult, Select, Table, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attn.db.sql._dml import any_changed, chunked, insert_for, last_per_key
+from attn.db.sql.rows import AttendanceRow, Page, RecordRow, StudentRecordRow
+from attn.db.sql.tables import ATTENDANCES, RECORDS
+from attn.models.types import normalize_name
+
+_ATTENDANCE_CONTENT = (
+    "lesson_name",
+    "lesson_key",
+    "teacher_number",
+    "starts_at",
+    "ends_at",
+    "finished_at",
+    "late_after_minutes",
+    "settings",
+)
+_RECORD_CONTENT = (
+    "status",
+    "checked_in_at",
+    "fail_reason",
+    "decided_by",
+    "client_ip",
+    "device_id",
+    "attempt_count",
+    "updated_at",
+)
+
+
+def _deletion_sticks(table: Table, excluded: Any) -> dict[str, Any]:
+    """Keep an existing soft deletion: replaying Redis data must never undelete a row."""
+    return {
+        "deleted_at": func.coalesce(table.c.deleted_at, excluded.deleted_at),
+        "deletion_reason": func.coalesce(table.c.deletion_reason, excluded.deletion_reason),
+    }
+
+
+def _newly_deleted(table: Table, excluded: Any) -> ColumnElement[bool]:
+    condition: ColumnElement[bool] = table.c.deleted_at.is_(None) & excluded.deleted_at.is_not(None)
+    return condition
+
+
+async def upsert_attendance(session: AsyncSession, row: AttendanceRow) -> None:
+    """Insert the attendance, or bring the stored one up to date with ``row``.
+
+    Nothing is written when the content is unchanged, so ``persisted_at`` keeps the time of
+    the last real change and replaying the same attendance is a no-op.
+    """
+    stmt = insert_for(session, ATTENDANCES).values(row.to_params())
+    excluded = stmt.excluded
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[ATTENDANCES.c.attendance_id],
+        set_={
+            **{name: excluded[name] for name in (*_ATTENDANCE_CONTENT, "persisted_at")},
+            **_deletion_sticks(ATTENDANCES, excluded),
+        },
+        where=any_changed(ATTENDANCES, excluded, _ATTENDANCE_CONTENT)
+        | _newly_deleted(ATTENDANCES, excluded),
+    )
+    await session.execute(stmt)
+
+
+async def upsert_records(session: AsyncSession, rows: Sequence[RecordRow]) -> None:
+    """Insert or update many records at once (multi-row, chunked ``INSERT ... ON CONFLICT``).
+
+    The incoming row is the truth for every mutable column: while an attendance is live,
+    Redis holds the authoritative state and SQL mirrors it. Unchanged rows are not written.
+    """
+
+    def key(row: RecordRow) -> tuple[str, str]:
+        return (str(row.attendance_id), row.student_number)
+
+    # Sorted: concurrent writers then lock overlapping rows in one order (no deadlocks).
+    unique = sorted(last_per_key(rows, key), key=key)
+    if not unique:
+        return
+    columns = len(unique[0].to_params())
+    for chunk in chunked(session, unique, columns):
+        stmt = insert_for(session, RECORDS).values([row.to_params() for row in chunk])
+        excluded = stmt.excluded
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[RECORDS.c.attendance_id, RECORDS.c.student_number],
+            set_={
+                **{name: excluded[name] for name in _RECORD_CONTENT},
+                **_deletion_sticks(RECORDS, excluded),
+            },
+            where=any_changed(RECORDS, excluded, _RECORD_CONTENT)
+            | _newly_deleted(RECORDS, excluded),
+        )
+        await session.execute(stmt)
+
+
+async def get_attendance(
+    session: AsyncSession, attendance_id: UUID, *, include_deleted: bool = False
+) -> AttendanceRow | None:
+    stmt = select(ATTENDANCES).where(ATTENDANCES.c.attendance_id == attendance_id)
+    if not include_deleted:
+        stmt = stmt.where(ATTENDANCES.c.deleted_at.is_(None))
+    found = (await session.execute(stmt)).mappings().first()
+    return None if found is None else AttendanceRow.from_mapping(found)
+
+
+async def list_records(
+    session: AsyncSession, attendance_id: UUID, *, include_deleted: bool = False
+) -> list[RecordRow]:
+    """The records of one attendance by student number (none if the attendance is deleted)."""
+    stmt = (
+        select(RECORDS)
+        .join(ATTENDANCES, ATTENDANCES.c.attendance_id == RECORDS.c.attendance_id)
+        .where(RECORDS.c.attendance_id == attendance_id)
+        .order_by(RECORDS.c.student_number)
+    )
+    if not include_deleted:
+        stmt = stmt.where(RECORDS.c.deleted_at.is_(None), ATTENDANCES.c.deleted_at.is_(None))
+    result = await session.execute(stmt)
+    return [RecordRow.from_mapping(row) for row in result.mappings()]
+
+
+async def list_attendances(
+    session: AsyncSession,
+    *,
+    teacher_number: str | None = None,
+    lesson_name: str | None = None,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+    include_deleted: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[AttendanceRow]:
+    """History, newest first: ``date_from <= starts_at < date_to``.
+
+    ``lesson_name`` matches forgivingly (``normalize_name``: case, spaces, Turkish i).
+    """
+    conditions: list[ColumnElement[bool]] = []
+    if teacher_number is not None:
+        conditions.append(ATTENDANCES.c.teacher_number == teacher_number)
+    if lesson_name is not None:
+        conditions.append(ATTENDANCES.c.lesson_key == normalize_name(lesson_name))
+    if date_from is not None:
+        conditions.append(ATTENDANCES.c.starts_at >= date_from)
+    if date_to is not None:
+        conditions.append(ATTENDANCES.c.starts_at < date_to)
+    if not include_deleted:
+        conditions.append(ATTENDANCES.c.deleted_at.is_(None))
+    total = await session.scalar(select(func.count()).select_from(ATTENDANCES).where(*conditions))
+    result = await session.execute(
+        select(ATTENDANCES)
+        .where(*conditions)
+        .order_by(ATTENDANCES.c.starts_at.desc(), ATTENDANCES.c.attendance_id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return Page([AttendanceRow.from_mapping(row) for row in result.mappings()], total or 0)
+
+
+async def list_student_records(
+    session: AsyncSession, student_number: str, *, limit: int = 50, offset: int = 0
+) -> Page[StudentRecordRow]:
+    """A student's live records with their attendances, newest attendance first."""
+    base: Select[Any] = (
+        select(RECORDS, *_prefixed_attendance_columns())
+        .join(ATTENDANCES, ATTENDANCES.c.attendance_id == RECORDS.c.attendance_id)
+        .where(
+            RECORDS.c.student_number == student_number,
+            RECORDS.c.deleted_at.is_(None),
+            ATTENDANCES.c.deleted_at.is_(None),
+        )
+    )
+    total = await session.scalar(select(func.count()).select_from(base.subquery()))
+    result = await session.execute(
+        base.order_by(ATTENDANCES.c.starts_at.desc(), ATTENDANCES.c.attendance_id)
+        .limit(limit)
+        .offset(offset)
+    )
+    items = [
+        StudentRecordRow(
+            record=RecordRow.from_mapping(row),
+            attendance=AttendanceRow.from_mapping(
+                {
+                    name[len(_PREFIX) :]: value
+                    for name, value in row.items()
+                    if name.startswith(_PREFIX)
+                }
+            ),
+        )
+        for row in result.mappings()
+    ]
+    return Page(items, total or 0)
+
+
+_PREFIX = "attendance__"
+
+
+def _prefixed_attendance_columns() -> list[Any]:
+    return [column.label(_PREFIX + column.name) for column in ATTENDANCES.c]
+
+
+async def soft_delete_attendance(
+    session: AsyncSession, attendance_id: UUID, *, reason: str, at: datetime
+) -> bool:
+    """Mark a live attendance deleted; False when it is missing or already deleted."""
+    result = await session.execute(
+        update(ATTENDANCES)
+        .where(ATTENDANCES.c.attendance_id == attendance_id, ATTENDANCES.c.deleted_at.is_(None))
+        .values(deleted_at=at, deletion_reason=reason)
+    )
+    return bool(cast("CursorResult[Any]", result).rowcount)
+
+
+async def soft_delete_record(
+    session: AsyncSession, attendance_id: UUID, student_number: str, *, reason: str, at: datetime
+) -> bool:
+    """Mark a live record deleted; False when it is missing or already deleted."""
+    result = await session.execute(
+        update(RECORDS)
+        .where(
+            RECORDS.c.attendance_id == attendance_id,
+            RECORDS.c.student_number == student_number,
+            RECORDS.c.deleted_at.is_(None),
+        )
+        .values(deleted_at=at, deletion_reason=reason)
+    )
+    return bool(cast("CursorResult[Any]", result).rowcount)

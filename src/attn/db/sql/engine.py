@@ -1,0 +1,89 @@
+"""The database engine factory: one place that knows each backend's connection quirks."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool
+
+from attn.config import async_database_url
+
+SQLITE_BUSY_TIMEOUT_MS = 5_000
+"""How long a SQLite writer waits for another one instead of failing with "database is locked"."""
+
+
+def create_engine(
+    url: str,
+    *,
+    application_name: str = "attn",
+    null_pool: bool = False,
+    echo: bool = False,
+) -> AsyncEngine:
+    """An async engine for ``url`` (plain ``postgresql://`` / ``sqlite://`` URLs are accepted).
+
+    PostgreSQL connections carry ``application_name`` (visible in ``pg_stat_activity``) and
+    are pre-pinged so a restarted server costs one retry, not a failed request. SQLite
+    connections get foreign keys, WAL (readers never block the writer) and a busy timeout on
+    every connection, since those are per-connection settings. ``null_pool`` is for one-shot
+    users such as migrations, which should not leave idle connections behind.
+    """
+    parsed = make_url(async_database_url(url))
+    options: dict[str, Any] = {
+        "echo": echo,
+        "json_serializer": functools.partial(json.dumps, ensure_ascii=False),
+    }
+    if null_pool:
+        options["poolclass"] = NullPool
+    backend = parsed.get_backend_name()
+    if backend == "postgresql":
+        options["pool_pre_ping"] = True
+        options["connect_args"] = {"server_settings": {"application_name": application_name}}
+    elif backend == "sqlite":
+        _ensure_sqlite_folder(parsed)
+    engine = _create_async_engine(parsed, **options)
+    if backend == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+    return engine
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded values after commit (no lazy reload in async code)."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def ping(engine: AsyncEngine, *, seconds: float = 2.0) -> bool:
+    """``SELECT 1`` within ``seconds``; False on any database error (for ``/ready``)."""
+    try:
+        async with asyncio.timeout(seconds), engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except (SQLAlchemyError, OSError, TimeoutError):
+        return False
+    return True
+
+
+def _ensure_sqlite_folder(url: URL) -> None:
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # synchronous stays FULL (the default): the persistence job deletes Redis data once the
+    # commit returns, so a commit must survive a power cut.
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+    finally:
+        cursor.close()

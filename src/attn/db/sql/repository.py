@@ -1,0 +1,42 @@
+"""The SQL data layer in one import: ``from attn.db.sql import repository as repo``.
+
+Every function takes the caller's :class:`~sqlalchemy.ext.asyncio.AsyncSession` and never
+commits: the request or the persistence job owns the transaction (CONVENTIONS §4).
+"""
+
+from attn.db.sql.attendance_repo import (
+    get_attendance,
+    list_attendances,
+    list_records,
+    list_student_records,
+    soft_delete_attendance,
+    soft_delete_record,
+    upsert_attendance,
+    upsert_records,
+)
+from attn.db.sql.audit_repo import add_audit, list_audit
+from attn.db.sql.users_repo import (
+    create_user,
+    get_user,
+    list_users,
+    set_password_hash,
+    upsert_users,
+)
+
+__all__ = [
+    "add_audit",
+    "create_user",
+    "get_attendance",
+    "get_user",
+    "list_attendances",
+    "list_audit",
+    "list_records",
+    "list_student_records",
+    "list_users",
+    "set_password_hash",
+    "soft_delete_attendance",
+    "soft_delete_record",
+    "upsert_attendance",
+    "upsert_records",
+    "upsert_users",
+]

@@ -1,0 +1,166 @@
+"""The SQL schema (DESIGN §4) as SQLAlchemy 2 declarative models.
+
+The migrations in ``attn/migrations`` are written by hand to match this module; a test compares
+the migrated database against this metadata on both backends.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+from uuid import UUID
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from attn.db.sql.types import JsonDocument, UtcDateTime
+from attn.models.types import RecordStatus, Role
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+"""Deterministic constraint names, so migrations can name what they alter or drop."""
+
+
+def _in_list(column: str, values: list[str]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+ROLE_CHECK = _in_list("role", [r.value for r in Role])
+STATUS_CHECK = _in_list("status", [s.value for s in RecordStatus])
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UtcDateTime(),
+        dict[str, Any]: JsonDocument,
+    }
+
+
+class User(Base):
+    """Students, teachers and admins; persistence creates missing students from records."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(ROLE_CHECK, name="role"),
+        Index("ix_users_role", "role"),
+    )
+
+    user_number: Mapped[str] = mapped_column(String(32), primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Attendance(Base):
+    """One persisted attendance session.
+
+    ``lesson_key`` is ``normalize_name(lesson_name)``: history filters by lesson name match
+    the way discovery does (Turkish-aware, case- and space-insensitive) and use an index.
+    """
+
+    __tablename__ = "attendances"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="window"),
+        CheckConstraint("late_after_minutes >= 0", name="late_after_minutes"),
+        Index("ix_attendances_teacher_number_starts_at", "teacher_number", "starts_at"),
+        Index("ix_attendances_starts_at", "starts_at"),
+        Index("ix_attendances_lesson_key", "lesson_key"),
+    )
+
+    attendance_id: Mapped[UUID] = mapped_column(Uuid(), primary_key=True)
+    lesson_name: Mapped[str] = mapped_column(String(200))
+    lesson_key: Mapped[str] = mapped_column(String(200))
+    teacher_number: Mapped[str] = mapped_column(String(32), ForeignKey("users.user_number"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    late_after_minutes: Mapped[int | None] = mapped_column(Integer)
+    settings: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    persisted_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+    deletion_reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class AttendanceRecord(Base):
+    """One student in one attendance; the primary key also indexes ``attendance_id``."""
+
+    __tablename__ = "attendance_records"
+    __table_args__ = (
+        CheckConstraint(STATUS_CHECK, name="status"),
+        CheckConstraint("attempt_count >= 0", name="attempt_count"),
+        Index("ix_attendance_records_student_number", "student_number"),
+    )
+
+    attendance_id: Mapped[UUID] = mapped_column(
+        Uuid(), ForeignKey("attendances.attendance_id"), primary_key=True
+    )
+    student_number: Mapped[str] = mapped_column(
+        String(32), ForeignKey("users.user_number"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    checked_in_at: Mapped[datetime]
+    fail_reason: Mapped[str | None] = mapped_column(String(64))
+    decided_by: Mapped[str] = mapped_column(String(32))
+    client_ip: Mapped[str | None] = mapped_column(String(45))
+    device_id: Mapped[str | None] = mapped_column(String(128))
+    attempt_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_at: Mapped[datetime]
+    deleted_at: Mapped[datetime | None]
+    deletion_reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class AuditLog(Base):
+    """Every manual change by a teacher or admin, with the reason in ``details``.
+
+    No foreign keys on purpose: entries are written while an attendance is still live in
+    Redis, before its row exists here, and an audit trail must outlive what it describes.
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_at", "at"),
+        Index("ix_audit_log_attendance_id", "attendance_id"),
+        Index("ix_audit_log_student_number", "student_number"),
+    )
+
+    # BIGINT on PostgreSQL; plain INTEGER on SQLite, where only that is the auto-rowid alias.
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(64))
+    attendance_id: Mapped[UUID | None] = mapped_column(Uuid())
+    student_number: Mapped[str | None] = mapped_column(String(32))
+    details: Mapped[dict[str, Any]]
+
+
+def _table(model: type[Base]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+USERS = _table(User)
+ATTENDANCES = _table(Attendance)
+RECORDS = _table(AttendanceRecord)
+AUDIT_LOG = _table(AuditLog)

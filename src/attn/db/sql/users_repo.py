@@ -1,0 +1,127 @@
+"""Users: bulk upserts for persistence, and the account operations for admins."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, and_, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attn.db.sql._dml import any_changed, chunked, insert_for, last_per_key
+from attn.db.sql.rows import Page, UserRow, UserUpsert
+from attn.db.sql.tables import USERS
+from attn.errors import Conflict
+from attn.models.types import Role, utcnow
+
+_UPSERT_COLUMNS = 5  # user_number, full_name, role, created_at, updated_at
+
+
+async def upsert_users(session: AsyncSession, rows: Sequence[UserUpsert]) -> None:
+    """Create missing users and refresh names; never touch an existing role or password.
+
+    Persistence writes every student it sees as a ``student``: overwriting the role would
+    demote a teacher who once checked in, and resetting the hash would lock a user out. A
+    name is only replaced by a newer one (by ``updated_at``), so replaying an old attendance
+    cannot undo a later rename, and replaying the same batch writes nothing.
+    """
+    # Sorted: concurrent workers then lock overlapping users in one order (no deadlocks).
+    unique = sorted(last_per_key(rows, lambda row: row.user_number), key=lambda r: r.user_number)
+    for chunk in chunked(session, unique, _UPSERT_COLUMNS):
+        stmt = insert_for(session, USERS).values(
+            [
+                {
+                    "user_number": row.user_number,
+                    "full_name": row.full_name,
+                    "role": row.role.value,
+                    "created_at": row.updated_at,
+                    "updated_at": row.updated_at,
+                }
+                for row in chunk
+            ]
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[USERS.c.user_number],
+            set_={"full_name": stmt.excluded.full_name, "updated_at": stmt.excluded.updated_at},
+            where=and_(
+                any_changed(USERS, stmt.excluded, ["full_name"]),
+                USERS.c.updated_at <= stmt.excluded.updated_at,
+            ),
+        )
+        await session.execute(stmt)
+
+
+async def create_user(
+    session: AsyncSession,
+    *,
+    user_number: str,
+    full_name: str,
+    role: Role,
+    password_hash: str | None = None,
+    at: datetime | None = None,
+) -> UserRow:
+    """Insert a new account; :class:`~attn.errors.Conflict` when the number is taken.
+
+    ``ON CONFLICT DO NOTHING`` rather than catching an IntegrityError keeps the caller's
+    PostgreSQL transaction usable after a duplicate.
+    """
+    now = at or utcnow()
+    stmt = (
+        insert_for(session, USERS)
+        .values(
+            user_number=user_number,
+            full_name=full_name,
+            role=role.value,
+            password_hash=password_hash,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=[USERS.c.user_number])
+        .returning(*USERS.c)
+    )
+    created = (await session.execute(stmt)).mappings().first()
+    if created is None:
+        raise Conflict(
+            f"user {user_number} already exists",
+            code="user_exists",
+            details={"user_number": user_number},
+        )
+    return UserRow.from_mapping(created)
+
+
+async def get_user(session: AsyncSession, user_number: str) -> UserRow | None:
+    found = (
+        (await session.execute(select(USERS).where(USERS.c.user_number == user_number)))
+        .mappings()
+        .first()
+    )
+    return None if found is None else UserRow.from_mapping(found)
+
+
+async def list_users(
+    session: AsyncSession, *, role: Role | None = None, limit: int = 50, offset: int = 0
+) -> Page[UserRow]:
+    """Users ordered by number, optionally of one role, with the total for pagination."""
+    conditions = [] if role is None else [USERS.c.role == role.value]
+    total = await session.scalar(select(func.count()).select_from(USERS).where(*conditions))
+    result = await session.execute(
+        select(USERS).where(*conditions).order_by(USERS.c.user_number).limit(limit).offset(offset)
+    )
+    return Page([UserRow.from_mapping(row) for row in result.mappings()], total or 0)
+
+
+async def set_password_hash(
+    session: AsyncSession,
+    user_number: str,
+    password_hash: str | None,
+    *,
+    at: datetime | None = None,
+) -> bool:
+    """Replace (or with None, remove) a password hash; False when there is no such user."""
+    result = await session.execute(
+        update(USERS)
+        .where(USERS.c.user_number == user_number)
+        .values(password_hash=password_hash, updated_at=at or utcnow())
+    )
+    return bool(cast("CursorResult[Any]", result).rowcount)
