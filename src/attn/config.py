@@ -31,9 +31,7 @@ class Settings(BaseSettings):
         default=None, description="Unset: start the embedded redis-server in data_dir."
     )
     redis_cluster: bool = Field(default=False, description="Connect with the Redis Cluster client.")
-    database_url: str | None = Field(
-        default=None, description="Unset: SQLite file in data_dir."
-    )
+    database_url: str | None = Field(default=None, description="Unset: SQLite file in data_dir.")
     auto_migrate: bool = Field(
         default=True, description="Run Alembic migrations when the service starts."
     )
@@ -74,9 +72,7 @@ class Settings(BaseSettings):
             if self.secret_key.get_secret_value() == PLACEHOLDER_SECRET:
                 raise ValueError("ATTN_SECRET_KEY must be set in production")
             if self.redis_url is None or self.database_url is None:
-                raise ValueError(
-                    "ATTN_REDIS_URL and ATTN_DATABASE_URL must be set in production"
-                )
+                raise ValueError("ATTN_REDIS_URL and ATTN_DATABASE_URL must be set in production")
         return self
 
     def session_ttl(self, role: str) -> int:

@@ -1,0 +1,51 @@
+"""The FastAPI application: built by :func:`create_app`, clients owned by the lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from attn import __version__
+from attn.api.errors import install_error_handlers
+from attn.api.health import router as health_router
+from attn.api.metrics import router as metrics_router
+from attn.config import Settings, get_settings
+from attn.persistence.worker import run_worker
+from attn.runtime import Runtime
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the lifespan opens Redis/SQL (and the embedded Redis) and closes them."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = await Runtime.open(settings, role="api", migrate=settings.auto_migrate)
+        app.state.runtime = runtime
+        stop = asyncio.Event()
+        job: asyncio.Task[None] | None = None
+        if settings.persist_enabled:
+            job = asyncio.create_task(run_worker(runtime, stop), name="attn-persistence")
+        try:
+            yield
+        finally:
+            stop.set()
+            if job is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await job
+            await runtime.close()
+
+    app = FastAPI(
+        title="ATTN",
+        version=__version__,
+        summary="Class attendance: live check-ins in Redis, every record kept in SQL.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(health_router)
+    app.include_router(metrics_router)
+    return app

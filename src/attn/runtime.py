@@ -1,0 +1,79 @@
+"""The process-wide resources (Redis, database) built from settings, for every entry point.
+
+``attn serve`` (through the app lifespan), ``attn worker``, ``attn persist`` and the other
+CLI commands all open and close their clients here, so an embedded Redis is started (or
+joined) the same way everywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from attn.config import Settings
+from attn.db.redis_client import RedisClient
+from attn.db.redis_connection import AnyRedis, create_redis
+from attn.db.sql.engine import create_engine, create_sessionmaker
+from attn.db.sql.migrate import upgrade_async
+from attn.embedded import EmbeddedRedis
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """Clients shared by one process; create with :meth:`open`, release with :meth:`close`."""
+
+    settings: Settings
+    redis: AnyRedis
+    redis_client: RedisClient
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    embedded_redis: EmbeddedRedis | None = field(default=None)
+
+    @classmethod
+    async def open(cls, settings: Settings, *, role: str = "api", migrate: bool = False) -> Runtime:
+        embedded: EmbeddedRedis | None = None
+        redis_url = settings.redis_url
+        if redis_url is None:
+            embedded = EmbeddedRedis(settings.data_dir)
+            redis_url = embedded.start()
+        redis = create_redis(redis_url, cluster=settings.redis_cluster, client_name=f"attn-{role}")
+        engine = create_engine(settings.effective_database_url, application_name=f"attn-{role}")
+        runtime = cls(
+            settings=settings,
+            redis=redis,
+            redis_client=RedisClient(redis),
+            engine=engine,
+            sessionmaker=create_sessionmaker(engine),
+            embedded_redis=embedded,
+        )
+        if migrate:
+            try:
+                await upgrade_async(settings.effective_database_url)
+            except Exception:
+                await runtime.close()
+                raise
+        await runtime.warn_if_redis_forgets()
+        return runtime
+
+    async def warn_if_redis_forgets(self) -> None:
+        """Live attendances exist only in Redis until persisted: say so if it keeps nothing."""
+        try:
+            persistence = await self.redis_client.has_persistence()
+        except Exception:  # Redis down at start-up: /ready will say so
+            log.warning("could not read the Redis persistence configuration", exc_info=True)
+            return
+        if persistence.get("aof") is False and persistence.get("rdb") is False:
+            log.warning(
+                "the Redis server at use has no persistence configured (no AOF, no RDB): "
+                "a Redis restart loses live attendances that are not persisted yet"
+            )
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+        await self.engine.dispose()
+        if self.embedded_redis is not None:
+            self.embedded_redis.stop()
