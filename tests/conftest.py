@@ -1,3 +1,3 @@
 """Fixtures for the whole suite live in ``tests/fixtures``; registered here."""
 
-pytest_plugins = ["tests.fixtures.redis", "tests.fixtures.sql"]
+pytest_plugins = ["tests.fixtures.redis", "tests.fixtures.sql", "tests.fixtures.app"]

@@ -13,6 +13,7 @@ from attn import __version__
 from attn.api.errors import install_error_handlers
 from attn.api.health import router as health_router
 from attn.api.metrics import router as metrics_router
+from attn.api.v1 import router as v1_router
 from attn.config import Settings, get_settings
 from attn.persistence.worker import run_worker
 from attn.runtime import Runtime
@@ -48,4 +49,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(metrics_router)
+    app.include_router(v1_router)
     return app

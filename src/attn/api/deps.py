@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attn.config import Settings
 from attn.db.redis_client import RedisClient
+from attn.errors import Forbidden, Unauthorized
+from attn.models import Role, UserRedis
 from attn.runtime import Runtime
+from attn.services import auth
+from attn.services.client_address import client_address, parse_networks
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -38,3 +43,55 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 RedisDep = Annotated[RedisClient, Depends(get_redis_client)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+# --- who is calling -------------------------------------------------------------------
+
+bearer_scheme = HTTPBearer(auto_error=False, description="The token from POST /api/v1/auth/login.")
+SESSION_COOKIE = "attn_session"
+
+
+def get_client_address(request: Request, settings: SettingsDep) -> str:
+    """The client IP for limits, checks and logs (proxies only trusted when configured)."""
+    peer = request.client.host if request.client else None
+    return client_address(
+        peer, request.headers.get("x-forwarded-for"), parse_networks(settings.trusted_proxies)
+    )
+
+
+ClientAddress = Annotated[str, Depends(get_client_address)]
+
+
+async def get_current_user(
+    request: Request,
+    redis: RedisDep,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> UserRedis:
+    """The caller's login session (bearer token, or the web UI's cookie); 401 otherwise."""
+    token = credentials.credentials if credentials else request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise Unauthorized("log in first: send Authorization: Bearer <token>")
+    user = await auth.authenticate(redis, settings, token)
+    request.state.user_number = user.user_number
+    return user
+
+
+CurrentUser = Annotated[UserRedis, Depends(get_current_user)]
+
+
+def require_role(*roles: Role) -> Callable[[UserRedis], UserRedis]:
+    allowed = ", ".join(roles)
+
+    def check(user: CurrentUser) -> UserRedis:
+        if user.role not in roles:
+            raise Forbidden(f"this needs the role {allowed}", code="wrong_role")
+        return user
+
+    return check
+
+
+CurrentTeacher = Annotated[UserRedis, Depends(require_role(Role.TEACHER))]
+CurrentStudent = Annotated[UserRedis, Depends(require_role(Role.STUDENT))]
+CurrentAdmin = Annotated[UserRedis, Depends(require_role(Role.ADMIN))]
+CurrentStaff = Annotated[UserRedis, Depends(require_role(Role.TEACHER, Role.ADMIN))]

@@ -15,11 +15,14 @@ from attn.db.redis.persistence_queue import (
     CleanupOutcome,
     PersistenceQueueMixin,
 )
+from attn.db.redis.rate_limits import RateLimitsMixin
 from attn.db.redis.records import CheckInResult, RecordsMixin
 from attn.db.redis.sessions import SessionsMixin
 
 __all__ = ["AttendanceSnapshot", "CheckInResult", "CleanupOutcome", "RedisClient"]
 
 
-class RedisClient(SessionsMixin, LessonsMixin, RecordsMixin, PersistenceQueueMixin):
+class RedisClient(
+    SessionsMixin, LessonsMixin, RecordsMixin, PersistenceQueueMixin, RateLimitsMixin
+):
     """All Redis reads and writes of ATTN; construct with ``RedisClient(redis)``."""

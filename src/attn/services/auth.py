@@ -103,7 +103,8 @@ async def _refresh(
         await redis.delete_user_session(user_session.user_number)
         raise Unauthorized("session reached its maximum age; log in again", code="invalid_token")
     refreshed = user_session.model_copy(update={"expires_at": new_end})
-    await redis.save_user_session(refreshed, ttl)
+    if not await redis.refresh_user_session(refreshed, ttl):
+        raise Unauthorized("session expired or logged out", code="invalid_token")
     return refreshed
 
 

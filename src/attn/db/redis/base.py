@@ -39,6 +39,7 @@ class Scripts:
     renew_lease: AsyncScript
     release_lease: AsyncScript
     cleanup_persisted: AsyncScript
+    refresh_session: AsyncScript
 
     @classmethod
     def register(cls, redis: AnyRedis) -> Scripts:

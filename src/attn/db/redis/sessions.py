@@ -21,3 +21,13 @@ class SessionsMixin(RedisBase):
     async def delete_user_session(self, user_number: str) -> bool:
         """Logout: the session is gone at once; True if there was one."""
         return bool(await self._redis.delete(keys.user_session(user_number)))
+
+    async def refresh_user_session(self, user: UserRedis, ttl: int) -> bool:
+        """Extend a session unless a newer login replaced it meanwhile; True if extended."""
+        if ttl <= 0:
+            raise ValueError("ttl must be a positive number of seconds")
+        result = await self._scripts.refresh_session(
+            keys=[keys.user_session(user.user_number)],
+            args=[user.token_hash, user.to_json(), ttl],
+        )
+        return bool(result)

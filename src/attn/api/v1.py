@@ -1,0 +1,13 @@
+"""The versioned API: every resource router under ``/api/v1`` (DESIGN §7 paths)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from attn.api import attendances, auth, me, users
+
+router = APIRouter(prefix="/api/v1")
+router.include_router(auth.router, prefix="/auth")
+router.include_router(users.router, prefix="/users")
+router.include_router(attendances.router, prefix="/attendances")
+router.include_router(me.router, prefix="/me")

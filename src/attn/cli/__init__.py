@@ -1,0 +1,10 @@
+"""The ``attn`` command line; each module adds its commands to the one Typer app."""
+
+from attn.cli import persist, serve, users
+from attn.cli.base import app
+
+__all__ = ["app", "main", "persist", "serve", "users"]
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,91 @@
+"""``attn serve``, ``attn worker`` and ``attn migrate``: running the service."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Annotated
+
+import typer
+
+from attn.cli.base import app, configure_logging, fail, load_settings, run_async
+from attn.config import get_settings
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+) -> None:
+    """Run the HTTP API and web UI (and the persistence job, unless disabled)."""
+    import uvicorn
+
+    from attn.db.sql.migrate import upgrade
+    from attn.embedded import EmbeddedRedis
+
+    settings = load_settings()
+    configure_logging(settings)
+    embedded: EmbeddedRedis | None = None
+    if settings.redis_url is None:
+        embedded = EmbeddedRedis(settings.data_dir)
+        os.environ["ATTN_REDIS_URL"] = embedded.start()
+    try:
+        if settings.auto_migrate:
+            upgrade(settings.effective_database_url)
+            os.environ["ATTN_AUTO_MIGRATE"] = "false"  # workers must not race to migrate
+        get_settings.cache_clear()  # the app reads the environment set above
+        typer.echo(f"ATTN listening on http://{host}:{port}  (API docs: /docs)", err=True)
+        uvicorn.run(
+            "attn.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=settings.log_level.lower(),
+        )
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+@app.command()
+def migrate(
+    revision: Annotated[str, typer.Argument(help="Alembic revision to upgrade to.")] = "head",
+) -> None:
+    """Create or upgrade the database schema."""
+    from attn.db.sql.migrate import upgrade
+
+    settings = load_settings()
+    url = settings.effective_database_url
+    try:
+        upgrade(url, revision)
+    except Exception as exc:  # a CLI answers with one line, whatever the driver raised
+        raise fail(f"migration failed: {type(exc).__name__}: {exc}") from None
+    typer.echo(f"database at revision {revision}")
+
+
+@app.command()
+@run_async
+async def worker(
+    interval: Annotated[
+        float | None, typer.Option(min=0.1, help="Seconds between runs (default: settings).")
+    ] = None,
+) -> None:
+    """Run the persistence job in a loop until interrupted (SIGINT/SIGTERM)."""
+    import signal
+
+    from attn.persistence.worker import run_worker
+    from attn.runtime import Runtime
+
+    settings = load_settings()
+    configure_logging(settings)
+    runtime = await Runtime.open(settings, role="worker", migrate=settings.auto_migrate)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await run_worker(runtime, stop, interval)
+    finally:
+        await runtime.close()
