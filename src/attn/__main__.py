@@ -1,0 +1,5 @@
+"""``python -m attn`` runs the ``attn`` command line."""
+
+from attn.cli import main
+
+main()

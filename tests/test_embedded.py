@@ -1,0 +1,98 @@
+"""The embedded redis-server: started once per data dir, joined by other processes, durable."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis as sync_redis
+
+from attn.embedded import MAX_UNIX_SOCKET_PATH, EmbeddedRedis
+
+JOIN_SCRIPT = """
+import json, sys
+from pathlib import Path
+from attn.embedded import EmbeddedRedis
+server = EmbeddedRedis(Path(sys.argv[1]))
+url = server.start()
+print(json.dumps({"url": url, "owned": server.owned}))
+server.stop()
+"""
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[EmbeddedRedis]:
+    embedded = EmbeddedRedis(tmp_path / "data")
+    embedded.start()
+    yield embedded
+    embedded.stop()
+
+
+def _client(url: str) -> sync_redis.Redis:
+    return sync_redis.Redis.from_url(url, decode_responses=True)
+
+
+class TestEmbeddedRedis:
+    def test_starts_on_a_unix_socket_with_append_only_file(self, server: EmbeddedRedis) -> None:
+        assert server.owned
+        assert server.url.startswith("unix://")
+        client = _client(server.url)
+        assert client.config_get("appendonly") == {"appendonly": "yes"}
+        assert Path(str(client.config_get("dir")["dir"])) == server.folder
+        client.close()
+
+    def test_second_instance_in_this_process_joins(self, server: EmbeddedRedis) -> None:
+        other = EmbeddedRedis(server.data_dir)
+        assert other.start() == server.url
+        assert not other.owned
+        other.stop()  # not the owner: must leave the server running
+        assert _client(server.url).ping()
+
+    def test_second_process_joins_instead_of_starting_another(self, server: EmbeddedRedis) -> None:
+        done = subprocess.run(
+            [sys.executable, "-c", JOIN_SCRIPT, str(server.data_dir)],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        joined = json.loads(done.stdout)
+        assert joined == {"url": server.url, "owned": False}
+        assert _client(server.url).ping()
+
+    def test_restart_keeps_live_data(self, tmp_path: Path) -> None:
+        first = EmbeddedRedis(tmp_path / "data")
+        client = _client(first.start())
+        client.hset("attn:att:{x}:records", mapping={"s1": "one", "s2": "two"})
+        client.close()
+        first.stop()
+
+        second = EmbeddedRedis(tmp_path / "data")
+        client = _client(second.start())
+        try:
+            assert second.owned
+            assert client.hgetall("attn:att:{x}:records") == {"s1": "one", "s2": "two"}
+        finally:
+            client.close()
+            second.stop()
+
+    def test_stop_really_stops_the_server(self, tmp_path: Path) -> None:
+        embedded = EmbeddedRedis(tmp_path / "data")
+        url = embedded.start()
+        embedded.stop()
+        with pytest.raises((sync_redis.ConnectionError, OSError)):
+            sync_redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+
+    def test_long_data_dir_falls_back_to_a_loopback_port(self, tmp_path: Path) -> None:
+        deep = tmp_path / ("d" * (MAX_UNIX_SOCKET_PATH + 10))
+        embedded = EmbeddedRedis(deep)
+        try:
+            url = embedded.start()
+            assert url.startswith("redis://127.0.0.1:")
+            assert _client(url).ping()
+        finally:
+            embedded.stop()
