@@ -52,9 +52,39 @@ class Settings(BaseSettings):
     one_live_attendance_per_teacher: bool = True
     max_attendance_minutes: int = Field(default=12 * 60, ge=1)
 
-    rate_limit_login_per_minute: int = Field(default=20, ge=1)
-    rate_limit_checkin_per_minute: int = Field(default=30, ge=1)
+    rate_limit_login_per_minute: int = Field(default=20, ge=1, description="Per user.")
+    rate_limit_checkin_per_minute: int = Field(default=30, ge=1, description="Per user.")
+    rate_limit_per_address_per_minute: int = Field(
+        default=3000,
+        ge=1,
+        description="Per client address, for login and check-in alike. A lecture hall often "
+        "shares one NAT address, so this is far above the per-user limits.",
+    )
     trusted_proxies: list[str] = Field(default_factory=list)
+
+    # Check-in security (DESIGN §6); the teacher picks checks per attendance.
+    default_checks: list[str] = Field(
+        default_factory=list, description="Checks on by default: code, network, device, face."
+    )
+    code_step_seconds: int = Field(default=15, ge=5, le=3600)
+    code_grace_seconds: int = Field(
+        default=10, ge=0, le=3600, description="How long the previous code stays valid."
+    )
+    code_attempts_per_minute: int = Field(default=10, ge=1, description="Wrong codes per user.")
+    face_service_url: str | None = Field(
+        default=None, description="Outside face verification service (POST endpoint)."
+    )
+    face_service_secret: SecretStr | None = Field(
+        default=None, description="Shared secret signing requests and callbacks (HMAC-SHA256)."
+    )
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000", description="How outside services reach ATTN."
+    )
+    face_callback_max_skew_seconds: int = Field(default=300, ge=10)
+    face_late_callback_seconds: int = Field(
+        default=3600, ge=0, description="Callbacks accepted this long after persistence."
+    )
+    face_photo_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
 
     secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
     log_level: str = "INFO"
@@ -64,6 +94,14 @@ class Settings(BaseSettings):
     def _valid_networks(cls, value: list[str]) -> list[str]:
         for entry in value:
             ipaddress.ip_network(entry, strict=False)
+        return value
+
+    @field_validator("default_checks")
+    @classmethod
+    def _known_checks(cls, value: list[str]) -> list[str]:
+        unknown = set(value) - {"code", "network", "device", "face"}
+        if unknown:
+            raise ValueError(f"unknown checks: {', '.join(sorted(unknown))}")
         return value
 
     @model_validator(mode="after")
