@@ -1,4 +1,11 @@
-"""``attn persist``: run the persistence job once, or inspect what it could not persist."""
+"""``attn persist``: run the persistence job once, or look after what it could not persist.
+
+``--once`` runs exactly the code ``attn serve`` and ``attn worker`` run on a schedule and
+prints the run's summary line; it exits 1 when the database or Redis was unreachable (the
+data stays in Redis) and 3 when an attendance was moved to the dead letters, so cron jobs
+and scripts notice. ``--failed`` lists the dead letters with their errors; ``--retry ID``
+puts one back in the queue once its data or the database has been fixed.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,9 @@ from typing import Annotated
 import typer
 
 from attn.cli.base import app, configure_logging, fail, load_settings, run_async
+
+EXIT_OUTAGE = 1
+EXIT_DEAD_LETTERED = 3
 
 
 @app.command()
@@ -21,14 +31,14 @@ async def persist(
     ] = None,
 ) -> None:
     """Persist due attendances once, or inspect the ones that could not be persisted."""
-    from attn.persistence.job import PersistenceJob
+    from attn.persistence.job import Outcome, PersistenceJob
     from attn.runtime import Runtime
 
     if sum((once, failed, retry is not None)) != 1:
         raise fail("choose exactly one of --once, --failed, --retry ID", 2)
     settings = load_settings()
     configure_logging(settings)
-    runtime = await Runtime.open(settings, role="persist", migrate=settings.auto_migrate)
+    runtime = await Runtime.open(settings, role="persist", migrate=settings.auto_migrate and once)
     try:
         if failed:
             dead = await runtime.redis_client.list_dead_letters()
@@ -44,7 +54,10 @@ async def persist(
             return
         summary = await PersistenceJob(runtime).run_once()
         typer.echo(summary.line())
-        if summary.database_down:
-            raise typer.Exit(1)
+        if summary.outage:
+            raise typer.Exit(EXIT_OUTAGE)
+        if Outcome.DEAD in summary.outcomes.values():
+            typer.echo("some attendances were moved aside: see `attn persist --failed`", err=True)
+            raise typer.Exit(EXIT_DEAD_LETTERED)
     finally:
         await runtime.close()

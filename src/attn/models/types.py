@@ -49,12 +49,17 @@ def format_utc(value: datetime) -> str:
 
 
 def _clean_name(value: str) -> str:
-    value = unicodedata.normalize("NFC", " ".join(value.split()))
+    value = " ".join(value.split())
+    if not value.isascii():  # NFC leaves ASCII as it is
+        value = unicodedata.normalize("NFC", value)
     if not value:
         raise ValueError("must not be empty")
     if len(value) > 200:
         raise ValueError("must be at most 200 characters")
-    if any(unicodedata.category(ch) in {"Cc", "Cf"} for ch in value):
+    # isprintable() is False for every Cc and Cf character (and for a few other categories,
+    # which the exact test then lets through), so ordinary names skip the per-character
+    # loop: persistence re-validates every stored name, tens of thousands a second.
+    if not value.isprintable() and any(unicodedata.category(ch) in {"Cc", "Cf"} for ch in value):
         raise ValueError("must not contain control characters")
     return value
 

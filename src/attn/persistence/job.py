@@ -1,10 +1,15 @@
-"""Persist finished attendances from Redis into SQL, exactly once, whatever fails.
+"""Persist finished attendances from Redis into SQL, exactly once, whatever fails (DESIGN §5).
 
-Per attendance (DESIGN §5): lease it, read a consistent snapshot, write users -> attendance
--> records in ONE transaction, then remove it from Redis only if the lease is still ours
-and its version has not moved since the snapshot. A crash anywhere leaves the data in Redis
-and the lease runs out; the rerun is idempotent (upserts). A changed version (a teacher's
-late decision, a late check-in) means the attendance is written again before cleanup.
+Per attendance: take its lease (renewed while working), read a consistent snapshot, write
+users -> attendance -> records in ONE transaction, check the lease is still ours just before
+COMMIT, then remove the attendance from Redis only if the lease is still ours and its
+version has not moved since the snapshot. A crash anywhere leaves the data in Redis; the
+lease runs out and the next run repeats the work, which is idempotent. A changed version (a
+teacher's late decision, a late check-in) means the attendance is written again.
+
+One bad attendance never stops the others: bad data is moved aside (dead letter), a
+deadlock is retried, a bug is logged and retried later. Only an outage (database or Redis
+unreachable) ends the run early, leaving everything in Redis for the backoff loop.
 """
 
 from __future__ import annotations
@@ -12,249 +17,340 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pydantic import ValidationError
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
+from redis.exceptions import RedisError
 
-from attn.db.redis_client import AttendanceSnapshot, RedisClient
-from attn.db.sql.repository import upsert_attendance, upsert_records, upsert_users
-from attn.db.sql.rows import AttendanceRow, RecordRow, UserUpsert
-from attn.models import AttendanceRecordRedis, RecordStatus
+from attn.db.redis_client import RedisClient
 from attn.models.types import utcnow
 from attn.persistence import metrics
+from attn.persistence.errors import (
+    BadAttendance,
+    DatabaseUnavailable,
+    Failure,
+    LeaseLost,
+    RedisUnavailable,
+    classify,
+    first_line,
+    is_redis_outage,
+)
+from attn.persistence.feed import DueFeed
+from attn.persistence.parse import ParsedAttendance, describe, parse_snapshot
+from attn.persistence.writer import AttendanceWriter
 from attn.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 MAX_REWRITES = 5
-"""How often one attendance is rewritten in a run when it keeps changing under us."""
+"""How often one attendance is written again in one run while it keeps changing under us."""
+
+TRANSIENT_ATTEMPTS = 4
+"""Tries of one transaction that hit a deadlock / serialization failure / locked SQLite."""
+
+RETRY_LATER = timedelta(seconds=60)
+"""How long an attendance that failed unexpectedly (a bug) waits before its next attempt,
+so that it cannot take a slot in every run while someone looks at the logs."""
 
 
 class Outcome(StrEnum):
-    PERSISTED = "persisted"
-    SKIPPED = "skipped"  # another worker holds it, or not due after all
-    GONE = "gone"  # already persisted and cleaned up
+    PERSISTED = "persisted"  # in the database and removed from Redis
+    SKIPPED = "skipped"  # another worker holds it, or it is not due after all
+    GONE = "gone"  # already persisted and cleaned up by someone else
     DEAD = "dead"  # moved aside: bad data that no retry can fix
-    RETRY = "retry"  # lease lost or still changing: the next run takes it again
-
-
-class DatabaseUnavailable(RuntimeError):
-    """The database cannot be reached: stop this run, keep everything in Redis, back off."""
-
-
-class BadAttendance(ValueError):
-    """Data in Redis that the database will never accept: dead-letter it."""
+    RETRY = "retry"  # lease lost, or still changing / contended: the next run takes it
+    FAILED = "failed"  # an unexpected error (logged); retried after RETRY_LATER
 
 
 @dataclass
 class RunSummary:
+    """What one run did; :meth:`line` is the one log line per run."""
+
     attendances: int = 0
     records: int = 0
     failures: int = 0
     skipped: int = 0
+    retried: int = 0
     seconds: float = 0.0
     oldest_due_age: float | None = None
+    dead_letters: int | None = None
     database_down: bool = False
-    outcomes: dict[str, str] = field(default_factory=dict)
+    redis_down: bool = False
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+
+    @property
+    def outage(self) -> bool:
+        return self.database_down or self.redis_down
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.attendances or self.failures or self.retried or self.outage)
+
+    def add(self, attendance_id: str, outcome: Outcome, records: int) -> None:
+        self.outcomes[attendance_id] = outcome
+        if outcome is Outcome.PERSISTED:
+            self.attendances += 1
+            self.records += records
+        elif outcome in (Outcome.DEAD, Outcome.FAILED):
+            self.failures += 1
+        elif outcome is Outcome.RETRY:
+            self.retried += 1
+        elif outcome is Outcome.SKIPPED:
+            self.skipped += 1
 
     def line(self) -> str:
         age = "none" if self.oldest_due_age is None else f"{self.oldest_due_age:.1f}s"
+        flags = (("database", self.database_down), ("redis", self.redis_down))
+        down = [name for name, flag in flags if flag]
         return (
-            f"persisted attendances={self.attendances} records={self.records} "
-            f"failures={self.failures} skipped={self.skipped} seconds={self.seconds:.3f} "
-            f"oldest_due_age={age}" + (" database=down" if self.database_down else "")
+            f"persistence run: attendances={self.attendances} records={self.records} "
+            f"failures={self.failures} retried={self.retried} skipped={self.skipped} "
+            f"seconds={self.seconds:.3f} oldest_due_age={age} "
+            f"dead_letters={'?' if self.dead_letters is None else self.dead_letters}"
+            + "".join(f" {name}=down" for name in down)
         )
 
 
 class PersistenceJob:
-    """One instance per process; :meth:`run_once` is safe to call from several processes."""
+    """One instance per process; :meth:`run_once` is safe to run in several processes at once."""
 
     def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
         self.redis: RedisClient = runtime.redis_client
         settings = runtime.settings
         self.lease_ms = settings.persist_lease_ms
         self.batch = settings.persist_batch
         self.concurrency = settings.persist_concurrency
+        self.writer = AttendanceWriter(runtime.engine)
         self.worker_id = uuid.uuid4().hex[:12]
 
     async def run_once(self, now: datetime | None = None) -> RunSummary:
-        """Persist every attendance due at ``now`` (one batch at a time until none is left)."""
+        """Persist every attendance due at ``now``, up to ``persist_concurrency`` at a time."""
         started = time.perf_counter()
         summary = RunSummary()
-        now = now or utcnow()
-        seen: set[str] = set()
-        try:
-            while True:
-                due = [
-                    aid
-                    for aid in await self.redis.due_attendance_ids(now, self.batch)
-                    if aid not in seen
-                ]
-                if not due:
-                    break
-                seen.update(due)
-                await self._persist_batch(due, summary)
-        except DatabaseUnavailable as exc:
-            summary.database_down = True
-            log.warning("database unavailable, attendances stay in Redis: %s", exc)
-        summary.oldest_due_age = await self.redis.oldest_due_age(utcnow())
-        summary.seconds = time.perf_counter() - started
-        metrics.RUN_SECONDS.observe(summary.seconds)
-        metrics.OLDEST_DUE_AGE.set(summary.oldest_due_age or 0.0)
+        feed = DueFeed(self.redis, now or utcnow(), self.batch)
+        stop = asyncio.Event()
+
+        async def work() -> None:
+            while not stop.is_set():
+                try:
+                    attendance_id = await feed.next()
+                except RedisError as exc:
+                    self._outage(summary, stop, RedisUnavailable(first_line(exc)))
+                    return
+                if attendance_id is None:
+                    return
+                outcome, records = await self._persist_reporting(attendance_id, summary, stop)
+                summary.add(attendance_id, outcome, records)
+                feed.done(attendance_id, still_due=outcome in (Outcome.SKIPPED, Outcome.RETRY))
+
+        await asyncio.gather(*(work() for _ in range(self.concurrency)))
+        await self._finish(summary, started)
         return summary
 
-    async def _persist_batch(self, attendance_ids: list[str], summary: RunSummary) -> None:
-        semaphore = asyncio.Semaphore(self.concurrency)
-
-        async def guarded(aid: str) -> tuple[str, Outcome, int]:
-            async with semaphore:
-                outcome, count = await self.persist_attendance(aid)
-                return aid, outcome, count
-
-        results = await asyncio.gather(
-            *(guarded(aid) for aid in attendance_ids), return_exceptions=True
-        )
-        outage: DatabaseUnavailable | None = None
-        for result in results:
-            if isinstance(result, DatabaseUnavailable):
-                outage = result
-                continue
-            if isinstance(result, BaseException):
-                summary.failures += 1
-                metrics.FAILURES.labels(reason="unexpected").inc()
-                log.error("persisting failed unexpectedly", exc_info=result)
-                continue
-            aid, outcome, count = result
-            summary.outcomes[aid] = outcome.value
-            if outcome is Outcome.PERSISTED:
-                summary.attendances += 1
-                summary.records += count
-            elif outcome is Outcome.DEAD:
-                summary.failures += 1
-            elif outcome is not Outcome.GONE:
-                summary.skipped += 1
-        if outage is not None:
-            raise outage
-
     async def persist_attendance(self, attendance_id: str) -> tuple[Outcome, int]:
-        """Persist one attendance under a lease; returns the outcome and records written."""
-        token = f"{self.worker_id}:{uuid.uuid4().hex}"
-        if not await self.redis.acquire_lease(attendance_id, token, self.lease_ms):
-            return Outcome.SKIPPED, 0
-        try:
-            async with self._renewing(attendance_id, token) as lease_lost:
-                for _ in range(MAX_REWRITES):
-                    outcome, count = await self._write_and_cleanup(attendance_id, token)
-                    if outcome is not Outcome.RETRY or lease_lost.is_set():
-                        return outcome, count
-                log.warning("attendance %s kept changing; the next run retries", attendance_id)
-                return Outcome.RETRY, 0
-        finally:
-            await self.redis.release_lease(attendance_id, token)
+        """Persist one attendance under a lease: the outcome and the records written.
 
-    async def _write_and_cleanup(self, attendance_id: str, token: str) -> tuple[Outcome, int]:
-        snapshot = await self.redis.snapshot(attendance_id)
-        if snapshot is None:
-            await self.redis.drop_due(attendance_id)
-            return Outcome.GONE, 0
-        lesson = snapshot.lesson
-        now = utcnow()
-        if lesson.finished_at is None and lesson.ends_at > now:
-            await self.redis.postpone_due(attendance_id, lesson.ends_at)
-            return Outcome.SKIPPED, 0
+        Raises :class:`DatabaseUnavailable` / :class:`RedisUnavailable` on an outage.
+        """
+        token = f"{self.worker_id}:{uuid.uuid4().hex}"
         try:
-            records = parse_records(snapshot)
-            await self._write(snapshot, records, now)
-        except BadAttendance as exc:
-            await self.redis.dead_letter(attendance_id, str(exc), now)
-            metrics.FAILURES.labels(reason="bad_data").inc()
-            metrics.DEAD_LETTERS.inc()
-            log.error("attendance %s moved to the dead letters: %s", attendance_id, exc)
-            return Outcome.DEAD, 0
-        result = await self.redis.cleanup_persisted(lesson, token, snapshot.version)
-        if result == "deleted":
-            metrics.ATTENDANCES_PERSISTED.inc()
-            metrics.RECORDS_PERSISTED.inc(len(records))
-            return Outcome.PERSISTED, len(records)
-        if result == "changed":
-            log.info("attendance %s changed while persisting; writing it again", attendance_id)
+            if not await self.redis.acquire_lease(attendance_id, token, self.lease_ms):
+                return Outcome.SKIPPED, 0
+        except RedisError as exc:
+            raise RedisUnavailable(first_line(exc)) from exc
+        outcome = Outcome.RETRY
+        try:
+            async with self._renewing(attendance_id, token) as lost:
+                outcome, records = await self._persist_leased(attendance_id, token, lost)
+                return outcome, records
+        finally:
+            if outcome is not Outcome.PERSISTED:  # the cleanup deleted the lease with the rest
+                with contextlib.suppress(RedisError):  # if Redis is gone the lease expires
+                    await self.redis.release_lease(attendance_id, token)
+
+    # -- test seams: the points where a crash or a race matters most. No-ops in production.
+
+    async def _before_write(self, attendance_id: str) -> None:
+        """The snapshot is read and parsed; the transaction has not begun."""
+
+    async def _before_commit(self, attendance_id: str) -> None:
+        """Everything is written, nothing committed yet."""
+
+    async def _after_commit(self, attendance_id: str) -> None:
+        """Committed; Redis not cleaned up yet."""
+
+    # --
+
+    async def _persist_reporting(
+        self, attendance_id: str, summary: RunSummary, stop: asyncio.Event
+    ) -> tuple[Outcome, int]:
+        """:meth:`persist_attendance` that never raises: an outage stops the run, a bug is
+        logged and the attendance retried later, and the other workers carry on."""
+        try:
+            return await self.persist_attendance(attendance_id)
+        except (DatabaseUnavailable, RedisUnavailable) as exc:
+            self._outage(summary, stop, exc)
+            return Outcome.RETRY, 0
+        except Exception as exc:
+            return await self._after_failure(attendance_id, Failure.UNEXPECTED, exc)
+
+    def _outage(
+        self, summary: RunSummary, stop: asyncio.Event, exc: DatabaseUnavailable | RedisUnavailable
+    ) -> None:
+        what = "database" if isinstance(exc, DatabaseUnavailable) else "redis"
+        if not summary.outage:
+            log.warning("%s unavailable, attendances stay in Redis: %s", what, exc)
+        if what == "database":
+            summary.database_down = True
         else:
-            log.warning("lease on attendance %s lost before cleanup; retried later", attendance_id)
+            summary.redis_down = True
+        metrics.FAILURES.labels(reason=f"{what}_down").inc()
+        stop.set()
+
+    async def _persist_leased(
+        self, attendance_id: str, token: str, lost: asyncio.Event
+    ) -> tuple[Outcome, int]:
+        for _ in range(MAX_REWRITES):
+            try:
+                parsed = await self._read(attendance_id)
+            except BadAttendance as exc:
+                return await self._dead_letter(attendance_id, str(exc))
+            if isinstance(parsed, Outcome):
+                return parsed, 0
+            await self._before_write(attendance_id)
+            failure = await self._write(parsed, token, lost)
+            if failure is not None:
+                return await self._after_failure(attendance_id, *failure)
+            try:
+                await self._after_commit(attendance_id)
+                result = await self.redis.cleanup_persisted(parsed.lesson, token, parsed.version)
+            except RedisError as exc:
+                raise RedisUnavailable(first_line(exc)) from exc
+            if result == "deleted":
+                metrics.ATTENDANCES_PERSISTED.inc()
+                metrics.RECORDS_PERSISTED.inc(len(parsed.records))
+                return Outcome.PERSISTED, len(parsed.records)
+            if result == "lease_lost":
+                log.warning("lease on attendance %s lost before cleanup", attendance_id)
+                return Outcome.RETRY, 0
+            log.info("attendance %s changed while persisting; writing it again", attendance_id)
+        log.warning("attendance %s kept changing; the next run takes it again", attendance_id)
         return Outcome.RETRY, 0
 
-    async def _write(
-        self, snapshot: AttendanceSnapshot, records: list[AttendanceRecordRedis], now: datetime
-    ) -> None:
-        lesson = snapshot.lesson
-        users = {lesson.teacher_number: UserUpsert.teacher_of(lesson)}
-        for record in records:
-            users.setdefault(record.student_number, UserUpsert.student_of(record))
-        user_rows = [users[number] for number in sorted(users)]  # one lock order: no deadlocks
-        record_rows = [RecordRow.from_redis(record) for record in records]
-        attendance_row = AttendanceRow.from_redis(lesson, persisted_at=now)
+    async def _read(self, attendance_id: str) -> ParsedAttendance | Outcome:
+        """The parsed snapshot, or the outcome when there is nothing to write (yet)."""
         try:
-            async with self.runtime.sessionmaker() as session, session.begin():
-                await upsert_users(session, user_rows)
-                await upsert_attendance(session, attendance_row)
-                await upsert_records(session, record_rows)
-        except (IntegrityError, DataError) as exc:
-            raise BadAttendance(f"the database refused it: {_first_line(exc)}") from exc
-        except ProgrammingError as exc:
-            raise DatabaseUnavailable(_first_line(exc)) from exc
-        except (DBAPIError, OSError, ConnectionError, TimeoutError) as exc:
-            raise DatabaseUnavailable(_first_line(exc)) from exc
+            snapshot = await self.redis.snapshot(attendance_id)
+            if snapshot is None:
+                await self.redis.drop_due(attendance_id)
+                return Outcome.GONE
+            lesson = snapshot.lesson
+            if lesson.finished_at is None and lesson.ends_at > utcnow():
+                await self.redis.postpone_due(attendance_id, lesson.ends_at)
+                return Outcome.SKIPPED
+        except ValidationError as exc:
+            raise BadAttendance(f"lesson is invalid: {describe(exc)}") from exc
+        except RedisError as exc:
+            raise RedisUnavailable(first_line(exc)) from exc
+        return parse_snapshot(attendance_id, snapshot, utcnow())
+
+    async def _write(
+        self, parsed: ParsedAttendance, token: str, lost: asyncio.Event
+    ) -> tuple[Failure, BaseException] | None:
+        """One transaction, retried on deadlocks and the like; None once committed."""
+        attendance_id = str(parsed.attendance_id)
+
+        async def before_commit() -> None:
+            await self._before_commit(attendance_id)
+            if lost.is_set() or not await self.redis.renew_lease(
+                attendance_id, token, self.lease_ms
+            ):
+                raise LeaseLost(attendance_id)
+
+        for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
+            try:
+                await self.writer.write(parsed, before_commit)
+            except LeaseLost as exc:
+                return Failure.TRANSIENT, exc
+            except Exception as exc:
+                if is_redis_outage(exc):
+                    raise RedisUnavailable(first_line(exc)) from exc
+                kind = classify(exc)
+                if kind is Failure.OUTAGE:
+                    raise DatabaseUnavailable(first_line(exc)) from exc
+                if kind is not Failure.TRANSIENT or attempt == TRANSIENT_ATTEMPTS:
+                    return kind, exc
+                log.info("attendance %s: %s; trying again", attendance_id, first_line(exc))
+                await asyncio.sleep(random.uniform(0.02, 0.1) * 2**attempt)
+            else:
+                return None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _after_failure(
+        self, attendance_id: str, kind: Failure, exc: BaseException
+    ) -> tuple[Outcome, int]:
+        if kind is Failure.BAD_DATA:
+            error = f"the database refused it: {first_line(exc)}"
+            return await self._dead_letter(attendance_id, error)
+        if kind is Failure.TRANSIENT:
+            reason = "lease_lost" if isinstance(exc, LeaseLost) else "transient"
+            metrics.FAILURES.labels(reason=reason).inc()
+            log.warning(
+                "attendance %s not written (%s); retried next run", attendance_id, first_line(exc)
+            )
+            return Outcome.RETRY, 0
+        metrics.FAILURES.labels(reason="unexpected").inc()
+        log.error("persisting attendance %s failed unexpectedly", attendance_id, exc_info=exc)
+        with contextlib.suppress(RedisError):
+            await self.redis.postpone_due(attendance_id, utcnow() + RETRY_LATER)
+        return Outcome.FAILED, 0
+
+    async def _dead_letter(self, attendance_id: str, error: str) -> tuple[Outcome, int]:
+        try:
+            await self.redis.dead_letter(attendance_id, error, utcnow())
+        except RedisError as exc:
+            raise RedisUnavailable(first_line(exc)) from exc
+        metrics.FAILURES.labels(reason="bad_data").inc()
+        log.error(
+            "attendance %s moved to the dead letters (see `attn persist --failed`): %s",
+            attendance_id,
+            error,
+        )
+        return Outcome.DEAD, 0
+
+    async def _finish(self, summary: RunSummary, started: float) -> None:
+        with contextlib.suppress(RedisError):
+            summary.oldest_due_age = await self.redis.oldest_due_age(utcnow())
+            summary.dead_letters = await self.redis.count_dead_letters()
+        summary.seconds = time.perf_counter() - started
+        metrics.observe_run(summary)
 
     @contextlib.asynccontextmanager
     async def _renewing(self, attendance_id: str, token: str) -> AsyncIterator[asyncio.Event]:
-        """Renew the lease at a third of its time; set the event if it could not be renewed."""
+        """Renew the lease every third of its time; set the event once it is lost."""
         lost = asyncio.Event()
 
         async def renew() -> None:
             while True:
                 await asyncio.sleep(self.lease_ms / 3000)
-                if not await self.redis.renew_lease(attendance_id, token, self.lease_ms):
+                try:
+                    renewed = await self.redis.renew_lease(attendance_id, token, self.lease_ms)
+                except RedisError:
+                    continue  # Redis blinked; the check before COMMIT decides
+                if not renewed:
                     lost.set()
                     return
 
-        task = asyncio.create_task(renew())
+        task = asyncio.create_task(renew(), name=f"attn-lease-{attendance_id}")
         try:
             yield lost
         finally:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-
-
-def parse_records(snapshot: AttendanceSnapshot) -> list[AttendanceRecordRedis]:
-    """Parse every record; a pending one whose verification never came becomes rejected."""
-    records: list[AttendanceRecordRedis] = []
-    for student_number, raw in sorted(snapshot.raw_records.items()):
-        try:
-            record = AttendanceRecordRedis.from_json(raw)
-        except ValidationError as exc:
-            raise BadAttendance(
-                f"record of {student_number!r} is invalid: {_first_line(exc)}"
-            ) from exc
-        if (
-            record.student_number != student_number
-            or record.attendance_id != snapshot.lesson.attendance_id
-        ):
-            raise BadAttendance(f"record stored under {student_number!r} belongs elsewhere")
-        if record.status is RecordStatus.PENDING:
-            record = record.model_copy(
-                update={"status": RecordStatus.REJECTED, "fail_reason": "verification_timeout"}
-            )
-        records.append(record)
-    return records
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:300] if text else type(exc).__name__

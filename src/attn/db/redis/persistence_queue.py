@@ -149,6 +149,10 @@ class PersistenceQueueMixin(RedisBase):
             result[text(aid)] = parsed if isinstance(parsed, dict) else {"error": text(raw)}
         return result
 
+    async def count_dead_letters(self) -> int:
+        """How many attendances wait for an admin (the dead-letter gauge)."""
+        return int(await self._redis.hlen(keys.dead_letter()))
+
     async def requeue_dead_letter(self, attendance_id: UUID | str) -> bool:
         """Make a dead-lettered attendance due now again; False if it was not dead-lettered.
 

@@ -1,0 +1,365 @@
+"""Persistence benchmark: A finished attendances of S students each, Redis -> SQL.
+
+For each database (SQLite, PostgreSQL) and each amount of unrelated Redis keys it fills a
+scratch Redis with the attendances, runs the real persistence job once (``attn persist
+--once`` code path), checks that every record arrived and Redis holds nothing of them any
+more, and reports records/second. In the same run it measures the baseline: the same rows
+(users, attendances, records) bulk-inserted into the same, emptied tables with nothing else
+(PostgreSQL: COPY and a plain multi-row INSERT; SQLite: one executemany transaction).
+
+    python -m bench.persist                      # embedded redis-server + embedded PostgreSQL
+    python -m bench.persist --attendances 200 --students 250 --unrelated-keys 0
+    python -m bench.persist --redis-url redis://127.0.0.1:6379/14 \\
+        --postgres-url postgresql://postgres@127.0.0.1:5432/test
+
+Everything it touches is its own: an embedded Redis in a temporary folder (or, with
+``--redis-url``, a Redis database that must be empty, flushed again at the end), a SQLite
+file in a temporary folder, and a new ``attn_bench_*`` database on the PostgreSQL server
+(embedded in a temporary folder unless ``--postgres-url`` names one), dropped at the end.
+``ATTN_BENCH_REDIS_URL`` / ``ATTN_BENCH_POSTGRES_URL`` work like the flags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import multiprocessing
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from sqlalchemy import insert, text
+
+from attn.config import Environment, Settings
+from attn.db import keys
+from attn.db.redis_connection import create_redis
+from attn.db.sql.engine import create_engine
+from attn.db.sql.migrate import upgrade
+from attn.db.sql.rows import AttendanceRow
+from attn.db.sql.tables import ATTENDANCES, RECORDS, USERS
+from attn.models.types import utcnow
+from attn.persistence.job import PersistenceJob
+from attn.persistence.parse import RECORD_COLUMNS, record_values
+from attn.runtime import Runtime
+from bench.persist_setup import (
+    Dataset,
+    empty_tables,
+    fill_redis,
+    flush_redis,
+    make_dataset,
+    scratch_postgres,
+    scratch_redis,
+)
+
+
+@dataclass
+class Result:
+    backend: str
+    unrelated_keys: int
+    processes: int
+    records: int
+    job_seconds: float
+    baselines: dict[str, float]  # name -> seconds
+
+    def line(self) -> str:
+        job_rate = self.records / self.job_seconds
+        parts = [
+            f"{self.backend:<8} unrelated={self.unrelated_keys:>9,} processes={self.processes}"
+            f"  job {job_rate:>7,.0f} rec/s"
+        ]
+        for name, seconds in self.baselines.items():
+            rate = self.records / seconds
+            parts.append(
+                f"{name} {rate:>9,.0f} rec/s (job takes {self.job_seconds / seconds:.2f}x)"
+            )
+        return "  |  ".join(parts)
+
+
+def job_settings(redis_url: str, database_url: str, data_dir: Path, concurrency: int) -> Settings:
+    return Settings(
+        environment=Environment.TEST,
+        data_dir=data_dir,
+        redis_url=redis_url,
+        database_url=database_url,
+        auto_migrate=False,
+        persist_concurrency=concurrency,
+    )
+
+
+async def run_job(settings: Settings) -> float:
+    """Seconds one run of the job takes in this process (clients opened beforehand)."""
+    runtime = await Runtime.open(settings, role="bench")
+    try:
+        started = time.perf_counter()
+        summary = await PersistenceJob(runtime).run_once()
+        seconds = time.perf_counter() - started
+        if summary.failures or summary.outage or summary.retried:
+            raise SystemExit(f"the job did not persist everything: {summary.line()}")
+        return seconds
+    finally:
+        await runtime.close()
+
+
+def run_job_processes(settings: Settings, processes: int) -> float:
+    """Seconds for ``processes`` worker processes, started together, to persist everything.
+
+    Each process opens its clients first and waits at a barrier, so process start-up is not
+    timed; the clock runs from the barrier until the last process is done.
+    """
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(processes + 1)
+    results = context.Queue()
+    workers = [
+        context.Process(target=_worker_process, args=(settings, barrier, results))
+        for _ in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    barrier.wait(timeout=120)
+    started = time.perf_counter()
+    outcomes = [results.get(timeout=600) for _ in workers]
+    seconds = time.perf_counter() - started
+    for worker in workers:
+        worker.join(timeout=60)
+    if any(outcome for outcome in outcomes):
+        raise SystemExit(f"a worker did not persist everything: {outcomes}")
+    return seconds
+
+
+def _worker_process(settings: Settings, barrier: Any, results: Any) -> None:
+    async def work() -> str:
+        runtime = await Runtime.open(settings, role="bench-worker")
+        try:
+            await asyncio.to_thread(barrier.wait, 120)
+            summary = await PersistenceJob(runtime).run_once()
+        finally:
+            await runtime.close()
+        return summary.line() if summary.failures or summary.outage else ""
+
+    results.put(asyncio.run(work()))
+
+
+async def verify(redis_url: str, database_url: str, data: Dataset, unrelated: int) -> None:
+    """Every record in the database, nothing of the attendances left in Redis."""
+    engine = create_engine(database_url, application_name="attn-bench")
+    try:
+        async with engine.connect() as connection:
+            stored = await connection.scalar(text("SELECT count(*) FROM attendance_records"))
+    finally:
+        await engine.dispose()
+    client = create_redis(redis_url, client_name="attn-bench")
+    try:
+        left = await client.dbsize()
+        due = await client.zcard(keys.due())
+    finally:
+        await client.aclose()
+    if stored != data.record_count or due != 0 or left != unrelated:
+        raise SystemExit(
+            f"verification failed: {stored} records stored of {data.record_count}, "
+            f"{due} still due, {left} Redis keys left (expected {unrelated})"
+        )
+
+
+async def baselines(database_url: str, data: Dataset) -> dict[str, float]:
+    """Seconds to bulk-insert the same rows into the emptied tables, nothing else."""
+    users = data.user_rows()
+    attendances = [
+        AttendanceRow.from_redis(lesson, persisted_at=utcnow()).to_params()
+        for lesson in data.lessons
+    ]
+    records = [record_values(record) for records in data.records for record in records]
+    results: dict[str, float] = {}
+    if create_engine(database_url).dialect.name == "postgresql":
+        for name in ("COPY", "INSERT"):
+            await empty_tables(database_url)
+            results[f"baseline {name}"] = await _postgres_baseline(
+                database_url, name, users, attendances, records
+            )
+    else:
+        await empty_tables(database_url)
+        engine = create_engine(database_url, application_name="attn-bench")
+        try:
+            started = time.perf_counter()
+            async with engine.begin() as connection:
+                await connection.execute(insert(USERS), users)
+                await connection.execute(insert(ATTENDANCES), attendances)
+                await connection.execute(
+                    insert(RECORDS),
+                    [dict(zip(RECORD_COLUMNS, row, strict=True)) for row in records],
+                )
+            results["baseline executemany"] = time.perf_counter() - started
+        finally:
+            await engine.dispose()
+    await empty_tables(database_url)
+    return results
+
+
+async def _postgres_baseline(
+    database_url: str,
+    method: str,
+    users: list[dict[str, Any]],
+    attendances: list[dict[str, Any]],
+    records: list[tuple[Any, ...]],
+) -> float:
+    dsn = database_url.replace("postgresql+asyncpg://", "postgresql://")
+    connection = await asyncpg.connect(dsn)
+    try:
+        attendance_rows = [
+            tuple(json.dumps(value) if isinstance(value, dict) else value for value in row.values())
+            for row in attendances
+        ]
+        tables = [
+            ("users", list(users[0]), [tuple(row.values()) for row in users]),
+            ("attendances", list(attendances[0]), attendance_rows),
+            ("attendance_records", list(RECORD_COLUMNS), records),
+        ]
+        started = time.perf_counter()
+        async with connection.transaction():
+            for table, columns, rows in tables:
+                if method == "COPY":
+                    await connection.copy_records_to_table(table, records=rows, columns=columns)
+                else:
+                    placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+                    await connection.executemany(
+                        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",  # noqa: S608
+                        rows,
+                    )
+        return time.perf_counter() - started
+    finally:
+        await connection.close()
+
+
+async def scenario(
+    backend: str,
+    redis_url: str,
+    database_url: str,
+    unrelated: int,
+    processes: int,
+    args: argparse.Namespace,
+) -> Result:
+    """``args.repeat`` rounds of fill, job, check and baseline; the median of each timing."""
+    job_times: list[float] = []
+    baseline_times: dict[str, list[float]] = {}
+    data = make_dataset(args.attendances, args.students, args.student_pool or args.students)
+    for _ in range(args.repeat):
+        await flush_redis(redis_url)
+        await empty_tables(database_url)
+        await fill_redis(redis_url, data, unrelated)
+        settings = job_settings(redis_url, database_url, args.data_dir, args.concurrency)
+        if processes > 1:
+            job_times.append(await asyncio.to_thread(run_job_processes, settings, processes))
+        else:
+            job_times.append(await run_job(settings))
+        await verify(redis_url, database_url, data, unrelated)
+        await flush_redis(redis_url)
+        for name, seconds in (await baselines(database_url, data)).items():
+            baseline_times.setdefault(name, []).append(seconds)
+        data = make_dataset(args.attendances, args.students, args.student_pool or args.students)
+    return Result(
+        backend,
+        unrelated,
+        processes,
+        data.record_count,
+        statistics.median(job_times),
+        {name: statistics.median(times) for name, times in baseline_times.items()},
+    )
+
+
+def markdown(results: list[Result]) -> str:
+    """The figures as the table in docs/performance.md."""
+    lines = [
+        "| database | unrelated keys | worker processes | job rec/s | baseline rec/s "
+        "| job time ÷ baseline time |",
+        "| --- | ---: | ---: | ---: | --- | --- |",
+    ]
+    for result in results:
+        rate = result.records / result.job_seconds
+        names = sorted(result.baselines)
+        base = " · ".join(
+            f"{name.removeprefix('baseline ')} {result.records / result.baselines[name]:,.0f}"
+            for name in names
+        )
+        ratio = " · ".join(f"{result.job_seconds / result.baselines[name]:.2f}x" for name in names)
+        lines.append(
+            f"| {result.backend} | {result.unrelated_keys:,} | {result.processes} "
+            f"| {rate:,.0f} | {base} | {ratio} |"
+        )
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> list[Result]:
+    results: list[Result] = []
+    root = Path(tempfile.mkdtemp(prefix="attn-bench-"))
+    args.data_dir = root / "data"
+    try:
+        with scratch_redis(args.redis_url, root) as redis_url:
+            for backend in args.backends:
+                with contextlib.ExitStack() as stack:
+                    if backend == "postgres":
+                        url = stack.enter_context(scratch_postgres(args.postgres_url, root))
+                    else:
+                        url = f"sqlite+aiosqlite:///{root / 'bench.sqlite3'}"
+                        upgrade(url)
+                    for unrelated in args.unrelated_keys:
+                        for processes in args.processes:
+                            result = asyncio.run(
+                                scenario(backend, redis_url, url, unrelated, processes, args)
+                            )
+                            print(result.line(), flush=True)
+                            results.append(result)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--attendances", type=int, default=100, help="A (default 100)")
+    parser.add_argument("--students", type=int, default=500, help="S per attendance (500)")
+    parser.add_argument(
+        "--student-pool", type=int, default=0, help="distinct students (default: S, one class)"
+    )
+    parser.add_argument("--concurrency", type=int, default=Settings().persist_concurrency)
+    parser.add_argument(
+        "--unrelated-keys", default="0,1000000", help="comma-separated counts (0,1000000)"
+    )
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument(
+        "--processes", default="1", help="comma-separated worker process counts (1)"
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="rounds per scenario (median)")
+    parser.add_argument("--redis-url", default=os.environ.get("ATTN_BENCH_REDIS_URL"))
+    parser.add_argument("--postgres-url", default=os.environ.get("ATTN_BENCH_POSTGRES_URL"))
+    args = parser.parse_args()
+    args.unrelated_keys = [int(count) for count in args.unrelated_keys.split(",")]
+    args.backends = [name.strip() for name in args.backends.split(",")]
+    args.processes = [int(count) for count in args.processes.split(",")]
+    if set(args.backends) - {"sqlite", "postgres"}:
+        parser.error("--backends takes sqlite and/or postgres")
+    logging.basicConfig(level=logging.WARNING)
+    print(
+        f"persistence benchmark: {args.attendances} attendances x {args.students} students "
+        f"(pool {args.student_pool or args.students}), concurrency {args.concurrency} per "
+        f"process, {args.repeat} round(s) per figure (median), "
+        f"{os.cpu_count()} CPUs",
+        flush=True,
+    )
+    load = os.getloadavg()
+    results = run(args)
+    print(f"\nload average before {load[0]:.2f}, after {os.getloadavg()[0]:.2f}\n")
+    print(markdown(results))
+
+
+if __name__ == "__main__":
+    main()
