@@ -1,7 +1,80 @@
-"""/api/v1 auth endpoints."""
+"""/api/v1/auth: log in (bearer token plus the web UI's cookies), log out, who am I."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response, status
+
+from attn.api.deps import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    ClientAddress,
+    CurrentUser,
+    RedisDep,
+    SessionDep,
+    SettingsDep,
+)
+from attn.api.errors import error_responses
+from attn.config import Environment, Settings
+from attn.models.api_auth import LoginIn, MeOut, SessionUser, TokenOut
+from attn.services import auth
 
 router = APIRouter(tags=["auth"])
+
+
+@router.post("/login", response_model=TokenOut, responses=error_responses(401, 422, 429))
+async def login(
+    body: LoginIn,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    redis: RedisDep,
+    settings: SettingsDep,
+    address: ClientAddress,
+) -> TokenOut:
+    """Log in; replaces the user's previous session and sets the web UI's cookies."""
+    result = await auth.attempt_login(
+        session, redis, settings, body.user_number, body.password, address
+    )
+    _set_session_cookies(response, request, settings, result)
+    return TokenOut(
+        access_token=result.token,
+        expires_at=result.session.expires_at,
+        user=SessionUser.from_session(result.session),
+    )
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(401, 403))
+async def logout(user: CurrentUser, redis: RedisDep, response: Response) -> None:
+    """End the current session at once; its token is refused from now on."""
+    await auth.logout(redis, user)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    response.delete_cookie(CSRF_COOKIE, path="/", samesite="strict")
+
+
+@router.get("/me", response_model=MeOut, responses=error_responses(401))
+async def me(user: CurrentUser) -> MeOut:
+    """The logged-in user and when the session ends."""
+    return MeOut.from_session(user)
+
+
+def _set_session_cookies(
+    response: Response, request: Request, settings: Settings, result: auth.LoginResult
+) -> None:
+    """``attn_session`` (HttpOnly: scripts never see it) and ``attn_csrf`` (readable, so
+    the UI can echo it in X-CSRF-Token). Both die with the absolute session maximum; Redis
+    decides the real end. ``Secure`` whenever the request came over HTTPS, and always in
+    production (a TLS-terminating proxy may forward plain HTTP)."""
+    secure = request.url.scheme == "https" or settings.environment is Environment.PRODUCTION
+    for name, value, httponly in (
+        (SESSION_COOKIE, result.token, True),
+        (CSRF_COOKIE, auth.csrf_token(settings, result.session), False),
+    ):
+        response.set_cookie(
+            name,
+            value,
+            max_age=settings.session_max_age,
+            path="/",
+            secure=secure,
+            httponly=httponly,
+            samesite="strict",
+        )

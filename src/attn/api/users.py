@@ -1,7 +1,132 @@
-"""/api/v1 users endpoints."""
+"""/api/v1/users: accounts, for admins only (create one, import a CSV file, list)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, status
+from starlette.datastructures import UploadFile
+
+from attn.api.deps import CurrentAdmin, RedisDep, SessionDep
+from attn.api.errors import error_responses
+from attn.errors import AttnError, InvalidInput
+from attn.models.api_users import ImportResult, OnExisting, UserCreate, UserOut, UserPage
+from attn.models.types import Role
+from attn.services import user_import, users
 
 router = APIRouter(tags=["users"])
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_IMPORT_ROWS = 5000
+"""Per request: every password costs ~0.1 s of Argon2 CPU; larger files go through the CLI."""
+CSV_MEDIA_TYPES = frozenset({"text/csv", "text/plain", "application/csv"})
+
+_IMPORT_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "Rows `user_number,full_name,role[,password]`, optional header line.",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            },
+        },
+    }
+}
+
+
+def _too_large() -> AttnError:
+    return AttnError(
+        f"the CSV is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB; split it",
+        code="payload_too_large",
+        status=413,
+    )
+
+
+async def csv_upload(request: Request) -> bytes:
+    """The CSV bytes from a ``text/csv`` body or a multipart ``file`` field, size-capped."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_IMPORT_BYTES + 64 * 1024:
+        raise _too_large()
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type == "multipart/form-data":
+        async with request.form(max_files=1, max_fields=5) as form:
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                raise InvalidInput("send the CSV file in the form field 'file'", code="no_file")
+            data = await upload.read(MAX_IMPORT_BYTES + 1)
+    elif media_type in CSV_MEDIA_TYPES:
+        buffer = bytearray()
+        async for chunk in request.stream():
+            buffer += chunk
+            if len(buffer) > MAX_IMPORT_BYTES:
+                break
+        data = bytes(buffer)
+    else:
+        raise AttnError(
+            "send the CSV as text/csv or as multipart/form-data with a 'file' field",
+            code="unsupported_media_type",
+            status=415,
+        )
+    if len(data) > MAX_IMPORT_BYTES:
+        raise _too_large()
+    return data
+
+
+@router.post(
+    "",
+    response_model=UserOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(401, 403, 409, 422),
+)
+async def create_user(body: UserCreate, admin: CurrentAdmin, session: SessionDep) -> UserOut:
+    """Create one account (without a password it cannot log in yet)."""
+    return UserOut.from_row(await users.create_user(session, body, actor=admin.user_number))
+
+
+@router.post(
+    "/import",
+    response_model=ImportResult,
+    responses=error_responses(401, 403, 409, 413, 415, 422),
+    openapi_extra=_IMPORT_BODY,
+)
+async def import_users(
+    admin: CurrentAdmin,
+    session: SessionDep,
+    redis: RedisDep,
+    data: Annotated[bytes, Depends(csv_upload)],
+    on_existing: Annotated[
+        OnExisting, Query(description="Existing numbers: error (default), skip or update.")
+    ] = OnExisting.ERROR,
+) -> ImportResult:
+    """Import accounts from CSV: all rows or none; every bad row is reported by line."""
+    return await user_import.import_csv(
+        session,
+        redis,
+        data,
+        on_existing=on_existing,
+        actor=admin.user_number,
+        max_rows=MAX_IMPORT_ROWS,
+    )
+
+
+@router.get("", response_model=UserPage, responses=error_responses(401, 403, 422))
+async def list_users(
+    admin: CurrentAdmin,
+    session: SessionDep,
+    role: Role | None = None,
+    limit: Annotated[int, Query(ge=1, le=users.MAX_PAGE_SIZE)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> UserPage:
+    """Accounts ordered by number, optionally of one role, one page at a time."""
+    page = await users.list_users(session, role=role, limit=limit, offset=offset)
+    return UserPage(
+        items=[UserOut.from_row(row) for row in page.items],
+        total=page.total,
+        limit=limit,
+        offset=offset,
+    )

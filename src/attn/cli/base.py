@@ -6,8 +6,6 @@ Bad input ends with a one-line message on stderr and a non-zero exit, never a tr
 from __future__ import annotations
 
 import asyncio
-import logging
-import sys
 from collections.abc import Callable, Coroutine
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
@@ -61,8 +59,7 @@ def run_async(func: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, T]:
 
 
 def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    """Log to stderr at the configured level, secrets redacted (see :mod:`attn.logging_setup`)."""
+    from attn.logging_setup import configure_logging as configure
+
+    configure(settings)

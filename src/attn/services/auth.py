@@ -2,12 +2,21 @@
 
 A token is ``<user_number>.<secret>``; Redis keeps only the SHA-256 of the secret under the
 user's one session key, so a new login replaces the old session and logout ends it at once.
+(A plain SHA-256 is enough: the secret is 256 random bits, not a guessable password.)
+
+Each authenticated request slides the session's end to ``now + role TTL``, never past
+``issued_at + session_max_age``. To keep the check-in hot path at one Redis read per
+request, the write is skipped while the end would move by less than :func:`refresh_step`;
+the idle timeout is therefore at least ``TTL - step`` (e.g. 540 s of the student's 600 s).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import math
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,12 +26,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from attn.config import Settings
 from attn.db.redis_client import RedisClient
 from attn.db.sql import repository
-from attn.errors import Unauthorized
+from attn.errors import Forbidden, Unauthorized
 from attn.models import Role, UserRedis
-from attn.models.types import utcnow
+from attn.models.types import USER_NUMBER_PATTERN, utcnow
+from attn.services import rate_limit
 from attn.services.passwords import verify_password
 
 TOKEN_SECRET_BYTES = 32
+MAX_TOKEN_LENGTH = 200
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{16,}$")
+_USER_NUMBER_RE = re.compile(USER_NUMBER_PATTERN)
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+"""Methods a cookie-authenticated request may use without the CSRF header."""
 
 
 @dataclass(frozen=True)
@@ -36,10 +52,27 @@ def hash_secret(secret: str) -> str:
 
 
 def split_token(token: str) -> tuple[str, str] | None:
+    """``(user_number, secret)``, or None unless both parts have their exact shapes.
+
+    The user number is checked before it is used in a Redis key name, so a crafted token
+    cannot address another key (a ``}`` or ``:`` in it, say).
+    """
+    if len(token) > MAX_TOKEN_LENGTH:
+        return None
     user_number, sep, secret = token.rpartition(".")
-    if not sep or not user_number or len(secret) < 16 or len(token) > 200:
+    if not sep or not _USER_NUMBER_RE.match(user_number) or not _SECRET_RE.match(secret):
         return None
     return user_number, secret
+
+
+def session_ttl(settings: Settings, role: Role) -> int:
+    """The role's TTL, but a fresh login never outlives the absolute maximum either."""
+    return min(settings.session_ttl(role), settings.session_max_age)
+
+
+def refresh_step(role_ttl: int) -> float:
+    """Sliding the end by less than this is not worth a Redis write (10% of the TTL, ≤ 60 s)."""
+    return min(60.0, role_ttl / 10)
 
 
 async def login(
@@ -50,15 +83,21 @@ async def login(
     password: str,
     now: datetime | None = None,
 ) -> LoginResult:
-    """Check the password and start a new session, replacing the user's previous one."""
+    """Check the password and start a new session, replacing the user's previous one.
+
+    Argon2 takes ~0.1 s of CPU by design, so it runs in a worker thread: on the event loop
+    it would stall every other request of the process for that long. An unknown user (or
+    one without a password) costs the same verification, so timing does not tell them apart.
+    """
     user = await repository.get_user(session, user_number)
-    if user is None or not verify_password(user.password_hash, password):
-        verify_password(None, password) if user is None else None
+    password_hash = user.password_hash if user is not None else None
+    matches = await asyncio.to_thread(verify_password, password_hash, password)
+    if user is None or not matches:
         raise Unauthorized("wrong user number or password", code="invalid_credentials")
     now = now or utcnow()
     secret = secrets.token_urlsafe(TOKEN_SECRET_BYTES)
     role = Role(user.role)
-    ttl = settings.session_ttl(role)
+    ttl = session_ttl(settings, role)
     user_session = UserRedis(
         user_number=user.user_number,
         full_name=user.full_name,
@@ -69,6 +108,31 @@ async def login(
     )
     await redis.save_user_session(user_session, ttl)
     return LoginResult(token=f"{user.user_number}.{secret}", session=user_session)
+
+
+async def attempt_login(
+    session: AsyncSession,
+    redis: RedisClient,
+    settings: Settings,
+    user_number: str,
+    password: str,
+    client_address: str,
+) -> LoginResult:
+    """:func:`login` behind the rate limits: per client address first, then per user number.
+
+    The address is counted first so that a client already over its limit stops spending
+    the target account's budget (which would lock its owner out of logging in).
+    """
+    await rate_limit.enforce(
+        redis,
+        rate_limit.LOGIN_ADDRESS,
+        client_address,
+        settings.rate_limit_per_address_per_minute,
+    )
+    await rate_limit.enforce(
+        redis, rate_limit.LOGIN_USER, user_number, settings.rate_limit_login_per_minute
+    )
+    return await login(session, redis, settings, user_number, password)
 
 
 async def authenticate(
@@ -84,29 +148,65 @@ async def authenticate(
         user_session.token_hash, hash_secret(secret)
     ):
         raise Unauthorized("session expired or logged out", code="invalid_token")
-    now = now or utcnow()
-    return await _refresh(redis, settings, user_session, now)
+    return await _refresh(redis, settings, user_session, now or utcnow())
 
 
 async def _refresh(
     redis: RedisClient, settings: Settings, user_session: UserRedis, now: datetime
 ) -> UserRedis:
-    """Extend the TTL once half of it is used, never past ``issued_at + session_max_age``."""
-    role_ttl = settings.session_ttl(user_session.role)
-    remaining = (user_session.expires_at - now).total_seconds()
-    if remaining > role_ttl / 2:
-        return user_session
+    """Slide the end to ``now + TTL``, capped at ``issued_at + session_max_age``.
+
+    Nothing is deleted when the cap is reached: the key's own TTL never runs past the cap,
+    and deleting here could remove a newer login that replaced this one meanwhile.
+    """
     hard_end = user_session.issued_at + timedelta(seconds=settings.session_max_age)
-    new_end = min(now + timedelta(seconds=role_ttl), hard_end)
-    ttl = int((new_end - now).total_seconds())
-    if ttl <= 0:
-        await redis.delete_user_session(user_session.user_number)
+    if now >= hard_end:
         raise Unauthorized("session reached its maximum age; log in again", code="invalid_token")
+    role_ttl = settings.session_ttl(user_session.role)
+    new_end = min(now + timedelta(seconds=role_ttl), hard_end)
+    gained = (new_end - user_session.expires_at).total_seconds()
+    if gained < refresh_step(role_ttl):
+        return user_session
     refreshed = user_session.model_copy(update={"expires_at": new_end})
+    ttl = max(1, math.ceil((new_end - now).total_seconds()))
     if not await redis.refresh_user_session(refreshed, ttl):
         raise Unauthorized("session expired or logged out", code="invalid_token")
     return refreshed
 
 
 async def logout(redis: RedisClient, user_session: UserRedis) -> None:
+    """End the session at once: its token is refused from the next request on."""
     await redis.delete_user_session(user_session.user_number)
+
+
+def csrf_token(settings: Settings, user_session: UserRedis) -> str:
+    """The web UI's CSRF token: an HMAC of the session, so it is bound to this one login.
+
+    A plain random double-submit value could be planted by anyone able to set a cookie for
+    the site (a sibling subdomain); this one cannot be made without the server key.
+    """
+    key = settings.secret_key.get_secret_value().encode()
+    message = f"csrf:{user_session.user_number}:{user_session.token_hash}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def check_csrf(
+    settings: Settings,
+    user_session: UserRedis,
+    method: str,
+    header: str | None,
+    cookie: str | None,
+) -> None:
+    """Cookie-authenticated state changes must echo the ``attn_csrf`` cookie in a header.
+
+    A cross-site form or fetch carries the cookies but cannot read them, so it cannot
+    send the matching header (double submit); the value must also be this session's.
+    """
+    if method.upper() in SAFE_METHODS:
+        return
+    if not header or not cookie or not hmac.compare_digest(header.encode(), cookie.encode()):
+        raise Forbidden(
+            "send the attn_csrf cookie's value in the X-CSRF-Token header", code="csrf_failed"
+        )
+    if not hmac.compare_digest(header.encode(), csrf_token(settings, user_session).encode()):
+        raise Forbidden("CSRF token does not belong to this session", code="csrf_failed")

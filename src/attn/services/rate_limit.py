@@ -1,4 +1,10 @@
-"""Rate limits (Redis-backed, shared by every API process): 429 with Retry-After when exceeded."""
+"""Rate limits (Redis-backed, shared by every API process): 429 with Retry-After when exceeded.
+
+Fixed one-minute windows per ``(scope, subject)``: a client may burst up to twice the limit
+across a window boundary, which is acceptable for slowing password guessing and cheap (one
+``INCR`` per request). Scopes are named here so two features never share a counter by
+accident.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,20 @@ from attn.errors import RateLimited
 
 WINDOW_S = 60
 
+LOGIN_ADDRESS = "login_address"
+"""Login attempts per client address (``settings.rate_limit_per_address_per_minute``)."""
+LOGIN_USER = "login_user"
+"""Login attempts per user number, whoever sends them (``settings.rate_limit_login_per_minute``)."""
+
 
 async def enforce(redis: RedisClient, scope: str, subject: str, per_minute: int) -> None:
-    """Count a request of ``subject`` in ``scope``; raise :class:`RateLimited` past the limit."""
+    """Count a request of ``subject`` in ``scope``; raise :class:`RateLimited` past the limit.
+
+    Refused requests are counted too, so hammering on does not reopen the window early.
+    """
     count, reset_in = await redis.hit_rate_limit(scope, subject, WINDOW_S)
     if count > per_minute:
         raise RateLimited(
-            f"too many {scope} requests; try again in {reset_in} s",
+            f"too many requests ({scope}); try again in {reset_in} s",
             retry_after=reset_in,
         )

@@ -10,7 +10,7 @@ from sqlalchemy import CursorResult, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attn.db.sql._dml import any_changed, chunked, insert_for, last_per_key
-from attn.db.sql.rows import Page, UserRow, UserUpsert
+from attn.db.sql.rows import NewUserRow, Page, UserRow, UserUpsert
 from attn.db.sql.tables import USERS
 from attn.errors import Conflict
 from attn.models.types import Role, utcnow
@@ -90,6 +90,44 @@ async def create_user(
     return UserRow.from_mapping(created)
 
 
+async def create_users(
+    session: AsyncSession, rows: Sequence[NewUserRow], *, at: datetime | None = None
+) -> None:
+    """Insert many new accounts in a few statements; :class:`Conflict` if any number is taken.
+
+    All or nothing only with the caller's transaction: on a conflict the rows inserted
+    before it stay in the transaction, which the caller is expected to roll back.
+    """
+    now = at or utcnow()
+    for chunk in chunked(session, rows, 6):
+        stmt = (
+            insert_for(session, USERS)
+            .values(
+                [
+                    {
+                        "user_number": row.user_number,
+                        "full_name": row.full_name,
+                        "role": row.role.value,
+                        "password_hash": row.password_hash,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for row in chunk
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=[USERS.c.user_number])
+            .returning(USERS.c.user_number)
+        )
+        inserted = set((await session.execute(stmt)).scalars())
+        taken = [row.user_number for row in chunk if row.user_number not in inserted]
+        if taken:
+            raise Conflict(
+                f"{len(taken)} user(s) already exist: {', '.join(taken[:10])}",
+                code="user_exists",
+                details={"user_numbers": taken},
+            )
+
+
 async def get_user(session: AsyncSession, user_number: str) -> UserRow | None:
     found = (
         (await session.execute(select(USERS).where(USERS.c.user_number == user_number)))
@@ -97,6 +135,42 @@ async def get_user(session: AsyncSession, user_number: str) -> UserRow | None:
         .first()
     )
     return None if found is None else UserRow.from_mapping(found)
+
+
+async def get_users(session: AsyncSession, user_numbers: Sequence[str]) -> dict[str, UserRow]:
+    """The existing users among ``user_numbers`` (one query per few thousand numbers)."""
+    found: dict[str, UserRow] = {}
+    unique = sorted(set(user_numbers))
+    for chunk in chunked(session, unique, 1):
+        result = await session.execute(select(USERS).where(USERS.c.user_number.in_(chunk)))
+        for row in result.mappings():
+            user = UserRow.from_mapping(row)
+            found[user.user_number] = user
+    return found
+
+
+async def update_user(
+    session: AsyncSession,
+    user_number: str,
+    *,
+    full_name: str,
+    role: Role,
+    password_hash: str | None = None,
+    at: datetime | None = None,
+) -> bool:
+    """An admin's edit: name and role, and the password hash when one is given (None keeps
+    the current one). False when there is no such user."""
+    values: dict[str, Any] = {
+        "full_name": full_name,
+        "role": role.value,
+        "updated_at": at or utcnow(),
+    }
+    if password_hash is not None:
+        values["password_hash"] = password_hash
+    result = await session.execute(
+        update(USERS).where(USERS.c.user_number == user_number).values(**values)
+    )
+    return bool(cast("CursorResult[Any]", result).rowcount)
 
 
 async def list_users(

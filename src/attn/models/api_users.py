@@ -1,0 +1,86 @@
+"""API schemas for accounts: creating users one by one or from CSV, and listing them.
+
+``UserCreate`` is also what the CSV import and the ``attn user`` commands validate each
+row with, so a bad value gets the same message (naming the field) wherever it enters.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from attn.db.sql.rows import UserRow
+from attn.models.types import FullName, Role, UserNumber, UtcDateTime
+
+PASSWORD_MIN_LENGTH = 8
+PASSWORD_MAX_LENGTH = 256
+"""Long enough for passphrases; bounded so nobody makes Argon2 hash megabytes per request."""
+
+NewPassword = Annotated[
+    str, StringConstraints(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)
+]
+
+
+class UserCreate(BaseModel):
+    """A new account; without ``password`` it exists (for records) but cannot log in yet."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user_number: UserNumber = Field(examples=["S2001"])
+    full_name: FullName = Field(max_length=1000, examples=["Ayşe Yılmaz"])
+    role: Role
+    password: NewPassword | None = Field(default=None, examples=["correct horse battery"])
+
+
+class UserOut(BaseModel):
+    """An account as admins see it (never the password hash)."""
+
+    user_number: str
+    full_name: str
+    role: Role
+    has_password: bool = Field(description="False: the account cannot log in yet.")
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+
+    @classmethod
+    def from_row(cls, row: UserRow) -> UserOut:
+        return cls(
+            user_number=row.user_number,
+            full_name=row.full_name,
+            role=row.role,
+            has_password=row.password_hash is not None,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+
+class UserPage(BaseModel):
+    items: list[UserOut]
+    total: int = Field(description="Matching users in all pages.")
+    limit: int
+    offset: int
+
+
+class OnExisting(StrEnum):
+    """What a CSV import does with a user number that is already taken."""
+
+    ERROR = "error"
+    SKIP = "skip"
+    UPDATE = "update"
+
+
+class ImportResult(BaseModel):
+    """What one (all-or-nothing) CSV import did."""
+
+    created: int
+    updated: int
+    skipped: int
+    created_numbers: list[str] = Field(default_factory=list)
+    updated_numbers: list[str] = Field(default_factory=list)
+    skipped_numbers: list[str] = Field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.skipped

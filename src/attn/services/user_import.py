@@ -1,0 +1,241 @@
+"""Importing accounts from CSV: every row checked first, then all written or none.
+
+Format: ``user_number,full_name,role[,password]``, UTF-8 with or without BOM, an optional
+header line naming those columns, blank lines ignored. Semicolons are accepted as the
+delimiter when the first line has more of them than commas (spreadsheets in locales whose
+decimal mark is a comma export that way). An empty password cell means "no password".
+
+Every problem of a rejected file is reported at once, with its line number, so the admin
+fixes the file in one go: bad values, wrong column counts, a number twice in the file, and
+(unless ``on_existing`` says otherwise) numbers that already exist. Nothing is written
+unless the whole file is good, and the writes share the caller's one transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attn.db.redis_client import RedisClient
+from attn.db.sql import repository
+from attn.db.sql.rows import NewUserRow, UserRow
+from attn.errors import InvalidInput
+from attn.models.api_users import ImportResult, OnExisting, UserCreate
+from attn.services.users import hash_passwords, validation_problems
+
+COLUMNS = ("user_number", "full_name", "role", "password")
+REQUIRED_COLUMNS = 3
+MAX_PROBLEMS_IN_MESSAGE = 5
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRow:
+    line: int
+    user: UserCreate
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    line: int
+    code: str
+    message: str
+    user_number: str | None = None
+
+    def as_detail(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "code": self.code,
+            "message": self.message,
+            "user_number": self.user_number,
+        }
+
+
+def parse_csv(data: bytes, *, max_rows: int | None = None) -> tuple[list[ParsedRow], list[Problem]]:
+    """The valid rows and the problems of the others (parsing goes on past bad rows)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return [], [Problem(line, "bad_encoding", "not UTF-8 text (save the file as UTF-8)")]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
+    rows: list[ParsedRow] = []
+    problems: list[Problem] = []
+    data_rows = 0
+    next_line = 1
+    try:
+        for cells in reader:
+            line, next_line = next_line, reader.line_num + 1
+            if not any(cell.strip() for cell in cells):
+                continue
+            if data_rows == 0 and not problems and cells[0].strip().lower() == COLUMNS[0]:
+                problems.extend(_check_header(line, cells))
+                continue
+            data_rows += 1
+            if max_rows is not None and data_rows > max_rows:
+                message = f"more than {max_rows} rows; split the file"
+                problems.append(Problem(line, "too_many_rows", message))
+                break
+            row = _parse_row(line, cells)
+            if isinstance(row, ParsedRow):
+                rows.append(row)
+            else:
+                problems.append(row)
+    except csv.Error as exc:
+        problems.append(Problem(next_line, "bad_csv", str(exc)))
+    return rows, problems
+
+
+def _delimiter(text: str) -> str:
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return ";" if first.count(";") > first.count(",") else ","
+
+
+def _check_header(line: int, cells: list[str]) -> list[Problem]:
+    names = tuple(cell.strip().lower() for cell in cells)
+    if names in (COLUMNS[:REQUIRED_COLUMNS], COLUMNS):
+        return []
+    expected = ",".join(COLUMNS[:REQUIRED_COLUMNS]) + "[,password]"
+    return [Problem(line, "bad_header", f"header must be {expected}")]
+
+
+def _parse_row(line: int, cells: list[str]) -> ParsedRow | Problem:
+    number = cells[0].strip() or None
+    if not REQUIRED_COLUMNS <= len(cells) <= len(COLUMNS):
+        message = f"expected 3 or 4 columns ({','.join(COLUMNS)}), got {len(cells)}"
+        return Problem(line, "wrong_column_count", message, number)
+    values: dict[str, Any] = {
+        "user_number": cells[0].strip(),
+        "full_name": cells[1],
+        "role": cells[2].strip().lower(),
+        "password": (cells[3] or None) if len(cells) == len(COLUMNS) else None,
+    }
+    try:
+        return ParsedRow(line, UserCreate.model_validate(values))
+    except ValidationError as exc:
+        return Problem(line, "invalid_row", "; ".join(validation_problems(exc)), number)
+
+
+def _duplicates(rows: Sequence[ParsedRow]) -> list[Problem]:
+    first_seen: dict[str, int] = {}
+    problems = []
+    for row in rows:
+        number = row.user.user_number
+        if number in first_seen:
+            message = f"user {number} is also on line {first_seen[number]}"
+            problems.append(Problem(row.line, "duplicate_in_file", message, number))
+        else:
+            first_seen[number] = row.line
+    return problems
+
+
+async def import_csv(
+    session: AsyncSession,
+    redis: RedisClient,
+    data: bytes,
+    *,
+    on_existing: OnExisting = OnExisting.ERROR,
+    actor: str,
+    max_rows: int | None = None,
+) -> ImportResult:
+    """Parse, check and import a CSV file; :class:`InvalidInput` lists every problem."""
+    rows, problems = parse_csv(data, max_rows=max_rows)
+    if not rows and not problems:
+        problems.append(Problem(1, "empty_file", "the file has no user rows"))
+    return await import_rows(
+        session, redis, rows, on_existing=on_existing, actor=actor, problems=problems
+    )
+
+
+async def import_rows(
+    session: AsyncSession,
+    redis: RedisClient,
+    rows: Sequence[ParsedRow],
+    *,
+    on_existing: OnExisting = OnExisting.ERROR,
+    actor: str,
+    problems: Sequence[Problem] = (),
+) -> ImportResult:
+    """Write validated rows (all or nothing, in the caller's transaction).
+
+    ``update`` sets name, role and (when given) password of existing users, and ends their
+    login session when the role or password changes, so a demoted teacher does not keep a
+    teacher's session.
+    """
+    all_problems = [*problems, *_duplicates(rows)]
+    existing = await repository.get_users(session, [row.user.user_number for row in rows])
+    if on_existing is OnExisting.ERROR:
+        all_problems += [
+            Problem(row.line, "user_exists", f"user {number} already exists", number)
+            for row in rows
+            if (number := row.user.user_number) in existing
+        ]
+    if all_problems:
+        raise _rejected(all_problems)
+    new = [row.user for row in rows if row.user.user_number not in existing]
+    old = [row.user for row in rows if row.user.user_number in existing]
+    updates = old if on_existing is OnExisting.UPDATE else []
+    skipped = old if on_existing is OnExisting.SKIP else []
+    hashes = await hash_passwords([user.password for user in [*new, *updates]])
+    new_rows = [
+        NewUserRow(
+            user_number=user.user_number,
+            full_name=user.full_name,
+            role=user.role,
+            password_hash=password_hash,
+        )
+        for user, password_hash in zip(new, hashes, strict=False)
+    ]
+    await repository.create_users(session, new_rows)
+    for user, password_hash in zip(updates, hashes[len(new) :], strict=True):
+        await _update(session, redis, existing[user.user_number], user, password_hash)
+    result = ImportResult(
+        created=len(new),
+        updated=len(updates),
+        skipped=len(skipped),
+        created_numbers=[user.user_number for user in new],
+        updated_numbers=[user.user_number for user in updates],
+        skipped_numbers=[user.user_number for user in skipped],
+    )
+    await repository.add_audit(
+        session,
+        actor=actor,
+        action="users_imported",
+        details={"on_existing": on_existing.value, **result.model_dump()},
+    )
+    return result
+
+
+async def _update(
+    session: AsyncSession,
+    redis: RedisClient,
+    current: UserRow,
+    user: UserCreate,
+    password_hash: str | None,
+) -> None:
+    await repository.update_user(
+        session,
+        user.user_number,
+        full_name=user.full_name,
+        role=user.role,
+        password_hash=password_hash,
+    )
+    if user.role != current.role or password_hash is not None:
+        await redis.delete_user_session(user.user_number)
+
+
+def _rejected(problems: Sequence[Problem]) -> InvalidInput:
+    ordered = sorted(problems, key=lambda problem: problem.line)
+    shown = "; ".join(f"line {p.line}: {p.message}" for p in ordered[:MAX_PROBLEMS_IN_MESSAGE])
+    more = len(ordered) - MAX_PROBLEMS_IN_MESSAGE
+    suffix = f"; and {more} more" if more > 0 else ""
+    return InvalidInput(
+        f"CSV rejected, nothing imported ({len(ordered)} problem(s)): {shown}{suffix}",
+        code="invalid_csv",
+        details=[problem.as_detail() for problem in ordered],
+    )

@@ -1,0 +1,82 @@
+"""Accounts: admins create users (one by one here, in bulk in ``user_import``) and list them.
+
+Every account change by an admin lands in the audit log in the same transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attn.db.sql import repository
+from attn.db.sql.rows import Page, UserRow
+from attn.errors import InvalidInput
+from attn.models.api_users import UserCreate
+from attn.models.types import Role
+from attn.services.passwords import hash_password
+
+MAX_PAGE_SIZE = 200
+_HASH_CONCURRENCY = max(1, os.cpu_count() or 1)
+"""Argon2 is CPU- and memory-bound (64 MiB each): more parallel hashes than cores only queue."""
+
+
+def validation_problems(exc: ValidationError) -> list[str]:
+    """``"field: message"`` for each error; never the input value (it may be a password)."""
+    problems = []
+    for error in exc.errors(include_input=False, include_url=False):
+        field = ".".join(str(part) for part in error.get("loc", ())) or "value"
+        problems.append(f"{field}: {error.get('msg', 'invalid')}")
+    return problems
+
+
+def parse_new_user(values: Mapping[str, Any]) -> UserCreate:
+    """Validate a new user from the command line; :class:`InvalidInput` names the field."""
+    try:
+        return UserCreate.model_validate(dict(values))
+    except ValidationError as exc:
+        raise InvalidInput("; ".join(validation_problems(exc)), code="invalid_user") from None
+
+
+async def hash_passwords(passwords: Sequence[str | None]) -> list[str | None]:
+    """Argon2 hashes (None stays None), computed in worker threads off the event loop."""
+    limit = asyncio.Semaphore(_HASH_CONCURRENCY)
+
+    async def one(password: str | None) -> str | None:
+        if password is None:
+            return None
+        async with limit:
+            return await asyncio.to_thread(hash_password, password)
+
+    return list(await asyncio.gather(*(one(password) for password in passwords)))
+
+
+async def create_user(session: AsyncSession, data: UserCreate, *, actor: str) -> UserRow:
+    """Create one account; :class:`~attn.errors.Conflict` (409) when the number is taken."""
+    (password_hash,) = await hash_passwords([data.password])
+    user = await repository.create_user(
+        session,
+        user_number=data.user_number,
+        full_name=data.full_name,
+        role=data.role,
+        password_hash=password_hash,
+    )
+    await repository.add_audit(
+        session,
+        actor=actor,
+        action="user_created",
+        details={"user_number": user.user_number, "role": user.role.value},
+    )
+    return user
+
+
+async def list_users(
+    session: AsyncSession, *, role: Role | None = None, limit: int = 50, offset: int = 0
+) -> Page[UserRow]:
+    """Users ordered by number, optionally of one role (``limit`` capped)."""
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    return await repository.list_users(session, role=role, limit=limit, offset=max(0, offset))
