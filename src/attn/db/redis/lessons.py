@@ -166,6 +166,25 @@ class LessonsMixin(RedisBase):
             await pipe.execute()
         return lesson
 
+    async def acquire_teacher_start_lock(
+        self, teacher_number: str, token: str, ttl_ms: int
+    ) -> bool:
+        """Take the teacher's start lock (SET NX PX); False while another start holds it.
+
+        Creating an attendance spans slots (lesson keys, teacher index), so "no live
+        attendance yet, create one" cannot be one script; this short lock serialises it per
+        teacher instead. The TTL frees it if the holder dies.
+        """
+        lock = keys.teacher_start_lock(teacher_number)
+        return bool(await self._redis.set(lock, token, nx=True, px=ttl_ms))
+
+    async def release_teacher_start_lock(self, teacher_number: str, token: str) -> None:
+        """Drop the start lock only if ``token`` still holds it (release_lease.lua is the
+        generic compare-and-delete)."""
+        await self._scripts.release_lease(
+            keys=[keys.teacher_start_lock(teacher_number)], args=[token]
+        )
+
     async def _update_lesson(
         self,
         attendance_id: UUID | str,

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from attn.db.sql._dml import any_changed, chunked, insert_for, last_per_key
 from attn.db.sql.rows import AttendanceRow, Page, RecordRow, StudentRecordRow
 from attn.db.sql.tables import ATTENDANCES, RECORDS
-from attn.models.types import normalize_name
+from attn.models.types import SELF, RecordStatus, normalize_name
 
 _ATTENDANCE_CONTENT = (
     "lesson_name",
@@ -130,6 +130,23 @@ async def list_records(
     return [RecordRow.from_mapping(row) for row in result.mappings()]
 
 
+async def get_record(
+    session: AsyncSession,
+    attendance_id: UUID,
+    student_number: str,
+    *,
+    include_deleted: bool = False,
+) -> RecordRow | None:
+    """One record, whatever the state of its attendance (the caller checks that)."""
+    stmt = select(RECORDS).where(
+        RECORDS.c.attendance_id == attendance_id, RECORDS.c.student_number == student_number
+    )
+    if not include_deleted:
+        stmt = stmt.where(RECORDS.c.deleted_at.is_(None))
+    found = (await session.execute(stmt)).mappings().first()
+    return None if found is None else RecordRow.from_mapping(found)
+
+
 async def list_attendances(
     session: AsyncSession,
     *,
@@ -233,5 +250,42 @@ async def soft_delete_record(
             RECORDS.c.deleted_at.is_(None),
         )
         .values(deleted_at=at, deletion_reason=reason)
+    )
+    return bool(cast("CursorResult[Any]", result).rowcount)
+
+
+async def settle_pending_record(
+    session: AsyncSession,
+    attendance_id: UUID,
+    student_number: str,
+    *,
+    status: RecordStatus,
+    fail_reason: str | None,
+    updated_at: datetime,
+    waiting_reasons: Sequence[str] = (),
+) -> bool:
+    """Set the outcome of an outside verification on a persisted record, in one UPDATE.
+
+    Only a record the student wrote that still waits: ``pending``, or ``rejected`` with one
+    of ``waiting_reasons`` (what persistence turns an unanswered ``pending`` into). The
+    condition is part of the UPDATE, so a teacher's decision made meanwhile is never
+    overwritten. False when no such record exists.
+    """
+    waiting = RECORDS.c.status == RecordStatus.PENDING.value
+    if waiting_reasons:
+        waiting = waiting | (
+            (RECORDS.c.status == RecordStatus.REJECTED.value)
+            & RECORDS.c.fail_reason.in_(list(waiting_reasons))
+        )
+    result = await session.execute(
+        update(RECORDS)
+        .where(
+            RECORDS.c.attendance_id == attendance_id,
+            RECORDS.c.student_number == student_number,
+            RECORDS.c.decided_by == SELF,
+            RECORDS.c.deleted_at.is_(None),
+            waiting,
+        )
+        .values(status=status.value, fail_reason=fail_reason, updated_at=updated_at)
     )
     return bool(cast("CursorResult[Any]", result).rowcount)

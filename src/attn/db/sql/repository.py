@@ -6,6 +6,7 @@ commits: the request or the persistence job owns the transaction (CONVENTIONS §
 
 from attn.db.sql.attendance_repo import (
     get_attendance,
+    get_record,
     list_attendances,
     list_records,
     list_student_records,
@@ -15,19 +16,27 @@ from attn.db.sql.attendance_repo import (
     upsert_records,
 )
 from attn.db.sql.audit_repo import add_audit, list_audit
+from attn.db.sql.rows import NewUserRow
 from attn.db.sql.users_repo import (
     create_user,
+    create_users,
     get_user,
+    get_users,
     list_users,
     set_password_hash,
+    update_user,
     upsert_users,
 )
 
 __all__ = [
+    "NewUserRow",
     "add_audit",
     "create_user",
+    "create_users",
     "get_attendance",
+    "get_record",
     "get_user",
+    "get_users",
     "list_attendances",
     "list_audit",
     "list_records",
@@ -36,6 +45,7 @@ __all__ = [
     "set_password_hash",
     "soft_delete_attendance",
     "soft_delete_record",
+    "update_user",
     "upsert_attendance",
     "upsert_records",
     "upsert_users",

@@ -59,6 +59,16 @@ class UserUpsert:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class NewUserRow:
+    """An account an admin creates (already validated by the API/CLI schema)."""
+
+    user_number: str
+    full_name: str
+    role: Role
+    password_hash: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class UserRow:
     user_number: str
     full_name: str

@@ -1,0 +1,251 @@
+"""Request and response schemas of the attendance endpoints (``/attendances``, ``/me``).
+
+Requests refuse unknown fields and coerce nothing surprising (``"60"`` or ``true`` is not a
+number of minutes), so a typo is a 422 naming the field rather than a silently ignored value.
+
+``RecordOut`` has exactly the fields of the stored ``AttendanceRecordRedis``, serialised the
+same way: the teacher's live view passes the stored JSON through (see
+``live_records_json`` in ``services/attendances.py``) and the archive serialises
+``RecordOut`` to the same form, so both look alike to a client.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, datetime
+from typing import Annotated, Literal, Self
+from uuid import UUID
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    model_validator,
+)
+
+from attn.models.redis import CheckSettings
+from attn.models.types import FullName, LessonName, RecordStatus, UtcDateTime, format_utc
+
+AttendanceState = Literal["scheduled", "open", "ended", "finished", "deleted"]
+"""``scheduled``: before ``starts_at``; ``open``: taking check-ins; ``ended``: past
+``ends_at`` without being finished; ``finished``: closed by its teacher; ``deleted``: soft
+deleted (kept, with the reason, out of normal lists)."""
+
+Source = Literal["live", "archive"]
+"""``live``: served from Redis (not persisted yet); ``archive``: served from SQL."""
+
+ManualStatus = Literal["present", "late", "excused", "absent", "rejected"]
+"""What a teacher may set by hand; ``pending`` belongs to outside verification only."""
+
+MAX_REASON = 500
+
+# Serialised like every other instant of the API (no Python validator: nothing to check
+# on the way out).
+ApiDateTime = Annotated[datetime, PlainSerializer(format_utc, return_type=str, when_used="json")]
+Minutes = Annotated[int, Field(strict=True)]
+
+
+def _clean_reason(value: str) -> str:
+    value = " ".join(value.split())
+    if not value:
+        raise ValueError("must not be empty")
+    if len(value) > MAX_REASON:
+        raise ValueError(f"must be at most {MAX_REASON} characters")
+    if any(unicodedata.category(ch) in {"Cc", "Cf"} for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+Reason = Annotated[str, AfterValidator(_clean_reason)]
+"""Why a teacher or admin changed something: goes to the audit log (1-500 characters)."""
+
+
+def _ordered(starts_at: datetime | None, ends_at: datetime | None) -> None:
+    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+        raise ValueError("ends_at must be after starts_at")
+
+
+class RequestModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StartAttendanceIn(RequestModel):
+    """Start an attendance: give ``ends_at`` or ``duration_minutes``, not both."""
+
+    lesson_name: LessonName
+    starts_at: UtcDateTime | None = Field(default=None, description="Default: now.")
+    ends_at: UtcDateTime | None = None
+    duration_minutes: Minutes | None = Field(
+        default=None, ge=1, le=100_000, description="At most the server's maximum."
+    )
+    late_after_minutes: Minutes | None = Field(
+        default=None,
+        ge=0,
+        le=24 * 60,
+        description="A self check-in more than this many minutes after the start is late.",
+    )
+    checks: CheckSettings | None = Field(
+        default=None, description="Anti-proxy checks; default: the server's default_checks."
+    )
+
+    @model_validator(mode="after")
+    def _one_end(self) -> Self:
+        if (self.ends_at is None) == (self.duration_minutes is None):
+            raise ValueError("give exactly one of ends_at and duration_minutes")
+        _ordered(self.starts_at, self.ends_at)
+        return self
+
+
+class EditAttendanceIn(RequestModel):
+    """Correct a persisted attendance; the reason goes to the audit log."""
+
+    reason: Reason
+    lesson_name: LessonName | None = None
+    starts_at: UtcDateTime | None = None
+    ends_at: UtcDateTime | None = None
+    late_after_minutes: Minutes | None = Field(default=None, ge=0, le=24 * 60)
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> Self:
+        changed = self.model_fields_set - {"reason"}
+        if not changed:
+            raise ValueError("give at least one field to change")
+        for required in ("lesson_name", "starts_at", "ends_at"):
+            if required in changed and getattr(self, required) is None:
+                raise ValueError(f"{required} cannot be removed")
+        _ordered(self.starts_at, self.ends_at)
+        return self
+
+
+class ReasonIn(RequestModel):
+    reason: Reason
+
+
+class AcceptIn(RequestModel):
+    reason: Reason | None = None
+
+
+class SaveRecordIn(RequestModel):
+    """Add a student by hand (``full_name`` required then) or change a record's status."""
+
+    status: ManualStatus
+    full_name: FullName | None = None
+    reason: Reason | None = Field(
+        default=None, description="Optional while live; required once the attendance is stored."
+    )
+
+
+class RecordOut(BaseModel):
+    """One student in one attendance (the fields of the stored record)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    attendance_id: UUID
+    student_number: str
+    user_full_name: str
+    status: RecordStatus
+    checked_in_at: ApiDateTime
+    fail_reason: str | None = None
+    decided_by: str = Field(description="'self' or the number of the teacher who decided.")
+    client_ip: str | None = None
+    device_id: str | None = None
+    attempt_count: int = 1
+    updated_at: ApiDateTime
+
+
+class AttendanceOut(BaseModel):
+    """An attendance without its records; the same shape live and archived."""
+
+    attendance_id: UUID
+    lesson_name: str
+    teacher_number: str
+    teacher_full_name: str
+    starts_at: UtcDateTime
+    ends_at: UtcDateTime
+    late_after_minutes: int | None
+    checks: CheckSettings
+    state: AttendanceState
+    source: Source
+    created_at: UtcDateTime
+    finished_at: UtcDateTime | None
+    deleted_at: UtcDateTime | None
+    deletion_reason: str | None
+    persisted_at: UtcDateTime | None
+
+
+class AttendanceDetailOut(AttendanceOut):
+    """An attendance with every record, by student number."""
+
+    records: list[RecordOut]
+
+
+class RecordsSummary(BaseModel):
+    attendance_id: UUID
+    source: Source
+    state: AttendanceState
+    count: int
+
+
+class RecordsOut(RecordsSummary):
+    """The teacher's list of one attendance, by student number."""
+
+    records: list[RecordOut]
+
+
+class SavedRecord(BaseModel):
+    record: RecordOut
+    created: bool
+
+
+class AttendanceSearchOut(BaseModel):
+    """What a student needs to pick an open attendance: no records, no settings."""
+
+    attendance_id: UUID
+    lesson_name: str
+    teacher_full_name: str
+    starts_at: UtcDateTime
+    ends_at: UtcDateTime
+
+
+class AttendancePage(BaseModel):
+    """History: live attendances first (they are current), then the archive, newest first."""
+
+    items: list[AttendanceOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class MyAttendanceItem(BaseModel):
+    attendance: AttendanceOut
+    record: RecordOut
+
+
+class MyAttendancePage(BaseModel):
+    """A student's own records: live ones first, then the archive, newest first."""
+
+    items: list[MyAttendanceItem]
+    total: int
+    limit: int
+    offset: int
+
+
+class HistoryQuery(BaseModel):
+    """Filters of ``GET /attendances``. A date bound is a whole UTC day: ``from`` is its
+    first instant, ``to`` includes it; an instant must carry its time zone."""
+
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
+    lesson_name: str | None = Field(default=None, min_length=1, max_length=200)
+    teacher_number: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9._-]{1,32}$", description="Admins only."
+    )
+    date_from: UtcDateTime | date | None = Field(default=None, alias="from")
+    date_to: UtcDateTime | date | None = Field(default=None, alias="to")
+
+
+class PageQuery(BaseModel):
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0, le=1_000_000)

@@ -1,0 +1,105 @@
+"""CSV export of one attendance's records, for spreadsheets.
+
+UTF-8 with a byte order mark, because Excel only reads a CSV as UTF-8 with one (without it
+``Ayşe Yılmaz`` arrives as ``AyÅŸe YÄ±lmaz``). Cells that a spreadsheet would evaluate as a
+formula (starting with ``= + - @``, tab or carriage return) get a leading apostrophe: names
+are free text typed by anyone (OWASP "CSV injection").
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import quote
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attn.db.redis_client import RedisClient
+from attn.db.sql import repository
+from attn.models import UserRedis
+from attn.models.types import format_utc
+from attn.services.attendances import (
+    archived,
+    ensure_can_manage,
+    record_out,
+    row_record_out,
+    user_names,
+)
+
+COLUMNS = ("student_number", "full_name", "status", "checked_in_at", "fail_reason", "decided_by")
+BOM = "\ufeff"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class CsvExport:
+    content: bytes
+    content_disposition: str
+
+
+async def export_csv(
+    redis: RedisClient, session: AsyncSession, user: UserRedis, attendance_id: UUID
+) -> CsvExport:
+    """The records (live or stored) as a CSV attachment named after the lesson and day."""
+    lesson = await redis.get_lesson(attendance_id)
+    if lesson is not None:
+        ensure_can_manage(user, lesson.teacher_number)
+        records = [
+            record_out(record) for record in await redis.get_attendance_record_users(attendance_id)
+        ]
+        lesson_name, starts_at = lesson.lesson_name, lesson.starts_at
+    else:
+        row = await archived(session, attendance_id)
+        ensure_can_manage(user, row.teacher_number)
+        rows = await repository.list_records(session, attendance_id, include_deleted=True)
+        rows = [record for record in rows if record.deleted_at is None]
+        names = await user_names(session, [record.student_number for record in rows])
+        records = [row_record_out(record, names[record.student_number]) for record in rows]
+        lesson_name, starts_at = row.lesson_name, row.starts_at
+    buffer = io.StringIO()
+    buffer.write(BOM)
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for record in sorted(records, key=lambda item: item.student_number):
+        writer.writerow(
+            [
+                _cell(record.student_number),
+                _cell(record.user_full_name),
+                record.status.value,
+                format_utc(record.checked_in_at),
+                _cell(record.fail_reason or ""),
+                _cell(record.decided_by),
+            ]
+        )
+    return CsvExport(
+        content=buffer.getvalue().encode("utf-8"),
+        content_disposition=content_disposition(lesson_name, starts_at, attendance_id),
+    )
+
+
+def _cell(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def content_disposition(lesson_name: str, starts_at: datetime, attendance_id: UUID) -> str:
+    """``attachment`` with an ASCII ``filename`` (no quotes, slashes or control characters
+    can reach the header) and the Unicode name as RFC 5987 ``filename*``."""
+    suffix = f"{starts_at:%Y-%m-%d}-{str(attendance_id)[:8]}.csv"
+    unicode_stem = _slug(lesson_name, ascii_only=False) or "attendance"
+    ascii_stem = _slug(lesson_name, ascii_only=True) or "attendance"
+    fallback = f"{ascii_stem}-{suffix}"
+    encoded = quote(f"{unicode_stem}-{suffix}", safe="")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
+
+
+def _slug(name: str, *, ascii_only: bool) -> str:
+    if ascii_only:
+        name = name.replace("ı", "i").replace("İ", "I")
+        name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    words = re.findall(r"[^\W_]+", name)
+    return "-".join(words)[:60].strip("-")

@@ -1,0 +1,196 @@
+"""Starting an attendance, and the live ones a teacher (or an admin) is running.
+
+One live attendance per teacher (``settings.one_live_attendance_per_teacher``) means: no two
+of a teacher's attendances that are neither finished nor deleted have overlapping windows.
+A teacher may still schedule next week's lesson while today's is open, and start a new one
+once the last one is past its end, even before the persistence job has stored it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attn.config import Settings
+from attn.db.redis_client import RedisClient
+from attn.errors import Conflict, InvalidInput
+from attn.models import CheckSettings, LessonRedis, Role, UserRedis
+from attn.models.api_attendances import AttendanceOut, StartAttendanceIn
+from attn.models.types import format_utc, utcnow
+from attn.services.attendances import audit, lesson_out, lesson_state
+from attn.services.security import codes, network
+
+MAX_SCHEDULE_AHEAD = timedelta(days=14)
+"""How far ahead an attendance may be scheduled: it waits in Redis until its end."""
+
+START_LOCK_TTL_MS = 5_000
+"""Frees the per-teacher start lock if its holder dies; the work under it is ~3 round trips."""
+
+START_LOCK_WAIT_S = 3.0
+START_LOCK_POLL_S = 0.02
+
+
+async def start_attendance(
+    redis: RedisClient,
+    session: AsyncSession,
+    settings: Settings,
+    teacher: UserRedis,
+    body: StartAttendanceIn,
+    now: datetime | None = None,
+    *,
+    client_ip: str | None = None,
+    face_available: bool = False,
+) -> AttendanceOut:
+    """Create a live attendance, due for persistence at its end.
+
+    ``client_ip`` (the teacher's address) is the default allowed network of the
+    ``network`` check; ``face_available`` says whether a face verification service is
+    configured, without which the ``face`` check is refused.
+    """
+    now = now or utcnow()
+    starts_at, ends_at = _window(settings, body, now)
+    checks = _checks(settings, body.checks, client_ip, face_available)
+    lesson = LessonRedis(
+        attendance_id=uuid.uuid4(),
+        lesson_name=body.lesson_name,
+        teacher_number=teacher.user_number,
+        teacher_full_name=teacher.full_name,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        late_after_minutes=body.late_after_minutes,
+        checks=checks,
+        created_at=now,
+    )
+    if settings.one_live_attendance_per_teacher:
+        async with _start_lock(redis, teacher.user_number):
+            await _refuse_overlap(redis, lesson)
+            await redis.create_lesson(lesson, due_at=ends_at)
+    else:
+        await redis.create_lesson(lesson, due_at=ends_at)
+    if checks.code:
+        await codes.ensure_secret(redis, lesson.attendance_id)
+    await audit(
+        session,
+        actor=teacher,
+        action="attendance_started",
+        attendance_id=lesson.attendance_id,
+        details={
+            "lesson_name": lesson.lesson_name,
+            "starts_at": format_utc(starts_at),
+            "ends_at": format_utc(ends_at),
+        },
+        live=True,
+        at=now,
+    )
+    return lesson_out(lesson, now)
+
+
+async def active_attendances(
+    redis: RedisClient, user: UserRedis, now: datetime | None = None
+) -> list[AttendanceOut]:
+    """The teacher's scheduled and open attendances (an admin's: everyone's), by start."""
+    now = now or utcnow()
+    if user.role is Role.ADMIN:
+        lessons = await redis.live_lessons()
+    else:
+        lessons = await redis.teacher_lessons(user.user_number)
+    return [
+        lesson_out(lesson, now)
+        for lesson in lessons
+        if lesson_state(lesson, now) in ("scheduled", "open")
+    ]
+
+
+def _window(
+    settings: Settings, body: StartAttendanceIn, now: datetime
+) -> tuple[datetime, datetime]:
+    """The checked ``(starts_at, ends_at)``; every refusal is a 422 naming the field."""
+    maximum = settings.max_attendance_minutes
+    starts_at = body.starts_at or now
+    if body.duration_minutes is not None:
+        if body.duration_minutes > maximum:
+            raise _invalid("duration_minutes", f"must be at most {maximum} minutes")
+        ends_at = starts_at + timedelta(minutes=body.duration_minutes)
+    else:
+        assert body.ends_at is not None  # the schema requires one of the two
+        ends_at = body.ends_at
+    if ends_at <= starts_at:
+        raise _invalid("ends_at", "must be after starts_at")
+    if ends_at - starts_at > timedelta(minutes=maximum):
+        raise _invalid("ends_at", f"the attendance may last at most {maximum} minutes")
+    if ends_at <= now:
+        raise _invalid("ends_at", "must be in the future")
+    if starts_at > now + MAX_SCHEDULE_AHEAD:
+        raise _invalid("starts_at", f"may be at most {MAX_SCHEDULE_AHEAD.days} days ahead")
+    return starts_at, ends_at
+
+
+def _checks(
+    settings: Settings,
+    requested: CheckSettings | None,
+    client_ip: str | None,
+    face_available: bool,
+) -> CheckSettings:
+    """The attendance's checks: the teacher's choice, else the installation's defaults.
+
+    The ``network`` check without ranges allows the teacher's own address; ranges without
+    the check are refused rather than silently ignored.
+    """
+    checks = requested or CheckSettings(**dict.fromkeys(settings.default_checks, True))
+    if checks.face and not face_available:
+        raise InvalidInput(
+            "face verification is not available on this server (no verification service "
+            "is configured); start the attendance without the face check",
+            code="face_unavailable",
+            details={"field": "checks.face"},
+        )
+    if checks.allowed_networks and not checks.network:
+        raise InvalidInput(
+            "allowed_networks needs the network check on",
+            code="invalid_checks",
+            details={"field": "checks.allowed_networks"},
+        )
+    if checks.network and not checks.allowed_networks:
+        allowed = network.default_networks(client_ip or "")
+        checks = CheckSettings.model_validate({**checks.model_dump(), "allowed_networks": allowed})
+    return checks
+
+
+def _invalid(field: str, problem: str) -> InvalidInput:
+    return InvalidInput(f"{field} {problem}", code="invalid_window", details={"field": field})
+
+
+async def _refuse_overlap(redis: RedisClient, new: LessonRedis) -> None:
+    for lesson in await redis.teacher_lessons(new.teacher_number):
+        if lesson.finished_at is not None or lesson.deleted_at is not None:
+            continue
+        if lesson.starts_at < new.ends_at and new.starts_at < lesson.ends_at:
+            raise Conflict(
+                f"you already have a live attendance ({lesson.lesson_name}) in this time; "
+                "finish or delete it first",
+                code="live_attendance_exists",
+                details={"attendance_id": str(lesson.attendance_id)},
+            )
+
+
+@contextlib.asynccontextmanager
+async def _start_lock(redis: RedisClient, teacher_number: str) -> AsyncIterator[None]:
+    """Hold the teacher's start lock; a concurrent start waits for it (then sees the
+    attendance the first one created) instead of failing with a vaguer error."""
+    token = secrets.token_hex(16)
+    deadline = time.monotonic() + START_LOCK_WAIT_S
+    while not await redis.acquire_teacher_start_lock(teacher_number, token, START_LOCK_TTL_MS):
+        if time.monotonic() > deadline:
+            raise Conflict("another start of yours is in progress; try again", code="busy")
+        await asyncio.sleep(START_LOCK_POLL_S)
+    try:
+        yield
+    finally:
+        await redis.release_teacher_start_lock(teacher_number, token)

@@ -1,0 +1,309 @@
+"""The student's side: find an open attendance, check in, see one's own records.
+
+Check-in is one atomic Redis script (``RedisClient.check_in``): it refuses an attendance
+that is not open, never duplicates a record and never overwrites a teacher's decision. A
+repeated check-in returns the record already there, so a student tapping twice on a slow
+network is harmless. The attendance's security checks (DESIGN §6) run first
+(:mod:`attn.services.security.checkin_checks`); a failed one is stored as a rejected
+attempt that the student's next correct attempt replaces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attn.config import Settings
+from attn.db.redis_client import CheckInResult, RedisClient
+from attn.db.sql import repository
+from attn.db.sql.rows import AttendanceRow, RecordRow
+from attn.errors import (
+    AttendanceDeleted,
+    AttendanceEnded,
+    AttendanceFinished,
+    AttendanceNotOpen,
+    AttendanceNotStarted,
+    InvalidInput,
+    NotFound,
+)
+from attn.models import AttendanceRecordRedis, LessonRedis, RecordStatus, UserRedis
+from attn.models.api_attendances import (
+    AttendanceSearchOut,
+    MyAttendanceItem,
+    MyAttendancePage,
+    PageQuery,
+    RecordOut,
+)
+from attn.models.types import SELF, normalize_name, utcnow
+from attn.services import rate_limit
+from attn.services.attendances import (
+    attendance_not_found,
+    is_not_live,
+    lesson_out,
+    lesson_state,
+    record_not_found,
+    record_out,
+    row_out,
+    row_record_out,
+    self_status,
+    user_names,
+)
+from attn.services.security.checkin_checks import CheckInAttempt, run_checks, submit_face
+from attn.services.security.devices import DEVICE_REUSED
+from attn.services.security.face import FaceVerifier
+
+MAX_SEARCH_RESULTS = 50
+
+CHECKIN_USER = "checkin_user"
+"""Check-ins per student (``settings.rate_limit_checkin_per_minute``)."""
+CHECKIN_ADDRESS = "checkin_address"
+"""Check-ins per client address (``settings.rate_limit_per_address_per_minute``, far above
+the per-student limit: a lecture hall checks in from behind one NAT address)."""
+
+_REFUSALS: dict[str, tuple[type[AttendanceNotOpen], str]] = {
+    "deleted": (AttendanceDeleted, "was deleted"),
+    "finished": (AttendanceFinished, "is finished"),
+    "scheduled": (AttendanceNotStarted, "has not started yet"),
+    "ended": (AttendanceEnded, "has ended"),
+}
+
+
+@dataclass(frozen=True)
+class CheckInOutcome:
+    record: RecordOut
+    created: bool
+
+
+async def search_open(
+    redis: RedisClient, teacher_name: str, lesson_name: str, now: datetime | None = None
+) -> list[AttendanceSearchOut]:
+    """Open attendances whose names contain both queries (forgiving: case, spaces, Turkish
+    i); at least one query is required, so nobody lists every open attendance."""
+    if not normalize_name(teacher_name) and not normalize_name(lesson_name):
+        raise InvalidInput(
+            "give a teacher_name or a lesson_name to search for",
+            code="search_query_required",
+            details={"field": "teacher_name"},
+        )
+    now = now or utcnow()
+    lessons = await redis.search_lessons(teacher_name, lesson_name)
+    return [
+        AttendanceSearchOut(
+            attendance_id=lesson.attendance_id,
+            lesson_name=lesson.lesson_name,
+            teacher_full_name=lesson.teacher_full_name,
+            starts_at=lesson.starts_at,
+            ends_at=lesson.ends_at,
+        )
+        for lesson in lessons
+        if lesson_state(lesson, now) == "open"
+    ][:MAX_SEARCH_RESULTS]
+
+
+async def check_in(
+    redis: RedisClient,
+    session: AsyncSession,
+    settings: Settings,
+    student: UserRedis,
+    attendance_id: UUID,
+    attempt: CheckInAttempt,
+    *,
+    verifier: FaceVerifier | None = None,
+    now: datetime | None = None,
+) -> CheckInOutcome:
+    """Check the student in, or return the record already there.
+
+    The record is ``present``/``late`` when every check of the attendance passes,
+    ``pending`` while the face verification service decides, and ``rejected`` with the
+    first failed check's ``fail_reason`` otherwise. A rejected record of the student's own
+    is replaced by the next attempt (``attempt_count`` + 1); anything else (a good record,
+    a pending one, a teacher's decision) is kept and returned unchanged.
+    """
+    await rate_limit.enforce(
+        redis, CHECKIN_USER, student.user_number, settings.rate_limit_checkin_per_minute
+    )
+    await rate_limit.enforce(
+        redis, CHECKIN_ADDRESS, attempt.client_ip, settings.rate_limit_per_address_per_minute
+    )
+    now = now or utcnow()
+    lesson = await redis.get_lesson(attendance_id)
+    if lesson is None:
+        raise await _not_open(session, attendance_id)
+    _refuse_unless_open(lesson, now)
+    verdict = await run_checks(redis, settings, lesson, student.user_number, attempt, now)
+    status = self_status(lesson.starts_at, lesson.late_after_minutes, now)
+    fail_reason = verdict.fail_reason
+    callback_id: str | None = None
+    if fail_reason is None and lesson.checks.face:
+        existing = await redis.get_attendance_record(attendance_id, student.user_number)
+        if existing is not None and not replaceable(existing):
+            return CheckInOutcome(record=record_out(existing), created=False)
+        submission = await submit_face(redis, verifier, lesson, student.user_number, verdict)
+        callback_id, fail_reason = submission.callback_id, submission.fail_reason
+        if callback_id is not None:
+            status = RecordStatus.PENDING
+    if fail_reason is not None:
+        status = RecordStatus.REJECTED
+    record = AttendanceRecordRedis(
+        attendance_id=attendance_id,
+        student_number=student.user_number,
+        user_full_name=student.full_name,
+        status=status,
+        checked_in_at=now,
+        fail_reason=fail_reason,
+        decided_by=SELF,
+        client_ip=attempt.client_ip,
+        device_id=verdict.device_id,
+        updated_at=now,
+    )
+    result = await _store(redis, session, record, now, lesson.checks.device, callback_id)
+    return CheckInOutcome(
+        record=record_out(result.record), created=result.created or result.replaced
+    )
+
+
+def replaceable(record: AttendanceRecordRedis) -> bool:
+    """A failed attempt of the student's own, which the next attempt replaces (the same
+    rule as ``lua/check_in.lua``)."""
+    return record.decided_by == SELF and record.status is RecordStatus.REJECTED
+
+
+def _refuse_unless_open(lesson: LessonRedis, now: datetime) -> None:
+    """The script refuses these too; asking first spares the checks (a wrong code counted,
+    a photo sent) for an attendance that takes no check-in anyway."""
+    refusal = live_refusal(lesson, now, allow_scheduled=False)
+    if refusal is not None:
+        raise refusal
+
+
+def live_refusal(
+    lesson: LessonRedis, now: datetime, *, allow_scheduled: bool
+) -> AttendanceNotOpen | None:
+    """Why a live attendance takes no check-in now (None while it is open, and also while
+    it is scheduled if ``allow_scheduled``: a teacher may show the code early)."""
+    state = lesson_state(lesson, now)
+    if state == "open" or (allow_scheduled and state == "scheduled"):
+        return None
+    error, why = _REFUSALS[state]
+    return error(f"attendance {lesson.attendance_id} {why}")
+
+
+async def _store(
+    redis: RedisClient,
+    session: AsyncSession,
+    record: AttendanceRecordRedis,
+    now: datetime,
+    device_check: bool,
+    callback_id: str | None,
+) -> CheckInResult:
+    """Write the record (claiming the device in the same step); a face request whose
+    record was not stored as pending is withdrawn, so its callback changes nothing."""
+    waiting = False
+    try:
+        result = await redis.check_in(
+            record, now, device_taken_reason=DEVICE_REUSED if device_check else None
+        )
+        waiting = result.record.status is RecordStatus.PENDING and (
+            result.created or result.replaced
+        )
+    except NotFound as error:
+        if not is_not_live(error):
+            raise
+        raise await _not_open(session, record.attendance_id) from error
+    finally:
+        if callback_id is not None and not waiting:
+            await redis.delete_face_request(callback_id)
+    return result
+
+
+async def _not_open(session: AsyncSession, attendance_id: UUID) -> NotFound | AttendanceNotOpen:
+    """Why an attendance that is not in Redis takes no check-in: unknown, or stored."""
+    row = await repository.get_attendance(session, attendance_id, include_deleted=True)
+    if row is None:
+        return attendance_not_found(attendance_id)
+    return stored_refusal(row)
+
+
+def stored_refusal(row: AttendanceRow) -> AttendanceNotOpen:
+    """Why a stored attendance takes no check-in (nor shows a code): deleted, finished or
+    ended."""
+    if row.deleted_at is not None:
+        return AttendanceDeleted(f"attendance {row.attendance_id} was deleted")
+    if row.finished_at is not None:
+        return AttendanceFinished(f"attendance {row.attendance_id} is finished")
+    return AttendanceEnded(f"attendance {row.attendance_id} has ended")
+
+
+async def my_record(
+    redis: RedisClient, session: AsyncSession, user: UserRedis, attendance_id: UUID
+) -> RecordOut:
+    """The caller's own record in one attendance, live or stored."""
+    lesson = await redis.get_lesson(attendance_id)
+    if lesson is not None:
+        if lesson.deleted_at is not None:
+            raise attendance_not_found(attendance_id)
+        record = await redis.get_attendance_record(attendance_id, user.user_number)
+        if record is not None:
+            return record_out(record)
+        if await redis.get_lesson(attendance_id) is not None:
+            raise record_not_found(attendance_id, user.user_number)
+    row = await repository.get_attendance(session, attendance_id)
+    if row is None:
+        raise attendance_not_found(attendance_id)
+    stored = await repository.get_record(session, attendance_id, user.user_number)
+    if stored is None:
+        raise record_not_found(attendance_id, user.user_number)
+    return row_record_out(stored, user.full_name)
+
+
+async def my_history(
+    redis: RedisClient,
+    session: AsyncSession,
+    user: UserRedis,
+    query: PageQuery,
+    now: datetime | None = None,
+) -> MyAttendancePage:
+    """The caller's records: live ones first (newest first), then the archive."""
+    now = now or utcnow()
+    live = sorted(
+        await redis.student_live_records(user.user_number),
+        key=lambda pair: pair[0].starts_at,
+        reverse=True,
+    )
+    items = [
+        MyAttendanceItem(attendance=lesson_out(lesson, now), record=record_out(record))
+        for lesson, record in live[query.offset : query.offset + query.limit]
+    ]
+    archive_limit = query.limit - len(items)
+    page = await repository.list_student_records(
+        session,
+        user.user_number,
+        limit=max(archive_limit, 1),
+        offset=max(0, query.offset - len(live)),
+    )
+    if archive_limit > 0:
+        shown = {item.attendance.attendance_id for item in items}
+        pairs = [pair for pair in page.items if pair.attendance.attendance_id not in shown]
+        names = await user_names(session, sorted({p.attendance.teacher_number for p in pairs}))
+        items.extend(
+            _archived_item(pair.attendance, names, pair.record, user, now) for pair in pairs
+        )
+    return MyAttendancePage(
+        items=items, total=len(live) + page.total, limit=query.limit, offset=query.offset
+    )
+
+
+def _archived_item(
+    attendance: AttendanceRow,
+    names: dict[str, str],
+    record: RecordRow,
+    user: UserRedis,
+    now: datetime,
+) -> MyAttendanceItem:
+    return MyAttendanceItem(
+        attendance=row_out(attendance, names[attendance.teacher_number], now),
+        record=row_record_out(record, user.full_name),
+    )
