@@ -1,3 +1,9 @@
 """Fixtures for the whole suite live in ``tests/fixtures``; registered here."""
 
-pytest_plugins = ["tests.fixtures.redis", "tests.fixtures.sql", "tests.fixtures.app"]
+pytest_plugins = [
+    "tests.fixtures.redis",
+    "tests.fixtures.sql",
+    "tests.fixtures.app",
+    "tests.fixtures.verification_service",
+    "tests.fixtures.checkin",
+]

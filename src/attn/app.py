@@ -15,13 +15,16 @@ from attn.api.health import router as health_router
 from attn.api.metrics import router as metrics_router
 from attn.api.v1 import router as v1_router
 from attn.config import Settings, get_settings
+from attn.logging_setup import AccessLogMiddleware, install_redaction
 from attn.persistence.worker import run_worker
 from attn.runtime import Runtime
+from attn.web import router as web_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the lifespan opens Redis/SQL (and the embedded Redis) and closes them."""
     settings = settings or get_settings()
+    install_redaction()  # also in uvicorn worker processes, which skip the CLI's set-up
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -47,7 +50,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(AccessLogMiddleware)
     app.include_router(health_router)
     app.include_router(metrics_router)
     app.include_router(v1_router)
+    app.include_router(web_router)
     return app

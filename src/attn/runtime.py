@@ -18,6 +18,7 @@ from attn.db.redis_connection import AnyRedis, create_redis
 from attn.db.sql.engine import create_engine, create_sessionmaker
 from attn.db.sql.migrate import upgrade_async
 from attn.embedded import EmbeddedRedis
+from attn.services.security.face import FaceVerifier
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,9 @@ class Runtime:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     embedded_redis: EmbeddedRedis | None = field(default=None)
+    face_verifier: FaceVerifier | None = field(default=None)
+    """Sends photos to the outside face verification service; None without
+    ``settings.face_service_url`` (attendances with the ``face`` check are refused then)."""
 
     @classmethod
     async def open(cls, settings: Settings, *, role: str = "api", migrate: bool = False) -> Runtime:
@@ -42,13 +46,16 @@ class Runtime:
             redis_url = embedded.start()
         redis = create_redis(redis_url, cluster=settings.redis_cluster, client_name=f"attn-{role}")
         engine = create_engine(settings.effective_database_url, application_name=f"attn-{role}")
+        redis_client = RedisClient(redis)
+        verifier = FaceVerifier(settings, redis_client) if settings.face_service_url else None
         runtime = cls(
             settings=settings,
             redis=redis,
-            redis_client=RedisClient(redis),
+            redis_client=redis_client,
             engine=engine,
             sessionmaker=create_sessionmaker(engine),
             embedded_redis=embedded,
+            face_verifier=verifier,
         )
         if migrate:
             try:
@@ -72,7 +79,14 @@ class Runtime:
                 "a Redis restart loses live attendances that are not persisted yet"
             )
 
+    @property
+    def face_available(self) -> bool:
+        """Whether attendances may use the ``face`` check (service URL and secret set)."""
+        return self.face_verifier is not None and self.face_verifier.configured
+
     async def close(self) -> None:
+        if self.face_verifier is not None:
+            await self.face_verifier.aclose()
         await self.redis.aclose()
         await self.engine.dispose()
         if self.embedded_redis is not None:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+from uuid import uuid4
 
 import httpx
 from asgi_lifespan import LifespanManager
 
 from attn.app import create_app
 from attn.config import Environment, Settings
+from attn.models import Role, UserRedis
+from attn.models.types import utcnow
+from attn.services.auth import hash_secret
 
 
 class TestProbes:
@@ -68,3 +73,45 @@ class TestProbes:
         response = await api.get("/nope")
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "not_found"
+
+
+class TestOutageAnswers:
+    """A backend outage is a temporary 503 with the envelope, never a 500."""
+
+    async def test_archive_read_without_database_is_503(
+        self, redis_url: str, tmp_path: Path
+    ) -> None:
+        settings = Settings(
+            environment=Environment.TEST,
+            data_dir=tmp_path,
+            redis_url=redis_url,
+            database_url="postgresql://attn@127.0.0.1:9/attn",
+            auto_migrate=False,
+            persist_enabled=False,
+        )
+        app = create_app(settings)
+        async with LifespanManager(app):
+            runtime = app.state.runtime
+            now = utcnow()
+            secret = "s" * 32
+            await runtime.redis_client.save_user_session(
+                UserRedis(
+                    user_number="t1",
+                    full_name="Ayşe Yılmaz",
+                    role=Role.TEACHER,
+                    token_hash=hash_secret(secret),
+                    issued_at=now,
+                    expires_at=now + timedelta(hours=1),
+                ),
+                3600,
+            )
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                response = await client.get(
+                    f"/api/v1/attendances/{uuid4()}",
+                    headers={"Authorization": f"Bearer t1.{secret}"},
+                )
+            await runtime.redis_client.delete_user_session("t1")
+        assert response.status_code == 503, response.text
+        assert response.json()["error"]["code"] == "database_unavailable"
+        assert response.headers["Retry-After"]

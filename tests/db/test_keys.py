@@ -23,16 +23,19 @@ class TestKeyStrings:
             (keys.lease(AID), f"attn:att:{{{AID}}}:lease"),
             (keys.devices(AID), f"attn:att:{{{AID}}}:devices"),
             (keys.secret(AID), f"attn:att:{{{AID}}}:secret"),
+            (keys.device_attempts(AID), f"attn:att:{{{AID}}}:device_attempts"),
             (
                 keys.name_index("ayşe yilmaz", "veri yapilari"),
                 "attn:index:name:ayşe yilmaz:veri yapilari",
             ),
             (keys.teacher_index("T1001"), "attn:index:teacher:{T1001}"),
+            (keys.teacher_start_lock("T1001"), "attn:lock:teacher:{T1001}:start"),
             (keys.live_index(), "attn:index:live"),
             (keys.due(), "attn:due"),
             (keys.dead_letter(), "attn:dead"),
             (keys.rate_limit("login", "10.0.0.1", 123), "attn:rl:login:{10.0.0.1}:123"),
             (keys.callback_seen("cb-1"), "attn:cb:cb-1"),
+            (keys.face_request("cb-1"), "attn:face:cb-1"),
         ],
     )
     def test_exact_string(self, key: str, expected: str) -> None:
@@ -51,6 +54,7 @@ class TestKeyStrings:
             keys.version(AID),
             keys.devices(AID),
             keys.secret(AID),
+            keys.device_attempts(AID),
         ]
 
 
@@ -59,6 +63,10 @@ class TestClusterSlots:
         attendance = [*keys.attendance_keys(AID), keys.lease(AID)]
         slots = {key_slot(key.encode()) for key in attendance}
         assert slots == {key_slot(str(AID).encode())}
+
+    def test_teacher_lock_shares_the_teacher_index_slot(self) -> None:
+        lock, index = keys.teacher_start_lock("T1001"), keys.teacher_index("T1001")
+        assert key_slot(lock.encode()) == key_slot(index.encode())
 
     def test_different_attendances_spread_over_slots(self) -> None:
         other = UUID("00000000-0000-4000-8000-000000000001")

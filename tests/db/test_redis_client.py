@@ -738,6 +738,7 @@ class TestPersistenceQueue:
         await redis_client.save_attendance_record_user(make_record(aid))
         await redis.hset(keys.devices(aid), "device-123", "S2001")
         await redis.set(keys.secret(aid), "not-a-real-secret")
+        await redis.hset(keys.device_attempts(aid), "device-123", '["S2001", "S2002"]')
         every = [*keys.attendance_keys(aid), keys.lease(aid)]
         assert await redis_client.acquire_lease(aid, "worker-a", 30_000)
         first = await redis_client.snapshot(aid)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -16,9 +16,11 @@ from attn.models import Role, UserRedis
 from attn.runtime import Runtime
 from attn.services import auth
 from attn.services.client_address import client_address, parse_networks
+from attn.services.security.clock import Clock, SystemClock
+from attn.services.security.face import FaceVerifier
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -26,11 +28,11 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_settings_dep(runtime: RuntimeDep) -> Settings:
+async def get_settings_dep(runtime: RuntimeDep) -> Settings:
     return runtime.settings
 
 
-def get_redis_client(runtime: RuntimeDep) -> RedisClient:
+async def get_redis_client(runtime: RuntimeDep) -> RedisClient:
     return runtime.redis_client
 
 
@@ -40,18 +42,35 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def get_clock() -> Clock:
+    """The time the check-in and its security checks use (tests override this dependency
+    with a FrozenClock to move through code steps and grace windows without sleeping)."""
+    return SystemClock()
+
+
+async def get_face_verifier(runtime: RuntimeDep) -> FaceVerifier | None:
+    return runtime.face_verifier
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+FaceVerifierDep = Annotated[FaceVerifier | None, Depends(get_face_verifier)]
 RedisDep = Annotated[RedisClient, Depends(get_redis_client)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": commit before the response is sent, so a failed commit is the
+# client's error answer rather than a success already on the wire, and a client that
+# reads right after a write sees it.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 # --- who is calling -------------------------------------------------------------------
 
 bearer_scheme = HTTPBearer(auto_error=False, description="The token from POST /api/v1/auth/login.")
 SESSION_COOKIE = "attn_session"
+CSRF_COOKIE = "attn_csrf"
+CSRF_HEADER = "X-CSRF-Token"
 
 
-def get_client_address(request: Request, settings: SettingsDep) -> str:
+async def get_client_address(request: Request, settings: SettingsDep) -> str:
     """The client IP for limits, checks and logs (proxies only trusted when configured)."""
     peer = request.client.host if request.client else None
     return client_address(
@@ -68,11 +87,24 @@ async def get_current_user(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> UserRedis:
-    """The caller's login session (bearer token, or the web UI's cookie); 401 otherwise."""
+    """The caller's login session (bearer token, or the web UI's cookie); 401 otherwise.
+
+    The cookie is sent by the browser on its own, so a state-changing request authenticated
+    by it must also carry the CSRF header (403 without). A bearer token is never attached
+    by a browser unasked, so it needs none.
+    """
     token = credentials.credentials if credentials else request.cookies.get(SESSION_COOKIE)
     if not token:
         raise Unauthorized("log in first: send Authorization: Bearer <token>")
     user = await auth.authenticate(redis, settings, token)
+    if credentials is None:
+        auth.check_csrf(
+            settings,
+            user,
+            request.method,
+            header=request.headers.get(CSRF_HEADER),
+            cookie=request.cookies.get(CSRF_COOKIE),
+        )
     request.state.user_number = user.user_number
     return user
 
@@ -80,10 +112,10 @@ async def get_current_user(
 CurrentUser = Annotated[UserRedis, Depends(get_current_user)]
 
 
-def require_role(*roles: Role) -> Callable[[UserRedis], UserRedis]:
+def require_role(*roles: Role) -> Callable[[UserRedis], Awaitable[UserRedis]]:
     allowed = ", ".join(roles)
 
-    def check(user: CurrentUser) -> UserRedis:
+    async def check(user: CurrentUser) -> UserRedis:
         if user.role not in roles:
             raise Forbidden(f"this needs the role {allowed}", code="wrong_role")
         return user

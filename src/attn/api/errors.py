@@ -9,6 +9,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from redis import exceptions as redis_exceptions
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from attn.errors import AttnError, RateLimited
@@ -88,6 +90,26 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The database is down or unreachable: a temporary 503, not an internal error.
+
+    Live check-ins keep working from Redis; only archive reads and writes land here.
+    """
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    response = _envelope(
+        503, "database_unavailable", "the database is unavailable; try again shortly"
+    )
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+async def _redis_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.error("redis unavailable on %s %s: %s", request.method, request.url.path, exc)
+    response = _envelope(503, "redis_unavailable", "live storage is unavailable; try again")
+    response.headers["Retry-After"] = "2"
+    return response
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return _envelope(500, "internal_error", "internal error; the incident was logged")
@@ -97,4 +119,10 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AttnError, _attn_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(InterfaceError, _database_unavailable)
+    app.add_exception_handler(ConnectionError, _database_unavailable)
+    app.add_exception_handler(TimeoutError, _database_unavailable)
+    app.add_exception_handler(redis_exceptions.ConnectionError, _redis_unavailable)
+    app.add_exception_handler(redis_exceptions.TimeoutError, _redis_unavailable)
     app.add_exception_handler(Exception, _unexpected_error)

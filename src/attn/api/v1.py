@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from attn.api import attendances, auth, me, users
+from attn.api import attendances, auth, checkin_security, me, users, verification
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(auth.router, prefix="/auth")
 router.include_router(users.router, prefix="/users")
 router.include_router(attendances.router, prefix="/attendances")
+router.include_router(checkin_security.router, prefix="/attendances")
 router.include_router(me.router, prefix="/me")
+router.include_router(verification.router, prefix="/verification")

@@ -43,6 +43,7 @@ def serve(
             port=port,
             workers=workers,
             log_level=settings.log_level.lower(),
+            access_log=False,  # attn.access logs each request, without query strings
         )
     finally:
         if embedded is not None:
@@ -72,20 +73,40 @@ async def worker(
         float | None, typer.Option(min=0.1, help="Seconds between runs (default: settings).")
     ] = None,
 ) -> None:
-    """Run the persistence job in a loop until interrupted (SIGINT/SIGTERM)."""
+    """Run the persistence job in a loop until interrupted (SIGINT/SIGTERM).
+
+    Any number of workers (and ``attn serve`` processes) may run at once: leases decide who
+    writes which attendance. A database that is down at start-up does not stop the worker;
+    its runs back off until the database is back.
+    """
+    import logging
     import signal
 
+    from attn.db.sql.migrate import upgrade_async
     from attn.persistence.worker import run_worker
     from attn.runtime import Runtime
 
+    log = logging.getLogger("attn.worker")
     settings = load_settings()
     configure_logging(settings)
-    runtime = await Runtime.open(settings, role="worker", migrate=settings.auto_migrate)
+    runtime = await Runtime.open(settings, role="worker")
+    if settings.auto_migrate:
+        try:
+            await upgrade_async(settings.effective_database_url)
+        except Exception as exc:  # the database may be down: the runs back off and retry
+            log.warning("could not migrate the database (%s: %s)", type(exc).__name__, exc)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    log.info(
+        "persistence worker started: every %.1fs, %d at a time, lease %dms",
+        interval or settings.persist_interval,
+        settings.persist_concurrency,
+        settings.persist_lease_ms,
+    )
     try:
         await run_worker(runtime, stop, interval)
     finally:
         await runtime.close()
+    log.info("persistence worker stopped")

@@ -47,6 +47,12 @@ def secret(attendance_id: UUID | str) -> str:
     return f"{PREFIX}:att:{{{attendance_id}}}:secret"
 
 
+def device_attempts(attendance_id: UUID | str) -> str:
+    """hash, permanent until persisted: device id -> JSON list of the student numbers that
+    tried it in a check-in (the holder first), written by the check-in script."""
+    return f"{PREFIX}:att:{{{attendance_id}}}:device_attempts"
+
+
 def attendance_keys(attendance_id: UUID | str) -> list[str]:
     """Every per-attendance key that persistence removes once the database has it."""
     return [
@@ -55,6 +61,7 @@ def attendance_keys(attendance_id: UUID | str) -> list[str]:
         version(attendance_id),
         devices(attendance_id),
         secret(attendance_id),
+        device_attempts(attendance_id),
     ]
 
 
@@ -66,6 +73,13 @@ def name_index(normalized_teacher: str, normalized_lesson: str) -> str:
 def teacher_index(teacher_number: str) -> str:
     """set, permanent: the teacher's live attendance ids (emptied as they are persisted)."""
     return f"{PREFIX}:index:teacher:{{{teacher_number}}}"
+
+
+def teacher_start_lock(teacher_number: str) -> str:
+    """string, PX = a few seconds: the token of the one request of a teacher that is
+    checking for a live attendance and creating one (one live attendance per teacher).
+    Same hash tag as ``teacher_index``."""
+    return f"{PREFIX}:lock:teacher:{{{teacher_number}}}:start"
 
 
 def live_index() -> str:
@@ -91,3 +105,12 @@ def rate_limit(scope: str, subject: str, window: int) -> str:
 def callback_seen(callback_id: str) -> str:
     """string, TTL = the replay window: a verification callback id already used."""
     return f"{PREFIX}:cb:{callback_id}"
+
+
+def face_request(callback_id: str) -> str:
+    """string, TTL = longest attendance + persistence lag + late-callback window: JSON of the
+    attendance and student a face verification request (callback id) was made for.
+
+    Outside the attendance's hash tag on purpose: it must outlive the attendance's keys,
+    because a late callback may arrive after persistence removed them."""
+    return f"{PREFIX}:face:{callback_id}"

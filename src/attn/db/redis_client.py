@@ -17,12 +17,13 @@ from attn.db.redis.persistence_queue import (
 )
 from attn.db.redis.rate_limits import RateLimitsMixin
 from attn.db.redis.records import CheckInResult, RecordsMixin
+from attn.db.redis.security import SecurityMixin
 from attn.db.redis.sessions import SessionsMixin
 
 __all__ = ["AttendanceSnapshot", "CheckInResult", "CleanupOutcome", "RedisClient"]
 
 
 class RedisClient(
-    SessionsMixin, LessonsMixin, RecordsMixin, PersistenceQueueMixin, RateLimitsMixin
+    SessionsMixin, LessonsMixin, RecordsMixin, PersistenceQueueMixin, RateLimitsMixin, SecurityMixin
 ):
     """All Redis reads and writes of ATTN; construct with ``RedisClient(redis)``."""

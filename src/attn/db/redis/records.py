@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from pydantic import ValidationError
+from redis.client import NEVER_DECODE
 
 from attn.db import keys
 from attn.db.redis.base import MAX_CAS_ATTEMPTS, RedisBase, not_live, text
@@ -22,7 +23,7 @@ from attn.errors import (
     Conflict,
     NotFound,
 )
-from attn.models import AttendanceRecordRedis, RecordStatus
+from attn.models import AttendanceRecordRedis, LessonRedis, RecordStatus
 from attn.models.types import SELF, format_utc
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,14 @@ class CheckInResult:
     record: AttendanceRecordRedis
     created: bool
     replaced: bool
+
+
+@dataclass(frozen=True)
+class LiveView:
+    """A live attendance read in one round trip: its lesson and every record's stored JSON."""
+
+    lesson: LessonRedis
+    raw_records: list[bytes]
 
 
 _REFUSALS: dict[str, tuple[type[Conflict], str]] = {
@@ -85,11 +94,76 @@ class RecordsMixin(RedisBase):
         raw = await self._redis.hget(keys.records(attendance_id), student_number)
         return None if raw is None else AttendanceRecordRedis.from_json(raw)
 
+    async def live_view(self, attendance_id: UUID | str) -> LiveView | None:
+        """The lesson and its records as stored, in one round trip; None when the
+        attendance is not in Redis.
+
+        The records stay undecoded bytes (HVALS, ``NEVER_DECODE``): the teacher's view of a
+        lecture hall passes thousands of them through to the response as they are, and
+        decoding them to ``str`` only to encode them again costs more than the read. A
+        MULTI would parse its EXEC reply decoded, so this is a plain pipeline: a view may
+        pair the lesson with records a moment newer, which no reader can tell apart.
+        """
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.get(keys.lesson(attendance_id))
+            pipe.execute_command("HVALS", keys.records(attendance_id), **{NEVER_DECODE: True})
+            raw_lesson, raw_records = await pipe.execute()
+        if raw_lesson is None:
+            return None
+        records = [raw if isinstance(raw, bytes) else raw.encode() for raw in raw_records]
+        return LiveView(lesson=LessonRedis.from_json(raw_lesson), raw_records=records)
+
+    async def student_live_records(
+        self, student_number: str
+    ) -> list[tuple[LessonRedis, AttendanceRecordRedis]]:
+        """The student's records in every attendance of the live index (open, or finished
+        and not yet persisted; soft-deleted ones have left it), by start time.
+
+        Three pipelined round trips whatever the number of live attendances: the index, the
+        student's field in each records hash, then only the lessons where one was found.
+        """
+        ids = sorted(text(member) for member in await self._redis.smembers(keys.live_index()))
+        if not ids:
+            return []
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for aid in ids:
+                pipe.hget(keys.records(aid), student_number)
+            raws: list[str | bytes | None] = await pipe.execute()
+        hits = [(aid, raw) for aid, raw in zip(ids, raws, strict=True) if raw is not None]
+        if not hits:
+            return []
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for aid, _raw in hits:
+                pipe.get(keys.lesson(aid))
+            lessons: list[str | bytes | None] = await pipe.execute()
+        found: list[tuple[LessonRedis, AttendanceRecordRedis]] = []
+        for (aid, raw), raw_lesson in zip(hits, lessons, strict=True):
+            if raw is None or raw_lesson is None:
+                continue  # persisted and removed between the round trips
+            try:
+                found.append(
+                    (LessonRedis.from_json(raw_lesson), AttendanceRecordRedis.from_json(raw))
+                )
+            except ValidationError:
+                log.warning("unparsable lesson or record %s/%s", aid, student_number)
+        return sorted(found, key=lambda pair: (pair[0].starts_at, str(pair[0].attendance_id)))
+
     async def count_records(self, attendance_id: UUID | str) -> int:
         return int(await self._redis.hlen(keys.records(attendance_id)))
 
-    async def check_in(self, record: AttendanceRecordRedis, now: datetime) -> CheckInResult:
+    async def check_in(
+        self,
+        record: AttendanceRecordRedis,
+        now: datetime,
+        *,
+        device_taken_reason: str | None = None,
+    ) -> CheckInResult:
         """A student's check-in, atomic in one script (see ``lua/check_in.lua``).
+
+        With ``device_taken_reason`` (the ``device`` check is on) the record's ``device_id``
+        is claimed for the student in the same step; if another student holds it, the
+        record is stored as ``rejected`` with that reason. The attempt is noted for
+        :meth:`device_sharing` unless the existing record is kept (nothing is written then).
 
         Raises NotFound (``attendance_not_live``), AttendanceDeleted, AttendanceFinished,
         AttendanceNotStarted (``now < starts_at``), AttendanceEnded (``now >= ends_at``).
@@ -97,10 +171,14 @@ class RecordsMixin(RedisBase):
         if record.decided_by != SELF:
             raise ValueError("check_in takes the student's own record (decided_by 'self')")
         aid = record.attendance_id
-        reply = await self._scripts.check_in(
-            keys=[keys.lesson(aid), keys.records(aid), keys.version(aid)],
-            args=[record.student_number, record.to_json(), format_utc(now)],
-        )
+        script_keys = [keys.lesson(aid), keys.records(aid), keys.version(aid)]
+        args = [record.student_number, record.to_json(), format_utc(now)]
+        if device_taken_reason is not None:
+            if record.device_id is None:
+                raise ValueError("the device check needs the record's device_id")
+            script_keys += [keys.devices(aid), keys.device_attempts(aid)]
+            args += [record.device_id, device_taken_reason]
+        reply = await self._scripts.check_in(keys=script_keys, args=args)
         code = text(reply[0])
         if code == "missing":
             raise not_live(aid)

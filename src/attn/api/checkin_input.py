@@ -1,0 +1,142 @@
+"""Reading a check-in request: no body, a JSON body ``{"code"}``, or multipart/form-data
+(fields ``code`` and the file ``photo``), plus the ``X-Device-Id`` header.
+
+The route reads the body itself instead of declaring a body model, because one endpoint
+takes both JSON and multipart, and the photo must be read with a size limit. The two
+content types are documented in OpenAPI by :data:`CHECK_IN_REQUEST_BODY`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile
+
+from attn.api.deps import ClientAddress, SettingsDep
+from attn.api.verification import read_body
+from attn.errors import AttnError, InvalidInput
+from attn.models.api_checkin import CHECK_IN_MULTIPART_SCHEMA, CheckInIn
+from attn.services.security.checkin_checks import CheckInAttempt
+from attn.services.security.devices import DEVICE_ID_HEADER
+from attn.services.security.face import PHOTO_FIELD, read_photo
+
+MAX_JSON_BYTES = 4 * 1024
+"""A code is a few bytes; a larger JSON body is refused unread."""
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+"""Room for the form's other fields and part headers above the photo size limit."""
+
+CHECK_IN_REQUEST_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": False,
+        "description": "Optional: none, JSON, or multipart/form-data when a photo is sent.",
+        "content": {
+            "application/json": {"schema": CheckInIn.model_json_schema()},
+            "multipart/form-data": {"schema": CHECK_IN_MULTIPART_SCHEMA},
+        },
+    }
+}
+
+DeviceIdHeader = Annotated[
+    str | None,
+    Header(
+        alias=DEVICE_ID_HEADER,
+        description="The device's id (8-128 of A-Z a-z 0-9 . _ : -); required when the "
+        "attendance has the device check. The web UI keeps a random one in local storage.",
+    ),
+]
+
+
+def unsupported_media_type(media_type: str) -> AttnError:
+    return AttnError(
+        f"send the check-in without a body, as application/json or as multipart/form-data, "
+        f"not {media_type or 'an undeclared type'}",
+        code="unsupported_media_type",
+        status=415,
+    )
+
+
+async def read_check_in(
+    request: Request,
+    client_ip: ClientAddress,
+    settings: SettingsDep,
+    device_id: DeviceIdHeader = None,
+) -> CheckInAttempt:
+    """The student's attempt as sent; the checks decide what is required."""
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type == "multipart/form-data":
+        return await _from_form(request, settings.face_photo_max_bytes, client_ip, device_id)
+    body = await read_body(request, MAX_JSON_BYTES)
+    if not body.strip():
+        return CheckInAttempt(client_ip=client_ip, device_id=device_id)
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise unsupported_media_type(media_type)
+    try:
+        parsed = CheckInIn.model_validate_json(body)
+    except ValidationError as exc:
+        raise _invalid_body(exc) from exc
+    return CheckInAttempt(client_ip=client_ip, code=parsed.code, device_id=device_id)
+
+
+async def _from_form(
+    request: Request, max_photo_bytes: int, client_ip: str, device_id: str | None
+) -> CheckInAttempt:
+    # The multipart parser spools a file of any size before we see it, so the size must be
+    # known up front (browsers and HTTP libraries always declare it for a form upload).
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit():
+        raise AttnError(
+            "a multipart check-in needs a Content-Length header",
+            code="length_required",
+            status=411,
+        )
+    if int(declared) > max_photo_bytes + MULTIPART_OVERHEAD_BYTES:
+        raise _too_large(max_photo_bytes)
+    async with request.form(max_files=1, max_fields=8) as form:
+        code, photo = form.get("code"), form.get(PHOTO_FIELD)
+        if isinstance(code, UploadFile):
+            raise InvalidInput("code must be a text field", details={"field": "code"})
+        try:
+            parsed = CheckInIn(code=(code or "").strip() or None)
+        except ValidationError as exc:
+            raise _invalid_body(exc) from exc
+        data: bytes | None = None
+        photo_type: str | None = None
+        if isinstance(photo, UploadFile):
+            # A form's empty file input arrives as an empty part: no photo, not a bad one.
+            data = await read_photo(photo, max_photo_bytes) or None
+            photo_type = photo.content_type
+        elif photo:
+            raise InvalidInput(
+                f"{PHOTO_FIELD} must be a file upload",
+                code="photo_type",
+                details={"field": PHOTO_FIELD},
+            )
+    return CheckInAttempt(
+        client_ip=client_ip,
+        code=parsed.code,
+        device_id=device_id,
+        photo=data,
+        photo_type=photo_type,
+    )
+
+
+def _too_large(max_bytes: int) -> InvalidInput:
+    return InvalidInput(
+        f"the photo is larger than {max_bytes} bytes",
+        code="photo_too_large",
+        details={"max_bytes": max_bytes},
+    )
+
+
+def _invalid_body(exc: ValidationError) -> InvalidInput:
+    details = [
+        {"loc": [str(part) for part in error["loc"]], "msg": error["msg"], "type": error["type"]}
+        for error in exc.errors()
+    ]
+    fields = ", ".join(".".join(item["loc"]) for item in details if item["loc"]) or "body"
+    return InvalidInput(f"invalid check-in body: {fields}", details=details)
+
+
+CheckInAttemptDep = Annotated[CheckInAttempt, Depends(read_check_in)]

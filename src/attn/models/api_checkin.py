@@ -1,0 +1,74 @@
+"""Schemas of check-in security (DESIGN §6): the student's check-in body and the teacher's
+views of the rotating code and of shared devices. No schema here carries the code secret;
+the current code appears only in :class:`CodeOut`, which only the owning teacher gets."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+CODE_MAX_LENGTH = 32
+"""Generous for a 6-symbol code typed with spaces; anything longer is not a code."""
+
+SubmittedCode = Annotated[
+    str,
+    Field(
+        max_length=CODE_MAX_LENGTH,
+        description="The code shown by the teacher (case and spaces do not matter).",
+    ),
+]
+
+
+class CheckInIn(BaseModel):
+    """The optional JSON body of a check-in (or the same as multipart/form-data fields)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: SubmittedCode | None = None
+
+
+CHECK_IN_MULTIPART_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "code": {
+            "type": "string",
+            "maxLength": CODE_MAX_LENGTH,
+            "description": "The code shown by the teacher (with the code check).",
+        },
+        "photo": {
+            "type": "string",
+            "format": "binary",
+            "description": "A JPEG or PNG photo of the student (with the face check).",
+        },
+    },
+}
+
+
+class CodeOut(BaseModel):
+    """The current check-in code of a live attendance, for the teacher's screen."""
+
+    code: str
+    seconds_until_change: float = Field(description="Refresh the screen after this long.")
+    step_seconds: int = Field(description="How often the code changes.")
+    checkin_url: str = Field(description="The web check-in page with the code filled in.")
+
+
+class SharedDeviceOut(BaseModel):
+    """One device that more than one student tried to check in with."""
+
+    device_id: str
+    holder: str | None = Field(
+        description="The student checked in with it (None: nobody passed the checks on it, "
+        "or the attendance is stored and only the records are left)."
+    )
+    students: list[str] = Field(description="Every student who tried it, the holder first.")
+
+
+class SharedDevicesOut(BaseModel):
+    """Devices of one attendance used by several students: the typical proxy pattern."""
+
+    attendance_id: UUID
+    source: Literal["live", "archive"]
+    devices: list[SharedDeviceOut]
