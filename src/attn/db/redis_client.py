@@ -24,6 +24,6 @@ __all__ = ["AttendanceSnapshot", "CheckInResult", "CleanupOutcome", "RedisClient
 
 
 class RedisClient(
-    SessionsMixin, LessonsMixin, RecordsMixin, PersistenceQueueMixin, RateLimitsMixin, SecurityMixin
+    SessionsMixin, LessonsMixin, SecurityMixin, RecordsMixin, PersistenceQueueMixin, RateLimitsMixin
 ):
     """All Redis reads and writes of ATTN; construct with ``RedisClient(redis)``."""

@@ -5,6 +5,7 @@ same atomic step, so persistence can tell whether anything changed while it work
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -203,16 +204,13 @@ class RecordsMixin(RedisBase):
 
         Raises NotFound ``attendance_not_live`` (lesson gone) or ``record_not_found``.
         """
-        return await self._update_record(
-            attendance_id,
-            student_number,
-            {
-                "status": status,
-                "decided_by": decided_by,
-                "fail_reason": fail_reason,
-                "updated_at": now,
-            },
-        )
+        changes = {
+            "status": status,
+            "decided_by": decided_by,
+            "fail_reason": fail_reason,
+            "updated_at": now,
+        }
+        return await self._update_record(attendance_id, student_number, lambda _: changes)
 
     async def delete_record(self, attendance_id: UUID | str, student_number: str) -> bool:
         """Remove a record (bumping the version); True if there was one."""
@@ -223,9 +221,16 @@ class RecordsMixin(RedisBase):
         return bool(removed)
 
     async def _update_record(
-        self, attendance_id: UUID | str, student_number: str, changes: dict[str, Any]
+        self,
+        attendance_id: UUID | str,
+        student_number: str,
+        change: Callable[[AttendanceRecordRedis], dict[str, Any]],
     ) -> AttendanceRecordRedis:
-        """Read, change in Python (validated), write back by compare-and-set + version bump."""
+        """Read, change in Python (validated), write back by compare-and-set + version bump.
+
+        ``change(current)`` returns the fields to set; it may raise to refuse the change.
+        Retried from a fresh read whenever the record moved in between.
+        """
         record_keys = [
             keys.lesson(attendance_id),
             keys.records(attendance_id),
@@ -239,9 +244,11 @@ class RecordsMixin(RedisBase):
             if not lesson_exists:
                 raise not_live(attendance_id)
             if raw is None:
-                raise _record_not_found(attendance_id, student_number)
+                raise record_not_found(attendance_id, student_number)
             current = AttendanceRecordRedis.from_json(raw)
-            updated = AttendanceRecordRedis.model_validate({**current.model_dump(), **changes})
+            updated = AttendanceRecordRedis.model_validate(
+                {**current.model_dump(), **change(current)}
+            )
             outcome = text(
                 await self._scripts.update_record(
                     keys=record_keys, args=[student_number, text(raw), updated.to_json()]
@@ -252,11 +259,11 @@ class RecordsMixin(RedisBase):
             if outcome == "missing_lesson":
                 raise not_live(attendance_id)
             if outcome == "missing_record":
-                raise _record_not_found(attendance_id, student_number)
+                raise record_not_found(attendance_id, student_number)
         raise Conflict(f"record {student_number} kept changing; try again", code="busy")
 
 
-def _record_not_found(attendance_id: UUID | str, student_number: str) -> NotFound:
+def record_not_found(attendance_id: UUID | str, student_number: str) -> NotFound:
     return NotFound(
         f"no record of {student_number} in attendance {attendance_id}", code="record_not_found"
     )

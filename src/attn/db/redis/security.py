@@ -15,15 +15,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from pydantic import ValidationError
 from redis.commands.core import AsyncScript
 
 from attn.db import keys
-from attn.db.redis.base import MAX_CAS_ATTEMPTS, RedisBase, lua_source, not_live, text
+from attn.db.redis.base import lua_source, not_live, text
+from attn.db.redis.records import RecordsMixin
 from attn.db.redis_connection import AnyRedis
-from attn.errors import Conflict, NotFound
+from attn.errors import Conflict
 from attn.models import AttendanceRecordRedis, RecordStatus
 from attn.models.redis import RedisModel
 from attn.models.types import SELF, UserNumber, UtcDateTime
@@ -50,7 +52,7 @@ class _SecurityScripts:
         return cls(**{name: redis.register_script(lua_source(name)) for name in names})
 
 
-class SecurityMixin(RedisBase):
+class SecurityMixin(RecordsMixin):
     def __init__(self, redis: AnyRedis) -> None:
         super().__init__(redis)
         self._security_scripts = _SecurityScripts.register(redis)
@@ -157,46 +159,14 @@ class SecurityMixin(RedisBase):
         Raises NotFound ``attendance_not_live`` / ``record_not_found``, Conflict
         ``record_not_pending`` (already decided, by a teacher or an earlier result).
         """
-        record_keys = [
-            keys.lesson(attendance_id),
-            keys.records(attendance_id),
-            keys.version(attendance_id),
-        ]
-        for _attempt in range(MAX_CAS_ATTEMPTS):
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.exists(keys.lesson(attendance_id))
-                pipe.hget(keys.records(attendance_id), student_number)
-                lesson_exists, raw = await pipe.execute()
-            if not lesson_exists:
-                raise not_live(attendance_id)
-            if raw is None:
-                raise record_not_found(attendance_id, student_number)
-            current = AttendanceRecordRedis.from_json(raw)
+
+        def settle(current: AttendanceRecordRedis) -> dict[str, Any]:
             if current.status is not RecordStatus.PENDING or current.decided_by != SELF:
                 raise record_not_pending(attendance_id, student_number, current.status)
             status, fail_reason = decide(current)
-            updated = current.model_copy(
-                update={"status": status, "fail_reason": fail_reason, "updated_at": now}
-            )
-            updated = AttendanceRecordRedis.model_validate(updated.model_dump())
-            outcome = text(
-                await self._scripts.update_record(
-                    keys=record_keys, args=[student_number, text(raw), updated.to_json()]
-                )
-            )
-            if outcome == "ok":
-                return updated
-            if outcome == "missing_lesson":
-                raise not_live(attendance_id)
-            if outcome == "missing_record":
-                raise record_not_found(attendance_id, student_number)
-        raise Conflict(f"record {student_number} kept changing; try again", code="busy")
+            return {"status": status, "fail_reason": fail_reason, "updated_at": now}
 
-
-def record_not_found(attendance_id: UUID | str, student_number: str) -> NotFound:
-    return NotFound(
-        f"no record of {student_number} in attendance {attendance_id}", code="record_not_found"
-    )
+        return await self._update_record(attendance_id, student_number, settle)
 
 
 def record_not_pending(attendance_id: UUID | str, student_number: str, status: str) -> Conflict:
