@@ -19,7 +19,6 @@ from attn.api.deps import (
     RedisDep,
     RuntimeDep,
     SessionDep,
-    SettingsDep,
 )
 from attn.api.errors import error_responses
 from attn.errors import InvalidInput
@@ -231,17 +230,17 @@ async def check_in(
     student: CurrentStudent,
     attempt: CheckInAttemptDep,
     response: Response,
-    redis: RedisDep,
-    session: SessionDep,
-    settings: SettingsDep,
+    runtime: RuntimeDep,
     verifier: FaceVerifierDep,
     clock: ClockDep,
 ) -> RecordOut:
     """Check in (students): 201 with the new record, rejected with fail_reason if a check failed."""
+    # No request transaction here: the hot path touches only Redis; the database is read
+    # (in a session of its own) only to explain why an unknown id takes no check-in.
     outcome = await checkin.check_in(
-        redis,
-        session,
-        settings,
+        runtime.redis_client,
+        runtime.sessionmaker,
+        runtime.settings,
         student,
         attendance_id,
         attempt,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from attn.config import Settings
 from attn.db.redis_client import CheckInResult, RedisClient
@@ -105,7 +105,7 @@ async def search_open(
 
 async def check_in(
     redis: RedisClient,
-    session: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
     settings: Settings,
     student: UserRedis,
     attendance_id: UUID,
@@ -122,16 +122,17 @@ async def check_in(
     is replaced by the next attempt (``attempt_count`` + 1); anything else (a good record,
     a pending one, a teacher's decision) is kept and returned unchanged.
     """
-    await rate_limit.enforce(
-        redis, CHECKIN_USER, student.user_number, settings.rate_limit_checkin_per_minute
-    )
-    await rate_limit.enforce(
-        redis, CHECKIN_ADDRESS, attempt.client_ip, settings.rate_limit_per_address_per_minute
+    await rate_limit.enforce_all(
+        redis,
+        [
+            (CHECKIN_USER, student.user_number, settings.rate_limit_checkin_per_minute),
+            (CHECKIN_ADDRESS, attempt.client_ip, settings.rate_limit_per_address_per_minute),
+        ],
     )
     now = now or utcnow()
     lesson = await redis.get_lesson(attendance_id)
     if lesson is None:
-        raise await _not_open(session, attendance_id)
+        raise await _not_open(sessions, attendance_id)
     _refuse_unless_open(lesson, now)
     verdict = await run_checks(redis, settings, lesson, student.user_number, attempt, now)
     status = self_status(lesson.starts_at, lesson.late_after_minutes, now)
@@ -159,7 +160,7 @@ async def check_in(
         device_id=verdict.device_id,
         updated_at=now,
     )
-    result = await _store(redis, session, record, now, lesson.checks.device, callback_id)
+    result = await _store(redis, sessions, record, now, lesson.checks.device, callback_id)
     return CheckInOutcome(
         record=record_out(result.record), created=result.created or result.replaced
     )
@@ -193,7 +194,7 @@ def live_refusal(
 
 async def _store(
     redis: RedisClient,
-    session: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
     record: AttendanceRecordRedis,
     now: datetime,
     device_check: bool,
@@ -212,16 +213,19 @@ async def _store(
     except NotFound as error:
         if not is_not_live(error):
             raise
-        raise await _not_open(session, record.attendance_id) from error
+        raise await _not_open(sessions, record.attendance_id) from error
     finally:
         if callback_id is not None and not waiting:
             await redis.delete_face_request(callback_id)
     return result
 
 
-async def _not_open(session: AsyncSession, attendance_id: UUID) -> NotFound | AttendanceNotOpen:
+async def _not_open(
+    sessions: async_sessionmaker[AsyncSession], attendance_id: UUID
+) -> NotFound | AttendanceNotOpen:
     """Why an attendance that is not in Redis takes no check-in: unknown, or stored."""
-    row = await repository.get_attendance(session, attendance_id, include_deleted=True)
+    async with sessions() as session:
+        row = await repository.get_attendance(session, attendance_id, include_deleted=True)
     if row is None:
         return attendance_not_found(attendance_id)
     return stored_refusal(row)

@@ -8,6 +8,8 @@ accident.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from attn.db.redis_client import RedisClient
 from attn.errors import RateLimited
 
@@ -30,3 +32,17 @@ async def enforce(redis: RedisClient, scope: str, subject: str, per_minute: int)
             f"too many requests ({scope}); try again in {reset_in} s",
             retry_after=reset_in,
         )
+
+
+async def enforce_all(redis: RedisClient, limits: Sequence[tuple[str, str, int]]) -> None:
+    """:func:`enforce` for several ``(scope, subject, per_minute)`` limits in one round trip
+    (the check-in hot path counts the student and the address at once)."""
+    counts, reset_in = await redis.hit_rate_limits(
+        [(scope, subject) for scope, subject, _ in limits], WINDOW_S
+    )
+    for (scope, _, per_minute), count in zip(limits, counts, strict=True):
+        if count > per_minute:
+            raise RateLimited(
+                f"too many requests ({scope}); try again in {reset_in} s",
+                retry_after=reset_in,
+            )
