@@ -404,6 +404,8 @@ class TestHistory:
         # the lesson name matches like discovery does: case, spacing and Turkish I/ı
         by_name = await repo.list_attendances(session, lesson_name="  VERİ   yapilari ")
         assert days(by_name) == [0, 1, 2, 3]
+        assert days(await repo.list_attendances(session, lesson_name="YAPI")) == [0, 1, 2, 3]
+        assert days(await repo.list_attendances(session, lesson_name="100%_")) == []
         window = await repo.list_attendances(
             session, date_from=T0 + timedelta(days=2), date_to=T0 + timedelta(days=5)
         )

@@ -90,8 +90,8 @@ def _matches(
         return False
     if teacher is not None and lesson.teacher_number != teacher:
         return False
-    if lesson_name is not None and normalize_name(lesson.lesson_name) != normalize_name(
-        lesson_name
+    if lesson_name is not None and normalize_name(lesson_name) not in normalize_name(
+        lesson.lesson_name
     ):
         return False
     if date_from is not None and lesson.starts_at < date_from:

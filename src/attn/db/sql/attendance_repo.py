@@ -166,7 +166,10 @@ async def list_attendances(
     if teacher_number is not None:
         conditions.append(ATTENDANCES.c.teacher_number == teacher_number)
     if lesson_name is not None:
-        conditions.append(ATTENDANCES.c.lesson_key == normalize_name(lesson_name))
+        # a part of the name is enough ("veri" finds "Veri Yapıları"), as in discovery
+        conditions.append(
+            ATTENDANCES.c.lesson_key.contains(normalize_name(lesson_name), autoescape=True)
+        )
     if date_from is not None:
         conditions.append(ATTENDANCES.c.starts_at >= date_from)
     if date_to is not None:
