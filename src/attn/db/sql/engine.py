@@ -21,6 +21,9 @@ SQLITE_BUSY_TIMEOUT_MS = 5_000
 """How long a SQLite writer waits for another one instead of failing with "database is locked"."""
 
 
+CONNECT_TIMEOUT_S = 10.0
+
+
 def create_engine(
     url: str,
     *,
@@ -46,7 +49,12 @@ def create_engine(
     backend = parsed.get_backend_name()
     if backend == "postgresql":
         options["pool_pre_ping"] = True
-        options["connect_args"] = {"server_settings": {"application_name": application_name}}
+        options["connect_args"] = {
+            "server_settings": {"application_name": application_name},
+            # fail fast on a database that hangs instead of refusing: a persistence run
+            # or a request must not wait asyncpg's default 60 s per connection attempt
+            "timeout": CONNECT_TIMEOUT_S,
+        }
     elif backend == "sqlite":
         _ensure_sqlite_folder(parsed)
     engine = _create_async_engine(parsed, **options)
