@@ -228,7 +228,7 @@ class AccessLogMiddleware:
 def _client(scope: Scope) -> str:
     peer = scope["client"][0] if scope.get("client") else None
     runtime = getattr(getattr(scope.get("app"), "state", None), "runtime", None)
-    proxies = parse_networks(runtime.settings.trusted_proxies) if runtime is not None else []
+    proxies = parse_networks(runtime.settings.trusted_proxies) if runtime is not None else ()
     headers = dict(scope.get("headers") or [])
     forwarded = headers.get(b"x-forwarded-for", b"").decode("latin-1") or None
     return client_address(peer, forwarded, proxies)

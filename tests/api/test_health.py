@@ -16,6 +16,18 @@ from attn.models.types import utcnow
 from attn.services.auth import hash_secret
 
 
+def _settings(tmp_path: Path, *, redis_url: str, database_url: str) -> Settings:
+    """An app on the given servers (one of them may be unreachable on purpose)."""
+    return Settings(
+        environment=Environment.TEST,
+        data_dir=tmp_path,
+        redis_url=redis_url,
+        database_url=database_url,
+        auto_migrate=False,
+        persist_enabled=False,
+    )
+
+
 class TestProbes:
     async def test_health(self, api: httpx.AsyncClient) -> None:
         response = await api.get("/health")
@@ -31,13 +43,8 @@ class TestProbes:
         self, redis_url: str, tmp_path: Path
     ) -> None:
         # A PostgreSQL URL on a port where nothing listens: Redis still serves check-ins.
-        settings = Settings(
-            environment=Environment.TEST,
-            data_dir=tmp_path,
-            redis_url=redis_url,
-            database_url="postgresql://attn@127.0.0.1:9/attn",
-            auto_migrate=False,
-            persist_enabled=False,
+        settings = _settings(
+            tmp_path, redis_url=redis_url, database_url="postgresql://attn@127.0.0.1:9/attn"
         )
         app = create_app(settings)
         async with LifespanManager(app):
@@ -48,14 +55,7 @@ class TestProbes:
         assert response.json() == {"status": "degraded", "redis": "ok", "database": "down"}
 
     async def test_redis_outage_is_not_ready(self, sqlite_url: str, tmp_path: Path) -> None:
-        settings = Settings(
-            environment=Environment.TEST,
-            data_dir=tmp_path,
-            redis_url="redis://127.0.0.1:9/0",
-            database_url=sqlite_url,
-            auto_migrate=False,
-            persist_enabled=False,
-        )
+        settings = _settings(tmp_path, redis_url="redis://127.0.0.1:9/0", database_url=sqlite_url)
         app = create_app(settings)
         async with LifespanManager(app):
             transport = httpx.ASGITransport(app=app)
@@ -81,13 +81,8 @@ class TestOutageAnswers:
     async def test_archive_read_without_database_is_503(
         self, redis_url: str, tmp_path: Path
     ) -> None:
-        settings = Settings(
-            environment=Environment.TEST,
-            data_dir=tmp_path,
-            redis_url=redis_url,
-            database_url="postgresql://attn@127.0.0.1:9/attn",
-            auto_migrate=False,
-            persist_enabled=False,
+        settings = _settings(
+            tmp_path, redis_url=redis_url, database_url="postgresql://attn@127.0.0.1:9/attn"
         )
         app = create_app(settings)
         async with LifespanManager(app):

@@ -13,14 +13,21 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
+from functools import lru_cache
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 UNKNOWN = "0.0.0.0"  # noqa: S104 - a placeholder address, not a bind
 
 
-def parse_networks(entries: Sequence[str]) -> list[IPNetwork]:
-    return [ipaddress.ip_network(entry, strict=False) for entry in entries]
+def parse_networks(entries: Sequence[str]) -> tuple[IPNetwork, ...]:
+    """The trusted-proxy networks; parsed once per distinct list (it runs on every request)."""
+    return _parse_networks(tuple(entries))
+
+
+@lru_cache(maxsize=16)
+def _parse_networks(entries: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
 
 
 def parse_ip(address: str) -> IPAddress | None:
