@@ -34,7 +34,9 @@ from attn.models.types import (
 )
 
 _OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"  # ASCII digits, no leading zero
-_CANONICAL_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+CANONICAL_IPV4 = rf"{_OCTET}(?:\.{_OCTET}){{3}}"
+"""An IPv4 address as ``ipaddress`` writes it (the form records store)."""
+_CANONICAL_IPV4 = re.compile(CANONICAL_IPV4)
 
 TokenHash = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 FailReason = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$")]

@@ -7,16 +7,29 @@ raises :class:`BadAttendance` naming the record, and the job dead-letters the at
 
 from __future__ import annotations
 
+import ipaddress
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from operator import itemgetter
+from typing import Annotated, Any, cast
 from uuid import UUID
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import (
+    AwareDatetime,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
+from typing_extensions import TypedDict
 
 from attn.db.redis_client import AttendanceSnapshot
 from attn.db.sql.rows import AttendanceRow
 from attn.models import AttendanceRecordRedis, LessonRedis, RecordStatus, Role
+from attn.models.redis import CANONICAL_IPV4, DeviceId, FailReason
+from attn.models.types import DecidedBy, UserNumber
 from attn.persistence.errors import BadAttendance
 
 VERIFICATION_TIMEOUT = "verification_timeout"
@@ -42,12 +55,43 @@ RecordValues = tuple[
     UUID, str, str, datetime, datetime, str | None, str, str | None, str | None, int
 ]
 
+_CLEAN_NAME = r"^[^\p{Cc}\p{Cf}\s]+(?: [^\p{Cc}\p{Cf}\s]+)*$"
+"""A ``FullName`` as the model leaves it: no control or format characters, words apart by
+one space (Rust regex syntax). NFC, which a pattern cannot tell, is checked after."""
+_STORED_IP = rf"^(?:{CANONICAL_IPV4}|[0-9a-f:.]{{2,39}})$"
+"""A canonical IPv4 address, or the characters of an IPv6 one (whose canonical form is
+checked after)."""
+
 Person = tuple[str, str, Role, datetime]
 """A user as the attendance knows them: number, full name, role if new, when seen. The
 name only replaces an older one (by that time), so replaying an old attendance later cannot
 undo a rename made in between."""
 
-_RECORD_LIST = TypeAdapter(list[AttendanceRecordRedis])
+
+class StoredRecord(TypedDict):
+    """An :class:`AttendanceRecordRedis` exactly as ``to_json`` stores it, checked by
+    pydantic's compiled validators alone (types, patterns, lengths, no unknown or missing
+    key), without the model's Python-level normalisers, which already ran when the record
+    entered Redis. Half the CPU per record of the model; anything it refuses is looked at
+    again with the model itself, which names the problem or accepts the record."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
+
+    attendance_id: Annotated[str, StringConstraints(max_length=36)]
+    student_number: UserNumber
+    user_full_name: Annotated[str, StringConstraints(max_length=200, pattern=_CLEAN_NAME)]
+    status: RecordStatus
+    checked_in_at: AwareDatetime
+    fail_reason: FailReason | None
+    decided_by: DecidedBy
+    client_ip: Annotated[str, StringConstraints(pattern=_STORED_IP)] | None
+    device_id: DeviceId | None
+    attempt_count: Annotated[int, Field(ge=0)]
+    updated_at: AwareDatetime
+
+
+_STORED_LIST = TypeAdapter(list[StoredRecord])
+_ROW = itemgetter(*RECORD_COLUMNS[1:])  # everything but the attendance id, in column order
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +121,10 @@ def parse_snapshot(
     if str(lesson.attendance_id) != attendance_id:
         raise BadAttendance(f"lesson stored under {attendance_id} belongs to another attendance")
     numbers = sorted(snapshot.raw_records)
-    records = _parse_records(numbers, [snapshot.raw_records[number] for number in numbers])
+    raws = [snapshot.raw_records[number] for number in numbers]
+    stored = _stored_records(attendance_id, numbers, raws)
+    if stored is None:
+        stored = _checked_by_model(lesson.attendance_id, numbers, raws)
     users: dict[str, Person] = {
         lesson.teacher_number: (
             lesson.teacher_number,
@@ -86,44 +133,45 @@ def parse_snapshot(
             lesson.created_at,
         )
     }
-    values: list[RecordValues] = []
-    for number, record in zip(numbers, records, strict=True):
-        if record.student_number != number or record.attendance_id != lesson.attendance_id:
-            raise BadAttendance(f"record stored under {number!r} belongs to another attendance")
-        # A student who is also the teacher keeps the teacher entry (role matters only
-        # for new users, and a teacher must not be created as a student).
+    # A student who is also the teacher keeps the teacher entry (role matters only for new
+    # users, and a teacher must not be created as a student).
+    for number, record in zip(numbers, stored, strict=True):
         if number not in users:
-            users[number] = (number, record.user_full_name, Role.STUDENT, record.updated_at)
-        values.append(record_values(record))
+            users[number] = (number, record["user_full_name"], Role.STUDENT, record["updated_at"])
     return ParsedAttendance(
         lesson=lesson,
         version=snapshot.version,
         attendance=AttendanceRow.from_redis(lesson, persisted_at=persisted_at),
         users=[users[number] for number in sorted(users)],
-        records=values,
+        records=[_values(lesson.attendance_id, record) for record in stored],
     )
 
 
 def record_values(record: AttendanceRecordRedis) -> RecordValues:
-    """The row of one record in :data:`RECORD_COLUMNS` order; pending becomes rejected.
+    """The row of one record in :data:`RECORD_COLUMNS` order; pending becomes rejected."""
+    return _values(record.attendance_id, _as_stored(record))
 
-    The status stays the enum member (a ``str``): ``.value`` goes through a Python-level
+
+def _values(attendance_id: UUID, record: StoredRecord) -> RecordValues:
+    """The status stays the enum member (a ``str``): ``.value`` goes through a Python-level
     descriptor, a measurable cost at 50,000 records a second."""
-    status, fail_reason = record.status, record.fail_reason
-    if status is RecordStatus.PENDING:
-        status, fail_reason = RecordStatus.REJECTED, VERIFICATION_TIMEOUT
-    return (
-        record.attendance_id,
-        record.student_number,
-        status,
-        record.checked_in_at,
-        record.updated_at,
-        fail_reason,
-        record.decided_by,
-        record.client_ip,
-        record.device_id,
-        record.attempt_count,
-    )
+    values: RecordValues = (attendance_id, *_ROW(record))
+    if record["status"] is RecordStatus.PENDING:
+        _, number, _, checked_in_at, updated_at, _, decided_by, ip, device, attempts = values
+        status = RecordStatus.REJECTED
+        return (
+            attendance_id,
+            number,
+            status,
+            checked_in_at,
+            updated_at,
+            VERIFICATION_TIMEOUT,
+            decided_by,
+            ip,
+            device,
+            attempts,
+        )
+    return values
 
 
 def record_params(values: RecordValues) -> dict[str, Any]:
@@ -131,24 +179,64 @@ def record_params(values: RecordValues) -> dict[str, Any]:
     return dict(zip(RECORD_COLUMNS, values, strict=True))
 
 
-def _parse_records(numbers: list[str], raws: list[str]) -> list[AttendanceRecordRedis]:
-    """All records in one validator call (a third faster than one call per record, which
-    matters at 50,000 records a second); on any failure the slow path names the culprit."""
+def _stored_records(
+    attendance_id: str, numbers: list[str], raws: list[str]
+) -> list[StoredRecord] | None:
+    """All records in one compiled validator call, each stored under its own student and
+    attendance; None if anything is off (the model then looks at each record)."""
     if not raws:
         return []
     try:
-        parsed = _RECORD_LIST.validate_json("[" + ",".join(raws) + "]")
+        records = _STORED_LIST.validate_json("[" + ",".join(raws) + "]")
     except ValidationError:
-        parsed = []
-    if len(parsed) == len(raws):  # a raw value such as '{..},{..}' would add elements
-        return parsed
-    records: list[AttendanceRecordRedis] = []
+        return None
+    if len(records) != len(raws):  # a raw value such as '{..},{..}' would add elements
+        return None
+    if [record["student_number"] for record in records] != numbers:
+        return None
+    if any(record["attendance_id"] != attendance_id for record in records):
+        return None
+    if not all(map(_as_the_model_leaves_it, records)):
+        return None
+    return records
+
+
+def _as_the_model_leaves_it(record: StoredRecord) -> bool:
+    """What the patterns cannot tell: a name in NFC, an IPv6 address in canonical form."""
+    name, ip = record["user_full_name"], record["client_ip"]
+    if not name.isascii() and not unicodedata.is_normalized("NFC", name):
+        return False
+    return ip is None or ":" not in ip or _canonical_ip(ip) == ip
+
+
+def _canonical_ip(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+def _checked_by_model(
+    attendance_id: UUID, numbers: list[str], raws: list[str]
+) -> list[StoredRecord]:
+    """Each record through the model: the first invalid or misplaced one raises
+    :class:`BadAttendance` naming it; records the model accepts are used as it reads them."""
+    records: list[StoredRecord] = []
     for number, raw in zip(numbers, raws, strict=True):
         try:
-            records.append(AttendanceRecordRedis.from_json(raw))
+            record = AttendanceRecordRedis.from_json(raw)
         except ValidationError as exc:
             raise BadAttendance(f"record of {number!r} is invalid: {describe(exc)}") from exc
+        if record.student_number != number or record.attendance_id != attendance_id:
+            raise BadAttendance(f"record stored under {number!r} belongs to another attendance")
+        records.append(_as_stored(record))
     return records
+
+
+def _as_stored(record: AttendanceRecordRedis) -> StoredRecord:
+    fields = dict(record)
+    fields["attendance_id"] = str(record.attendance_id)
+    return cast(StoredRecord, fields)
 
 
 def describe(exc: ValidationError) -> str:
