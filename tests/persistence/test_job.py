@@ -10,6 +10,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 from attn.db import keys
 from attn.db.sql import repository
@@ -129,6 +130,19 @@ class TestPersist:
             await seed(redis, students=2, first=10 * index)
         summary = await job.run_once()
         assert (summary.attendances, summary.records) == (11, 22)
+
+    async def test_each_worker_checks_out_one_connection_per_run(
+        self, job: PersistenceJob, job_runtime: Runtime
+    ) -> None:
+        """A checkout is a pre-ping of three round trips on PostgreSQL: once per worker of
+        a run, not once per attendance."""
+        checkouts: list[object] = []
+        event.listen(job_runtime.engine.sync_engine, "checkout", lambda *_: checkouts.append(1))
+        for index in range(12):
+            await seed(job_runtime.redis_client, students=2, first=10 * index)
+        summary = await job.run_once()
+        assert (summary.attendances, summary.failures) == (12, 0)
+        assert 1 <= len(checkouts) <= job.concurrency
 
 
 class TestUsers:

@@ -137,6 +137,10 @@ class PersistenceJob:
         stop = asyncio.Event()
 
         async def work() -> None:
+            async with self.writer.reusing_connection():
+                await take_due()
+
+        async def take_due() -> None:
             while not stop.is_set():
                 try:
                     attendance_id = await feed.next()

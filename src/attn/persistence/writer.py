@@ -28,6 +28,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, cast
 from uuid import UUID
 
@@ -122,6 +124,13 @@ def _attendance_upsert(stmt: postgresql.Insert | sqlite.Insert) -> Any:
     )
 
 
+@dataclass
+class _Held:
+    """The connection one task reuses (see :meth:`AttendanceWriter.reusing_connection`)."""
+
+    connection: AsyncConnection | None = None
+
+
 class AttendanceWriter:
     """Writes parsed attendances to ``engine``'s database; one instance per job."""
 
@@ -132,6 +141,7 @@ class AttendanceWriter:
             raise NotImplementedError(f"persistence does not support {self.dialect!r}")
         self._sqlite_lock = asyncio.Lock()
         self._known_users: dict[str, str] = {}  # number -> full name last written
+        self._held: ContextVar[_Held | None] = ContextVar("attn_writer_held", default=None)
         # SQLite statements built once and run with executemany (compiled once, cached).
         records = sqlite.insert(RECORDS)
         self._sqlite_upsert = records.on_conflict_do_update(
@@ -170,10 +180,38 @@ class AttendanceWriter:
             await self._transaction(parsed, parsed.users, before_commit)
         self._remember(parsed.users)
 
+    @contextlib.asynccontextmanager
+    async def reusing_connection(self) -> AsyncIterator[None]:
+        """Keep one connection for all writes of the calling task (one worker of a run):
+        checking one out for every attendance costs a pre-ping, three round trips each
+        time. A connection that broke is replaced at the next write."""
+        held = _Held()
+        token = self._held.set(held)
+        try:
+            yield
+        finally:
+            self._held.reset(token)
+            if held.connection is not None:
+                await held.connection.close()
+
+    @contextlib.asynccontextmanager
+    async def _connection(self) -> AsyncIterator[AsyncConnection]:
+        held = self._held.get()
+        if held is None:
+            async with self.engine.connect() as connection:
+                yield connection
+            return
+        if held.connection is None or held.connection.invalidated or held.connection.closed:
+            if held.connection is not None:
+                await held.connection.close()
+            held.connection = None  # not kept if the checkout fails
+            held.connection = await self.engine.connect().start()
+        yield held.connection
+
     async def _transaction(
         self, parsed: ParsedAttendance, users: list[Person], before_commit: BeforeCommit
     ) -> None:
-        async with self._one_writer(), self.engine.connect() as connection, connection.begin():
+        async with self._one_writer(), self._connection() as connection, connection.begin():
             if users:
                 await self._users(connection, users)
             existing = await self._upsert_attendance_row(connection, parsed)

@@ -85,7 +85,7 @@ class PersistenceQueueMixin(RedisBase):
             return None
         return AttendanceSnapshot(
             lesson=LessonRedis.from_json(raw_lesson),
-            raw_records={text(k): text(v) for k, v in raw_records.items()},
+            raw_records=_decoded(raw_records),
             version=int(raw_version or 0),
         )
 
@@ -178,3 +178,11 @@ class PersistenceQueueMixin(RedisBase):
         result["aof"] = None if aof is None else text(aof).lower() == "yes"
         result["rdb"] = None if rdb is None else bool(text(rdb).strip())
         return result
+
+
+def _decoded(pairs: dict[Any, Any]) -> dict[str, str]:
+    """A hash as ``str``; already so from a decoding client (ATTN's are), which spares a
+    conversion of every record of a 500-student attendance."""
+    if isinstance(next(iter(pairs), ""), str):
+        return pairs
+    return {text(key): text(value) for key, value in pairs.items()}
