@@ -28,7 +28,7 @@ from tests.factories import make_lesson, make_record
 
 
 def parse(lesson: LessonRedis, raw_records: dict[str, str]) -> ParsedAttendance:
-    snapshot = AttendanceSnapshot(lesson=lesson, raw_records=raw_records, version=3)
+    snapshot = AttendanceSnapshot(raw_lesson=lesson.to_json(), raw_records=raw_records, version=3)
     return parse_snapshot(str(lesson.attendance_id), snapshot, utcnow())
 
 
@@ -182,7 +182,7 @@ class TestWhatBothRefuse:
 
     def test_a_lesson_stored_under_another_id_is_refused(self) -> None:
         lesson = make_lesson()
-        snapshot = AttendanceSnapshot(lesson=lesson, raw_records={}, version=1)
+        snapshot = AttendanceSnapshot(raw_lesson=lesson.to_json(), raw_records={}, version=1)
         with pytest.raises(BadAttendance, match="belongs to another attendance"):
             parse_snapshot(str(make_lesson().attendance_id), snapshot, utcnow())
 

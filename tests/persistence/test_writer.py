@@ -30,7 +30,7 @@ from tests.persistence.support import (
 
 def parsed(lesson: LessonRedis, records: list[AttendanceRecordRedis]) -> ParsedAttendance:
     snapshot = AttendanceSnapshot(
-        lesson=lesson,
+        raw_lesson=lesson.to_json(),
         raw_records={record.student_number: record.to_json() for record in records},
         version=1,
     )

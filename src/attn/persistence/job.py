@@ -28,7 +28,7 @@ from enum import StrEnum
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 
-from attn.db.redis_client import RedisClient
+from attn.db.redis_client import AttendanceSnapshot, RedisClient
 from attn.models.types import utcnow
 from attn.persistence import metrics
 from attn.persistence.errors import (
@@ -164,14 +164,17 @@ class PersistenceJob:
         """
         token = f"{self.worker_id}:{uuid.uuid4().hex}"
         try:
-            if not await self.redis.acquire_lease(attendance_id, token, self.lease_ms):
-                return Outcome.SKIPPED, 0
+            leased, snapshot = await self.redis.lease_and_snapshot(
+                attendance_id, token, self.lease_ms
+            )
         except RedisError as exc:
             raise RedisUnavailable(first_line(exc)) from exc
+        if not leased:
+            return Outcome.SKIPPED, 0
         outcome = Outcome.RETRY
         try:
             async with self._renewing(attendance_id, token) as lost:
-                outcome, records = await self._persist_leased(attendance_id, token, lost)
+                outcome, records = await self._persist_leased(attendance_id, token, lost, snapshot)
                 return outcome, records
         finally:
             if outcome is not Outcome.PERSISTED:  # the cleanup deleted the lease with the rest
@@ -218,11 +221,21 @@ class PersistenceJob:
         stop.set()
 
     async def _persist_leased(
-        self, attendance_id: str, token: str, lost: asyncio.Event
+        self,
+        attendance_id: str,
+        token: str,
+        lost: asyncio.Event,
+        snapshot: AttendanceSnapshot | None,
     ) -> tuple[Outcome, int]:
-        for _ in range(MAX_REWRITES):
+        """Write ``snapshot`` (read with the lease) and clean up; read again and rewrite if
+        the attendance changed meanwhile."""
+        for attempt in range(MAX_REWRITES):
             try:
-                parsed = await self._read(attendance_id)
+                if attempt:
+                    snapshot = await self.redis.snapshot(attendance_id)
+                parsed = await self._parse(attendance_id, snapshot)
+            except RedisError as exc:
+                raise RedisUnavailable(first_line(exc)) from exc
             except BadAttendance as exc:
                 return await self._dead_letter(attendance_id, str(exc))
             if isinstance(parsed, Outcome):
@@ -247,10 +260,11 @@ class PersistenceJob:
         log.warning("attendance %s kept changing; the next run takes it again", attendance_id)
         return Outcome.RETRY, 0
 
-    async def _read(self, attendance_id: str) -> ParsedAttendance | Outcome:
+    async def _parse(
+        self, attendance_id: str, snapshot: AttendanceSnapshot | None
+    ) -> ParsedAttendance | Outcome:
         """The parsed snapshot, or the outcome when there is nothing to write (yet)."""
         try:
-            snapshot = await self.redis.snapshot(attendance_id)
             if snapshot is None:
                 await self.redis.drop_due(attendance_id)
                 return Outcome.GONE

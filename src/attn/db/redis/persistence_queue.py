@@ -13,6 +13,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Literal
 from uuid import UUID
 
@@ -31,12 +32,17 @@ CleanupOutcome = Literal["deleted", "changed", "lease_lost"]
 
 @dataclass(frozen=True)
 class AttendanceSnapshot:
-    """One attendance read in one MULTI: the lesson, its records as stored (raw JSON, so the
-    job can dead-letter what it cannot parse) and the version they belong to."""
+    """One attendance read in one MULTI: the lesson and its records as stored (raw JSON, so
+    the job can dead-letter what it cannot parse) and the version they belong to."""
 
-    lesson: LessonRedis
+    raw_lesson: str
     raw_records: dict[str, str]
     version: int
+
+    @cached_property
+    def lesson(self) -> LessonRedis:
+        """The lesson; raises pydantic's ValidationError if it is unparsable."""
+        return LessonRedis.from_json(self.raw_lesson)
 
 
 class PersistenceQueueMixin(RedisBase):
@@ -72,22 +78,21 @@ class PersistenceQueueMixin(RedisBase):
         await self._scripts.release_lease(keys=[keys.lease(attendance_id)], args=[token])
 
     async def snapshot(self, attendance_id: UUID | str) -> AttendanceSnapshot | None:
-        """The lesson, raw records and version, atomically; None if the lesson is gone.
-
-        Raises pydantic's ValidationError if the lesson itself is unparsable.
-        """
+        """The lesson, raw records and version, atomically; None if the lesson is gone."""
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.get(keys.lesson(attendance_id))
-            pipe.hgetall(keys.records(attendance_id))
-            pipe.get(keys.version(attendance_id))
-            raw_lesson, raw_records, raw_version = await pipe.execute()
-        if raw_lesson is None:
-            return None
-        return AttendanceSnapshot(
-            lesson=LessonRedis.from_json(raw_lesson),
-            raw_records=_decoded(raw_records),
-            version=int(raw_version or 0),
-        )
+            _read_snapshot(pipe, attendance_id)
+            return _snapshot(*await pipe.execute())
+
+    async def lease_and_snapshot(
+        self, attendance_id: UUID | str, token: str, ttl_ms: int
+    ) -> tuple[bool, AttendanceSnapshot | None]:
+        """:meth:`acquire_lease` and :meth:`snapshot` in one MULTI (one round trip less per
+        attendance); the snapshot is only for a worker that got the lease."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(keys.lease(attendance_id), token, nx=True, px=ttl_ms)
+            _read_snapshot(pipe, attendance_id)
+            leased, *replies = await pipe.execute()
+        return (True, _snapshot(*replies)) if leased else (False, None)
 
     async def cleanup_persisted(
         self, lesson: LessonRedis, token: str, version: int
@@ -178,6 +183,18 @@ class PersistenceQueueMixin(RedisBase):
         result["aof"] = None if aof is None else text(aof).lower() == "yes"
         result["rdb"] = None if rdb is None else bool(text(rdb).strip())
         return result
+
+
+def _read_snapshot(pipe: Any, attendance_id: UUID | str) -> None:
+    pipe.get(keys.lesson(attendance_id))
+    pipe.hgetall(keys.records(attendance_id))
+    pipe.get(keys.version(attendance_id))
+
+
+def _snapshot(raw_lesson: Any, raw_records: Any, raw_version: Any) -> AttendanceSnapshot | None:
+    if raw_lesson is None:
+        return None
+    return AttendanceSnapshot(text(raw_lesson), _decoded(raw_records), int(raw_version or 0))
 
 
 def _decoded(pairs: dict[Any, Any]) -> dict[str, str]:
