@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -21,6 +22,21 @@ from attn.runtime import Runtime
 from attn.web import router as web_router
 
 
+def freeze_startup_heap() -> None:
+    """Keep what start-up built (modules, the app, its models: ~160,000 objects) out of the
+    garbage collector's full collections, once per process.
+
+    Under load, the objects of requests in flight outlive the young generations, so full
+    collections come every second or so; each one walked the whole heap for ~100 ms, with
+    every request of the process waiting: the p99 of the check-in benchmark was mostly
+    these pauses. Frozen objects are still freed by reference counting; only a cycle among
+    them is never collected, which objects alive from start to exit do not need.
+    """
+    if gc.get_freeze_count() == 0:
+        gc.collect()
+        gc.freeze()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the lifespan opens Redis/SQL (and the embedded Redis) and closes them."""
     settings = settings or get_settings()
@@ -30,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await Runtime.open(settings, role="api", migrate=settings.auto_migrate)
         app.state.runtime = runtime
+        freeze_startup_heap()
         stop = asyncio.Event()
         job: asyncio.Task[None] | None = None
         if settings.persist_enabled:
