@@ -439,6 +439,17 @@ class TestCheckIn:
         assert await redis_client.get_attendance_record(lesson.attendance_id, "S2001") == record
         assert await version_of(redis, lesson.attendance_id) == 2
 
+    async def test_hands_back_the_stored_json_only_when_stored_as_given(
+        self, redis_client: RedisClient
+    ) -> None:
+        lesson = await start(redis_client)
+        first = rejected(lesson.attendance_id)
+        created = await redis_client.check_in(first, utcnow())
+        assert created.stored_json == first.to_json()
+        replaced = await redis_client.check_in(make_record(lesson.attendance_id), utcnow())
+        assert replaced.replaced
+        assert replaced.stored_json is None  # re-encoded by the script (attempt_count)
+
     async def test_repeat_is_idempotent(self, redis_client: RedisClient, redis: AnyRedis) -> None:
         lesson = await start(redis_client)
         first = make_record(lesson.attendance_id, status=RecordStatus.PENDING)

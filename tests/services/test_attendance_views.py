@@ -40,6 +40,15 @@ class TestLiveRecordsJson:
     def test_record_out_mirrors_the_stored_record(self) -> None:
         assert list(RecordOut.model_fields) == list(AttendanceRecordRedis.model_fields)
 
+    def test_a_stored_record_is_its_own_record_out_json(self) -> None:
+        """The check-in answers a plain first check-in with the JSON it stored."""
+        records, _ = raw_records(3)
+        failed = records[0].model_copy(
+            update={"fail_reason": "code_invalid", "device_id": "phone-0001"}
+        )
+        for record in (*records, failed):
+            assert record_out(record).model_dump_json() == record.to_json()
+
     def test_equals_the_slow_path_sorted_by_number(self) -> None:
         records, raws = raw_records(50)
         fast = json.loads(live_records_json(raws))

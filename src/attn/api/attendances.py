@@ -7,15 +7,14 @@ from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
 
-from attn.api.checkin_input import CHECK_IN_REQUEST_BODY, CheckInAttemptDep
+from attn.api.checkin_context import CheckInContextDep
+from attn.api.checkin_input import CHECK_IN_REQUEST_BODY
 from attn.api.deps import (
     ClientAddress,
     ClockDep,
     CurrentStaff,
-    CurrentStudent,
     CurrentTeacher,
     CurrentUser,
-    FaceVerifierDep,
     RedisDep,
     RuntimeDep,
     SessionDep,
@@ -78,8 +77,9 @@ async def required_reason(
 DeletionReason = Annotated[str, Depends(required_reason)]
 
 
-def _json(content: bytes) -> Response:
-    return Response(content=content, media_type=JSON_MEDIA)
+def _json(content: bytes, *, created: bool = False) -> Response:
+    code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return Response(content=content, status_code=code, media_type=JSON_MEDIA)
 
 
 def _status(response: Response, created: bool) -> None:
@@ -88,6 +88,40 @@ def _status(response: Response, created: bool) -> None:
 
 def _with_200(description: str, errors: dict[int | str, dict[str, Any]]) -> dict[int | str, Any]:
     return {200: {"model": RecordOut, "description": description}, **errors}
+
+
+# --- the check-in: declared first because FastAPI tries routes in declaration order, and
+# this is the one a lecture hall sends all at once (trying the others first cost ~15% of
+# its CPU). Its path shadows none of them.
+
+
+@router.post(
+    "/{attendance_id}/check-in",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RecordOut,
+    responses=_with_200(
+        "already checked in: the existing record",
+        error_responses(401, 403, 404, 409, 415, 422, 429),
+    ),
+    openapi_extra=CHECK_IN_REQUEST_BODY,
+)
+async def check_in(attendance_id: AttendanceId, context: CheckInContextDep) -> Response:
+    """Check in (students): 201 with the new record, rejected with fail_reason if a check failed."""
+    # No request transaction here: the hot path touches only Redis; the database is read
+    # (in a session of its own) only to explain why an unknown id takes no check-in. The
+    # record comes back as JSON already (RecordOut's fields), so it is sent as it is.
+    runtime = context.runtime
+    outcome = await checkin.check_in(
+        runtime.redis_client,
+        runtime.sessionmaker,
+        runtime.settings,
+        context.student,
+        attendance_id,
+        context.attempt,
+        verifier=runtime.face_verifier,
+        now=context.now,
+    )
+    return _json(outcome.record_json, created=outcome.created)
 
 
 # --- collection routes: declared before /{attendance_id}, which would swallow them ----
@@ -213,42 +247,6 @@ async def list_records(
 ) -> Response:
     """The teacher's list of one attendance's records, live or stored."""
     return _json(await attendance_records.attendance_records(redis, session, user, attendance_id))
-
-
-@router.post(
-    "/{attendance_id}/check-in",
-    status_code=status.HTTP_201_CREATED,
-    response_model=RecordOut,
-    responses=_with_200(
-        "already checked in: the existing record",
-        error_responses(401, 403, 404, 409, 415, 422, 429),
-    ),
-    openapi_extra=CHECK_IN_REQUEST_BODY,
-)
-async def check_in(
-    attendance_id: AttendanceId,
-    student: CurrentStudent,
-    attempt: CheckInAttemptDep,
-    response: Response,
-    runtime: RuntimeDep,
-    verifier: FaceVerifierDep,
-    clock: ClockDep,
-) -> RecordOut:
-    """Check in (students): 201 with the new record, rejected with fail_reason if a check failed."""
-    # No request transaction here: the hot path touches only Redis; the database is read
-    # (in a session of its own) only to explain why an unknown id takes no check-in.
-    outcome = await checkin.check_in(
-        runtime.redis_client,
-        runtime.sessionmaker,
-        runtime.settings,
-        student,
-        attendance_id,
-        attempt,
-        verifier=verifier,
-        now=clock.now(),
-    )
-    _status(response, outcome.created)
-    return outcome.record
 
 
 @router.get("/{attendance_id}/records/me", response_model=RecordOut, responses=READ)

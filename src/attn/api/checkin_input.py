@@ -3,19 +3,20 @@
 
 The route reads the body itself instead of declaring a body model, because one endpoint
 takes both JSON and multipart, and the photo must be read with a size limit. The two
-content types are documented in OpenAPI by :data:`CHECK_IN_REQUEST_BODY`.
+content types are documented in OpenAPI by :data:`CHECK_IN_REQUEST_BODY`; the header is
+declared by the route's one dependency (:mod:`attn.api.checkin_context`).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Header, Request
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from attn.api.deps import ClientAddress, SettingsDep
 from attn.api.verification import read_body
+from attn.config import Settings
 from attn.errors import AttnError, InvalidInput
 from attn.models.api_checkin import CHECK_IN_MULTIPART_SCHEMA, CheckInIn
 from attn.services.security.checkin_checks import CheckInAttempt
@@ -58,10 +59,7 @@ def unsupported_media_type(media_type: str) -> AttnError:
 
 
 async def read_check_in(
-    request: Request,
-    client_ip: ClientAddress,
-    settings: SettingsDep,
-    device_id: DeviceIdHeader = None,
+    request: Request, settings: Settings, client_ip: str, device_id: str | None
 ) -> CheckInAttempt:
     """The student's attempt as sent; the checks decide what is required."""
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
@@ -137,6 +135,3 @@ def _invalid_body(exc: ValidationError) -> InvalidInput:
     ]
     fields = ", ".join(".".join(item["loc"]) for item in details if item["loc"]) or "body"
     return InvalidInput(f"invalid check-in body: {fields}", details=details)
-
-
-CheckInAttemptDep = Annotated[CheckInAttempt, Depends(read_check_in)]

@@ -17,7 +17,6 @@ from attn.runtime import Runtime
 from attn.services import auth
 from attn.services.client_address import client_address, parse_networks
 from attn.services.security.clock import Clock, SystemClock
-from attn.services.security.face import FaceVerifier
 
 
 async def get_runtime(request: Request) -> Runtime:
@@ -48,13 +47,8 @@ async def get_clock() -> Clock:
     return SystemClock()
 
 
-async def get_face_verifier(runtime: RuntimeDep) -> FaceVerifier | None:
-    return runtime.face_verifier
-
-
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
-FaceVerifierDep = Annotated[FaceVerifier | None, Depends(get_face_verifier)]
 RedisDep = Annotated[RedisClient, Depends(get_redis_client)]
 # scope="function": commit before the response is sent, so a failed commit is the
 # client's error answer rather than a success already on the wire, and a client that
@@ -70,7 +64,7 @@ CSRF_COOKIE = "attn_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 
 
-async def get_client_address(request: Request, settings: SettingsDep) -> str:
+def request_client_address(request: Request, settings: Settings) -> str:
     """The client IP for limits, checks and logs (proxies only trusted when configured)."""
     peer = request.client.host if request.client else None
     return client_address(
@@ -78,14 +72,28 @@ async def get_client_address(request: Request, settings: SettingsDep) -> str:
     )
 
 
+async def get_client_address(request: Request, settings: SettingsDep) -> str:
+    return request_client_address(request, settings)
+
+
 ClientAddress = Annotated[str, Depends(get_client_address)]
 
 
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+
+
 async def get_current_user(
+    request: Request, redis: RedisDep, settings: SettingsDep, credentials: BearerCredentials
+) -> UserRedis:
+    """The caller's login session (bearer token, or the web UI's cookie); 401 otherwise."""
+    return await authenticate_request(request, redis, settings, credentials)
+
+
+async def authenticate_request(
     request: Request,
-    redis: RedisDep,
-    settings: SettingsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    redis: RedisClient,
+    settings: Settings,
+    credentials: HTTPAuthorizationCredentials | None,
 ) -> UserRedis:
     """The caller's login session (bearer token, or the web UI's cookie); 401 otherwise.
 
@@ -112,13 +120,16 @@ async def get_current_user(
 CurrentUser = Annotated[UserRedis, Depends(get_current_user)]
 
 
-def require_role(*roles: Role) -> Callable[[UserRedis], Awaitable[UserRedis]]:
-    allowed = ", ".join(roles)
+def ensure_role(user: UserRedis, *roles: Role) -> UserRedis:
+    """``user`` if it has one of ``roles``; 403 ``wrong_role`` otherwise."""
+    if user.role not in roles:
+        raise Forbidden(f"this needs the role {', '.join(roles)}", code="wrong_role")
+    return user
 
+
+def require_role(*roles: Role) -> Callable[[UserRedis], Awaitable[UserRedis]]:
     async def check(user: CurrentUser) -> UserRedis:
-        if user.role not in roles:
-            raise Forbidden(f"this needs the role {allowed}", code="wrong_role")
-        return user
+        return ensure_role(user, *roles)
 
     return check
 

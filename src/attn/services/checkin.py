@@ -73,7 +73,8 @@ _REFUSALS: dict[str, tuple[type[AttendanceNotOpen], str]] = {
 
 @dataclass(frozen=True)
 class CheckInOutcome:
-    record: RecordOut
+    record_json: bytes
+    """The record the student has now, as ``RecordOut`` JSON."""
     created: bool
 
 
@@ -122,15 +123,15 @@ async def check_in(
     is replaced by the next attempt (``attempt_count`` + 1); anything else (a good record,
     a pending one, a teacher's decision) is kept and returned unchanged.
     """
-    await rate_limit.enforce_all(
+    lesson = await rate_limit.enforce_all_and_get_lesson(
         redis,
         [
             (CHECKIN_USER, student.user_number, settings.rate_limit_checkin_per_minute),
             (CHECKIN_ADDRESS, attempt.client_ip, settings.rate_limit_per_address_per_minute),
         ],
+        attendance_id,
     )
     now = now or utcnow()
-    lesson = await redis.get_lesson(attendance_id)
     if lesson is None:
         raise await _not_open(sessions, attendance_id)
     _refuse_unless_open(lesson, now)
@@ -141,7 +142,7 @@ async def check_in(
     if fail_reason is None and lesson.checks.face:
         existing = await redis.get_attendance_record(attendance_id, student.user_number)
         if existing is not None and not replaceable(existing):
-            return CheckInOutcome(record=record_out(existing), created=False)
+            return CheckInOutcome(record_json=_json(existing), created=False)
         submission = await submit_face(redis, verifier, lesson, student.user_number, verdict)
         callback_id, fail_reason = submission.callback_id, submission.fail_reason
         if callback_id is not None:
@@ -161,9 +162,18 @@ async def check_in(
         updated_at=now,
     )
     result = await _store(redis, sessions, record, now, lesson.checks.device, callback_id)
+    stored = result.stored_json
     return CheckInOutcome(
-        record=record_out(result.record), created=result.created or result.replaced
+        record_json=stored.encode() if stored is not None else _json(result.record),
+        created=result.created or result.replaced,
     )
+
+
+def _json(record: AttendanceRecordRedis) -> bytes:
+    """``RecordOut`` JSON of a record. A stored record's own JSON is that too, byte for
+    byte (the same fields in the same order and formats), which lets :func:`check_in` send
+    the JSON of a plain first check-in on as the script stored it."""
+    return record_out(record).model_dump_json().encode()
 
 
 def replaceable(record: AttendanceRecordRedis) -> bool:

@@ -9,9 +9,11 @@ accident.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from uuid import UUID
 
 from attn.db.redis_client import RedisClient
 from attn.errors import RateLimited
+from attn.models import LessonRedis
 
 WINDOW_S = 60
 
@@ -19,6 +21,9 @@ LOGIN_ADDRESS = "login_address"
 """Login attempts per client address (``settings.rate_limit_per_address_per_minute``)."""
 LOGIN_USER = "login_user"
 """Login attempts per user number, whoever sends them (``settings.rate_limit_login_per_minute``)."""
+
+Limit = tuple[str, str, int]
+"""``(scope, subject, per_minute)``."""
 
 
 async def enforce(redis: RedisClient, scope: str, subject: str, per_minute: int) -> None:
@@ -34,12 +39,22 @@ async def enforce(redis: RedisClient, scope: str, subject: str, per_minute: int)
         )
 
 
-async def enforce_all(redis: RedisClient, limits: Sequence[tuple[str, str, int]]) -> None:
-    """:func:`enforce` for several ``(scope, subject, per_minute)`` limits in one round trip
-    (the check-in hot path counts the student and the address at once)."""
-    counts, reset_in = await redis.hit_rate_limits(
-        [(scope, subject) for scope, subject, _ in limits], WINDOW_S
+async def enforce_all_and_get_lesson(
+    redis: RedisClient, limits: Sequence[Limit], attendance_id: UUID
+) -> LessonRedis | None:
+    """:func:`enforce` for several ``(scope, subject, per_minute)`` limits, counted in one
+    round trip that also reads the attendance's lesson: the check-in counts the student
+    and the address, then needs the lesson. The lesson is returned only once every limit
+    let the request through."""
+    subjects = [(scope, subject) for scope, subject, _ in limits]
+    counts, reset_in, lesson = await redis.hit_rate_limits_and_get_lesson(
+        subjects, WINDOW_S, attendance_id
     )
+    _refuse_over_limit(limits, counts, reset_in)
+    return lesson
+
+
+def _refuse_over_limit(limits: Sequence[Limit], counts: Sequence[int], reset_in: int) -> None:
     for (scope, _, per_minute), count in zip(limits, counts, strict=True):
         if count > per_minute:
             raise RateLimited(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -42,6 +42,10 @@ class CheckInResult:
     record: AttendanceRecordRedis
     created: bool
     replaced: bool
+    stored_json: str | None = field(default=None, compare=False)
+    """The record's JSON as stored, when that is exactly ``record.to_json()`` (the script
+    stores a plain first check-in as given; it re-encodes any record it changes): a
+    caller may send it on without serialising the record again."""
 
 
 @dataclass(frozen=True)
@@ -172,8 +176,9 @@ class RecordsMixin(RedisBase):
         if record.decided_by != SELF:
             raise ValueError("check_in takes the student's own record (decided_by 'self')")
         aid = record.attendance_id
+        given = record.to_json()
         script_keys = [keys.lesson(aid), keys.records(aid), keys.version(aid)]
-        args = [record.student_number, record.to_json(), format_utc(now)]
+        args = [record.student_number, given, format_utc(now)]
         if device_taken_reason is not None:
             if record.device_id is None:
                 raise ValueError("the device check needs the record's device_id")
@@ -186,8 +191,10 @@ class RecordsMixin(RedisBase):
         if code in _REFUSALS:
             error, why = _REFUSALS[code]
             raise error(f"attendance {aid} {why}")
-        stored = AttendanceRecordRedis.from_json(text(reply[1]))
-        return CheckInResult(record=stored, created=code == "created", replaced=code == "replaced")
+        created, replaced, stored = code == "created", code == "replaced", text(reply[1])
+        if stored == given:  # no need to parse what was just serialised
+            return CheckInResult(record, created, replaced, stored_json=stored)
+        return CheckInResult(AttendanceRecordRedis.from_json(stored), created, replaced)
 
     async def decide_record(
         self,
