@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import ClassVar
-from uuid import uuid4
 
 import pytest
 
 from attn.db.redis_client import RedisClient
 from attn.errors import RateLimited
 from attn.services import rate_limit
-from tests.factories import make_lesson
 
 
 async def away_from_window_edge() -> None:
@@ -56,51 +53,3 @@ class TestEnforce:
         ttls = [await redis_client.redis.ttl(key) async for key in redis_client.redis.scan_iter()]
         assert ttls
         assert all(0 < ttl <= rate_limit.WINDOW_S + 1 for ttl in ttls)
-
-
-class TestEnforceAllAndGetLesson:
-    """The check-in's first round trip: both limits counted, then the lesson handed over."""
-
-    LIMITS: ClassVar[list[rate_limit.Limit]] = [
-        ("checkin_user", "S1", 2),
-        ("checkin_address", "10.0.0.1", 3),
-    ]
-
-    async def test_counts_every_limit_and_returns_the_lesson(
-        self, redis_client: RedisClient
-    ) -> None:
-        await away_from_window_edge()
-        lesson = make_lesson()
-        await redis_client.create_lesson(lesson, due_at=lesson.ends_at)
-        found = await rate_limit.enforce_all_and_get_lesson(
-            redis_client, self.LIMITS, lesson.attendance_id
-        )
-        assert found == lesson
-        for scope, subject, _ in self.LIMITS:
-            count, _ = await redis_client.hit_rate_limit(scope, subject, rate_limit.WINDOW_S)
-            assert count == 2
-
-    async def test_an_unknown_lesson_is_none_and_still_counted(
-        self, redis_client: RedisClient
-    ) -> None:
-        await away_from_window_edge()
-        assert (
-            await rate_limit.enforce_all_and_get_lesson(redis_client, self.LIMITS, uuid4()) is None
-        )
-        count, _ = await redis_client.hit_rate_limit("checkin_user", "S1", rate_limit.WINDOW_S)
-        assert count == 2
-
-    async def test_any_limit_exceeded_refuses(self, redis_client: RedisClient) -> None:
-        await away_from_window_edge()
-        lesson = make_lesson()
-        await redis_client.create_lesson(lesson, due_at=lesson.ends_at)
-        for _ in range(2):
-            await rate_limit.enforce_all_and_get_lesson(
-                redis_client, self.LIMITS, lesson.attendance_id
-            )
-        with pytest.raises(RateLimited) as refused:
-            await rate_limit.enforce_all_and_get_lesson(
-                redis_client, self.LIMITS, lesson.attendance_id
-            )
-        assert "checkin_user" in refused.value.message
-        assert 1 <= refused.value.retry_after <= rate_limit.WINDOW_S

@@ -118,6 +118,7 @@ async def check_in(attendance_id: AttendanceId, context: CheckInContextDep) -> R
         context.student,
         attendance_id,
         context.attempt,
+        context.lesson,
         verifier=runtime.face_verifier,
         now=context.now,
     )

@@ -4,10 +4,10 @@ The busiest route of a lecture's first minutes resolves one dependency instead o
 of ten (caller, role, settings, runtime, client address, attempt, verifier, clock): FastAPI
 pays for every dependency it resolves on every request, and resolving that tree was about
 a third of a check-in's CPU. The steps are the shared ones of :mod:`attn.api.deps` and
-:mod:`attn.api.checkin_input`, in the order the tree ran them (session, role, body), so
-the answers do not change. ``bearer_scheme``, ``get_clock`` and the ``X-Device-Id`` header
-stay declared as parameters: they document the route in OpenAPI, and tests override
-``get_clock``.
+:mod:`attn.api.checkin_input`, in the order session, role, rate limits, body; the session,
+the limits and the lesson are one Redis round trip (:func:`attn.services.checkin.admit`).
+``bearer_scheme``, ``get_clock`` and the ``X-Device-Id`` header stay declared as
+parameters: they document the route in OpenAPI, and tests override ``get_clock``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import Depends, Request
 
@@ -22,12 +23,14 @@ from attn.api.checkin_input import DeviceIdHeader, read_check_in
 from attn.api.deps import (
     BearerCredentials,
     ClockDep,
-    authenticate_request,
+    accept_caller,
     ensure_role,
     request_client_address,
+    request_token,
 )
-from attn.models import Role, UserRedis
+from attn.models import LessonRedis, Role, UserRedis
 from attn.runtime import Runtime
+from attn.services import checkin
 from attn.services.security.checkin_checks import CheckInAttempt
 
 
@@ -36,6 +39,7 @@ class CheckInContext:
     runtime: Runtime
     student: UserRedis
     attempt: CheckInAttempt
+    lesson: LessonRedis | None
     now: datetime
 
 
@@ -45,15 +49,33 @@ async def get_check_in_context(
     clock: ClockDep,
     device_id: DeviceIdHeader = None,
 ) -> CheckInContext:
-    """The logged-in student (401, 403 ``wrong_role``) and the attempt as sent (411, 413,
-    415, 422), read at the clock's current instant."""
+    """The logged-in student (401, 403 ``wrong_role``) within the rate limits (429) and the
+    attempt as sent (411, 413, 415, 422), read at the clock's current instant; the lesson
+    comes with the session, in one round trip (:func:`checkin.admit`)."""
     runtime: Runtime = request.app.state.runtime
     settings = runtime.settings
-    user = await authenticate_request(request, runtime.redis_client, settings, credentials)
-    student = ensure_role(user, Role.STUDENT)
+    token, by_cookie = request_token(request, credentials)
     client_ip = request_client_address(request, settings)
+    admission = await checkin.admit(
+        runtime.redis_client, settings, token, client_ip, _attendance_id(request)
+    )
+    accept_caller(request, settings, admission.user, by_cookie=by_cookie)
+    student = ensure_role(admission.user, Role.STUDENT)
+    if admission.over_limit is not None:
+        raise admission.over_limit
     attempt = await read_check_in(request, settings, client_ip, device_id)
-    return CheckInContext(runtime=runtime, student=student, attempt=attempt, now=clock.now())
+    return CheckInContext(
+        runtime=runtime, student=student, attempt=attempt, lesson=admission.lesson, now=clock.now()
+    )
+
+
+def _attendance_id(request: Request) -> UUID | None:
+    """The path's attendance id, None if it is not a UUID (the route then answers 422
+    once the caller is known, as every route does)."""
+    try:
+        return UUID(str(request.path_params["attendance_id"]))
+    except (KeyError, ValueError):
+        return None
 
 
 CheckInContextDep = Annotated[CheckInContext, Depends(get_check_in_context)]

@@ -95,17 +95,37 @@ async def authenticate_request(
     settings: Settings,
     credentials: HTTPAuthorizationCredentials | None,
 ) -> UserRedis:
-    """The caller's login session (bearer token, or the web UI's cookie); 401 otherwise.
+    """The caller's login session (bearer token, or the web UI's cookie); 401 otherwise."""
+    token, by_cookie = request_token(request, credentials)
+    user = await auth.authenticate(redis, settings, token)
+    accept_caller(request, settings, user, by_cookie=by_cookie)
+    return user
+
+
+def request_token(
+    request: Request, credentials: HTTPAuthorizationCredentials | None
+) -> tuple[str, bool]:
+    """The bearer token, else the session cookie's (and whether it came from the cookie);
+    401 without either."""
+    if credentials:
+        return credentials.credentials, False
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise Unauthorized("log in first: send Authorization: Bearer <token>")
+    return token, True
+
+
+def accept_caller(
+    request: Request, settings: Settings, user: UserRedis, *, by_cookie: bool
+) -> None:
+    """The checks after the session is found: CSRF for cookie authentication; and the
+    user number for the access log.
 
     The cookie is sent by the browser on its own, so a state-changing request authenticated
     by it must also carry the CSRF header (403 without). A bearer token is never attached
     by a browser unasked, so it needs none.
     """
-    token = credentials.credentials if credentials else request.cookies.get(SESSION_COOKIE)
-    if not token:
-        raise Unauthorized("log in first: send Authorization: Bearer <token>")
-    user = await auth.authenticate(redis, settings, token)
-    if credentials is None:
+    if by_cookie:
         auth.check_csrf(
             settings,
             user,
@@ -114,7 +134,6 @@ async def authenticate_request(
             cookie=request.cookies.get(CSRF_COOKIE),
         )
     request.state.user_number = user.user_number
-    return user
 
 
 CurrentUser = Annotated[UserRedis, Depends(get_current_user)]

@@ -15,12 +15,18 @@ from attn.db.redis.persistence_queue import (
     CleanupOutcome,
     PersistenceQueueMixin,
 )
-from attn.db.redis.rate_limits import RateLimitsMixin
+from attn.db.redis.rate_limits import CheckInPreflight, RateLimitsMixin
 from attn.db.redis.records import CheckInResult, RecordsMixin
 from attn.db.redis.security import SecurityMixin
 from attn.db.redis.sessions import SessionsMixin
 
-__all__ = ["AttendanceSnapshot", "CheckInResult", "CleanupOutcome", "RedisClient"]
+__all__ = [
+    "AttendanceSnapshot",
+    "CheckInPreflight",
+    "CheckInResult",
+    "CleanupOutcome",
+    "RedisClient",
+]
 
 
 class RedisClient(

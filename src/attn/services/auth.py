@@ -139,11 +139,27 @@ async def authenticate(
     redis: RedisClient, settings: Settings, token: str, now: datetime | None = None
 ) -> UserRedis:
     """The session of a bearer token, refreshed (sliding TTL, capped by the absolute maximum)."""
+    user_number, secret = parse_token(token)
+    user_session = await redis.get_user_session(user_number)
+    return await accept_session(redis, settings, user_session, secret, now)
+
+
+def parse_token(token: str) -> tuple[str, str]:
+    """``(user_number, secret)`` of a well-formed token; 401 ``invalid_token`` otherwise."""
     parts = split_token(token)
     if parts is None:
         raise Unauthorized("malformed token", code="invalid_token")
-    user_number, secret = parts
-    user_session = await redis.get_user_session(user_number)
+    return parts
+
+
+async def accept_session(
+    redis: RedisClient,
+    settings: Settings,
+    user_session: UserRedis | None,
+    secret: str,
+    now: datetime | None = None,
+) -> UserRedis:
+    """``user_session`` if it was issued for ``secret``, refreshed; 401 otherwise."""
     if user_session is None or not hmac.compare_digest(
         user_session.token_hash, hash_secret(secret)
     ):

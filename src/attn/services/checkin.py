@@ -28,6 +28,7 @@ from attn.errors import (
     AttendanceNotStarted,
     InvalidInput,
     NotFound,
+    RateLimited,
 )
 from attn.models import AttendanceRecordRedis, LessonRedis, RecordStatus, UserRedis
 from attn.models.api_attendances import (
@@ -38,7 +39,7 @@ from attn.models.api_attendances import (
     RecordOut,
 )
 from attn.models.types import SELF, normalize_name, utcnow
-from attn.services import rate_limit
+from attn.services import auth, rate_limit
 from attn.services.attendances import (
     attendance_not_found,
     is_not_live,
@@ -69,6 +70,17 @@ _REFUSALS: dict[str, tuple[type[AttendanceNotOpen], str]] = {
     "scheduled": (AttendanceNotStarted, "has not started yet"),
     "ended": (AttendanceEnded, "has ended"),
 }
+
+
+@dataclass(frozen=True)
+class Admission:
+    """A check-in request as far as its first round trip took it: the caller's session
+    (token checked, refreshed), the lesson if the id named one, and the refusal of a rate
+    limit, which the caller raises after its own checks so that 401 and 403 come first."""
+
+    user: UserRedis
+    lesson: LessonRedis | None
+    over_limit: RateLimited | None
 
 
 @dataclass(frozen=True)
@@ -104,6 +116,37 @@ async def search_open(
     ][:MAX_SEARCH_RESULTS]
 
 
+async def admit(
+    redis: RedisClient,
+    settings: Settings,
+    token: str,
+    client_ip: str,
+    attendance_id: UUID | None,
+) -> Admission:
+    """Authenticate a check-in and count it against the per-student and per-address
+    limits, reading the lesson in the same round trip (one of three a check-in makes).
+
+    The student's counter is only counted for a token that matches the stored session
+    (``lua/session_hit.lua``), so nobody can use up a student's limit by sending tokens
+    in their name. 401 ``invalid_token`` for a token without a session.
+    """
+    user_number, secret = auth.parse_token(token)
+    preflight = await redis.check_in_preflight(
+        (user_number, auth.hash_secret(secret), CHECKIN_USER),
+        (CHECKIN_ADDRESS, client_ip),
+        rate_limit.WINDOW_S,
+        attendance_id,
+    )
+    user = await auth.accept_session(redis, settings, preflight.session, secret)
+    limits = [
+        (CHECKIN_USER, user_number, settings.rate_limit_checkin_per_minute),
+        (CHECKIN_ADDRESS, client_ip, settings.rate_limit_per_address_per_minute),
+    ]
+    counts = [preflight.user_count, preflight.address_count]
+    refusal = rate_limit.over_limit(limits, counts, preflight.reset_in)
+    return Admission(user=user, lesson=preflight.lesson, over_limit=refusal)
+
+
 async def check_in(
     redis: RedisClient,
     sessions: async_sessionmaker[AsyncSession],
@@ -111,11 +154,13 @@ async def check_in(
     student: UserRedis,
     attendance_id: UUID,
     attempt: CheckInAttempt,
+    lesson: LessonRedis | None,
     *,
     verifier: FaceVerifier | None = None,
     now: datetime | None = None,
 ) -> CheckInOutcome:
-    """Check the student in, or return the record already there.
+    """Check the student in, or return the record already there; ``lesson`` is the one
+    :func:`admit` read (None: not live), whose limits the caller has enforced.
 
     The record is ``present``/``late`` when every check of the attendance passes,
     ``pending`` while the face verification service decides, and ``rejected`` with the
@@ -123,14 +168,6 @@ async def check_in(
     is replaced by the next attempt (``attempt_count`` + 1); anything else (a good record,
     a pending one, a teacher's decision) is kept and returned unchanged.
     """
-    lesson = await rate_limit.enforce_all_and_get_lesson(
-        redis,
-        [
-            (CHECKIN_USER, student.user_number, settings.rate_limit_checkin_per_minute),
-            (CHECKIN_ADDRESS, attempt.client_ip, settings.rate_limit_per_address_per_minute),
-        ],
-        attendance_id,
-    )
     now = now or utcnow()
     if lesson is None:
         raise await _not_open(sessions, attendance_id)

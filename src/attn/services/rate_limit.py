@@ -9,11 +9,9 @@ accident.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from uuid import UUID
 
 from attn.db.redis_client import RedisClient
 from attn.errors import RateLimited
-from attn.models import LessonRedis
 
 WINDOW_S = 60
 
@@ -33,31 +31,20 @@ async def enforce(redis: RedisClient, scope: str, subject: str, per_minute: int)
     """
     count, reset_in = await redis.hit_rate_limit(scope, subject, WINDOW_S)
     if count > per_minute:
-        raise RateLimited(
-            f"too many requests ({scope}); try again in {reset_in} s",
-            retry_after=reset_in,
-        )
+        raise _refusal(scope, reset_in)
 
 
-async def enforce_all_and_get_lesson(
-    redis: RedisClient, limits: Sequence[Limit], attendance_id: UUID
-) -> LessonRedis | None:
-    """:func:`enforce` for several ``(scope, subject, per_minute)`` limits, counted in one
-    round trip that also reads the attendance's lesson: the check-in counts the student
-    and the address, then needs the lesson. The lesson is returned only once every limit
-    let the request through."""
-    subjects = [(scope, subject) for scope, subject, _ in limits]
-    counts, reset_in, lesson = await redis.hit_rate_limits_and_get_lesson(
-        subjects, WINDOW_S, attendance_id
-    )
-    _refuse_over_limit(limits, counts, reset_in)
-    return lesson
-
-
-def _refuse_over_limit(limits: Sequence[Limit], counts: Sequence[int], reset_in: int) -> None:
+def over_limit(limits: Sequence[Limit], counts: Sequence[int], reset_in: int) -> RateLimited | None:
+    """The refusal for the first of ``limits`` (``(scope, subject, per_minute)``) whose
+    count in this window is past it, or None: for callers that count several limits in one
+    round trip with other reads (the check-in)."""
     for (scope, _, per_minute), count in zip(limits, counts, strict=True):
         if count > per_minute:
-            raise RateLimited(
-                f"too many requests ({scope}); try again in {reset_in} s",
-                retry_after=reset_in,
-            )
+            return _refusal(scope, reset_in)
+    return None
+
+
+def _refusal(scope: str, reset_in: int) -> RateLimited:
+    return RateLimited(
+        f"too many requests ({scope}); try again in {reset_in} s", retry_after=reset_in
+    )
