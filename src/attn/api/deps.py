@@ -86,16 +86,6 @@ async def get_current_user(
     request: Request, redis: RedisDep, settings: SettingsDep, credentials: BearerCredentials
 ) -> UserRedis:
     """The caller's login session (bearer token, or the web UI's cookie); 401 otherwise."""
-    return await authenticate_request(request, redis, settings, credentials)
-
-
-async def authenticate_request(
-    request: Request,
-    redis: RedisClient,
-    settings: Settings,
-    credentials: HTTPAuthorizationCredentials | None,
-) -> UserRedis:
-    """The caller's login session (bearer token, or the web UI's cookie); 401 otherwise."""
     token, by_cookie = request_token(request, credentials)
     user = await auth.authenticate(redis, settings, token)
     accept_caller(request, settings, user, by_cookie=by_cookie)

@@ -141,7 +141,7 @@ async def authenticate(
     """The session of a bearer token, refreshed (sliding TTL, capped by the absolute maximum)."""
     user_number, secret = parse_token(token)
     user_session = await redis.get_user_session(user_number)
-    return await accept_session(redis, settings, user_session, secret, now)
+    return await accept_session(redis, settings, user_session, hash_secret(secret), now)
 
 
 def parse_token(token: str) -> tuple[str, str]:
@@ -156,13 +156,12 @@ async def accept_session(
     redis: RedisClient,
     settings: Settings,
     user_session: UserRedis | None,
-    secret: str,
+    token_hash: str,
     now: datetime | None = None,
 ) -> UserRedis:
-    """``user_session`` if it was issued for ``secret``, refreshed; 401 otherwise."""
-    if user_session is None or not hmac.compare_digest(
-        user_session.token_hash, hash_secret(secret)
-    ):
+    """``user_session`` if it was issued for the token of ``token_hash`` (:func:`hash_secret`
+    of its secret), refreshed; 401 otherwise."""
+    if user_session is None or not hmac.compare_digest(user_session.token_hash, token_hash):
         raise Unauthorized("session expired or logged out", code="invalid_token")
     return await _refresh(redis, settings, user_session, now or utcnow())
 

@@ -131,13 +131,14 @@ async def admit(
     in their name. 401 ``invalid_token`` for a token without a session.
     """
     user_number, secret = auth.parse_token(token)
+    token_hash = auth.hash_secret(secret)
     preflight = await redis.check_in_preflight(
-        (user_number, auth.hash_secret(secret), CHECKIN_USER),
+        (user_number, token_hash, CHECKIN_USER),
         (CHECKIN_ADDRESS, client_ip),
         rate_limit.WINDOW_S,
         attendance_id,
     )
-    user = await auth.accept_session(redis, settings, preflight.session, secret)
+    user = await auth.accept_session(redis, settings, preflight.session, token_hash)
     limits = [
         (CHECKIN_USER, user_number, settings.rate_limit_checkin_per_minute),
         (CHECKIN_ADDRESS, client_ip, settings.rate_limit_per_address_per_minute),

@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
-
-from redis.asyncio.client import Pipeline
-from redis.asyncio.cluster import ClusterPipeline
 
 from attn.db import keys
 from attn.db.redis.base import RedisBase, lua_source
@@ -18,23 +13,16 @@ from attn.models import LessonRedis, UserRedis
 
 class RateLimitsMixin(RedisBase):
     async def hit_rate_limit(self, scope: str, subject: str, window_s: int) -> tuple[int, int]:
-        """Count one request; returns (requests in this window, seconds until it resets)."""
-        counts, reset_in = await self.hit_rate_limits([(scope, subject)], window_s)
-        return counts[0], reset_in
+        """Count one request; returns (requests in this window, seconds until it resets).
 
-    async def hit_rate_limits(
-        self, subjects: Sequence[tuple[str, str]], window_s: int
-    ) -> tuple[list[int], int]:
-        """Count one request against several ``(scope, subject)`` counters in one round trip.
-
-        One script per counter (``lua/hit_rate_limit.lua``: INCR and EXPIRE together),
-        pipelined without MULTI: keys of different subjects may live on different cluster
-        nodes.
+        One script (``lua/hit_rate_limit.lua``): INCR and EXPIRE together, so a counter is
+        never left without its TTL.
         """
-        async with self._redis.pipeline(transaction=False) as pipe:
-            reset_in = _queue_hits(pipe, subjects, window_s)
-            replies = await pipe.execute()
-        return _counts(replies), reset_in
+        window, reset_in = _window(window_s)
+        count = await self._redis.eval(
+            lua_source("hit_rate_limit"), 1, keys.rate_limit(scope, subject, window), window_s + 1
+        )
+        return int(count), reset_in
 
     async def check_in_preflight(
         self,
@@ -46,9 +34,14 @@ class RateLimitsMixin(RedisBase):
         """Everything a check-in reads before its checks, in one round trip: the session of
         ``user`` = ``(user_number, token hash, scope)``, counted against that user's limit
         only if the token matches it (``lua/session_hit.lua``), the request counted against
-        ``address`` = ``(scope, client address)``, and the lesson (if the id is valid)."""
+        ``address`` = ``(scope, client address)``, and the lesson (if the id is valid).
+
+        Pipelined without MULTI: the user's keys, the address counter and the lesson may
+        live on different cluster nodes.
+        """
         user_number, token_hash, user_scope = user
-        window = int(time.time() // window_s)
+        address_scope, client_ip = address
+        window, reset_in = _window(window_s)
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.eval(
                 lua_source("session_hit"),
@@ -58,7 +51,12 @@ class RateLimitsMixin(RedisBase):
                 token_hash,
                 window_s + 1,
             )
-            reset_in = _queue_hits(pipe, [address], window_s)
+            pipe.eval(
+                lua_source("hit_rate_limit"),
+                1,
+                keys.rate_limit(address_scope, client_ip, window),
+                window_s + 1,
+            )
             if attendance_id is not None:
                 pipe.get(keys.lesson(attendance_id))
             replies = await pipe.execute()
@@ -86,17 +84,8 @@ class CheckInPreflight:
     lesson: LessonRedis | None
 
 
-def _queue_hits(
-    pipe: Pipeline | ClusterPipeline, subjects: Sequence[tuple[str, str]], window_s: int
-) -> int:
-    """Queue one hit per counter; returns the seconds until the window resets."""
+def _window(window_s: int) -> tuple[int, int]:
+    """The current fixed window's number, and the seconds until it ends."""
     now = time.time()
     window = int(now // window_s)
-    script = lua_source("hit_rate_limit")
-    for scope, subject in subjects:
-        pipe.eval(script, 1, keys.rate_limit(scope, subject, window), window_s + 1)
-    return max(1, int((window + 1) * window_s - now + 0.999))
-
-
-def _counts(replies: list[Any]) -> list[int]:
-    return [int(count) for count in replies]
+    return window, max(1, int((window + 1) * window_s - now + 0.999))
