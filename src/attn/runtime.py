@@ -18,6 +18,7 @@ from attn.db.redis_connection import AnyRedis, create_redis
 from attn.db.sql.engine import create_engine, create_sessionmaker
 from attn.db.sql.migrate import upgrade_async
 from attn.embedded import EmbeddedRedis
+from attn.services.security.clock import Clock, SystemClock
 from attn.services.security.face import FaceVerifier
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,9 @@ class Runtime:
     face_verifier: FaceVerifier | None = field(default=None)
     """Sends photos to the outside face verification service; None without
     ``settings.face_service_url`` (attendances with the ``face`` check are refused then)."""
+    clock: Clock = field(default_factory=SystemClock)
+    """The time check-ins and their security checks use: tests put a ``FrozenClock`` here
+    to move through code steps and grace windows without sleeping."""
 
     @classmethod
     async def open(cls, settings: Settings, *, role: str = "api", migrate: bool = False) -> Runtime:

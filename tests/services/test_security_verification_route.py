@@ -15,7 +15,6 @@ import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from attn.api.deps import get_clock
 from attn.config import Settings
 from attn.db import keys
 from attn.db.sql import repository as repo
@@ -64,9 +63,9 @@ def app_settings(
 
 
 @pytest.fixture
-def clock(app: FastAPI) -> FrozenClock:
+def clock(runtime: Runtime) -> FrozenClock:
     frozen = FrozenClock(utcnow())
-    app.dependency_overrides[get_clock] = lambda: frozen
+    runtime.clock = frozen
     return frozen
 
 

@@ -7,8 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
 
-from attn.api.checkin_context import CheckInContextDep
-from attn.api.checkin_input import CHECK_IN_REQUEST_BODY
+from attn.api.checkin_context import CHECK_IN_OPENAPI, CheckInContextDep
 from attn.api.deps import (
     ClientAddress,
     ClockDep,
@@ -103,7 +102,7 @@ def _with_200(description: str, errors: dict[int | str, dict[str, Any]]) -> dict
         "already checked in: the existing record",
         error_responses(401, 403, 404, 409, 415, 422, 429),
     ),
-    openapi_extra=CHECK_IN_REQUEST_BODY,
+    openapi_extra=CHECK_IN_OPENAPI,
 )
 async def check_in(attendance_id: AttendanceId, context: CheckInContextDep) -> Response:
     """Check in (students): 201 with the new record, rejected with fail_reason if a check failed."""

@@ -3,15 +3,15 @@
 
 The route reads the body itself instead of declaring a body model, because one endpoint
 takes both JSON and multipart, and the photo must be read with a size limit. The two
-content types are documented in OpenAPI by :data:`CHECK_IN_REQUEST_BODY`; the header is
-declared by the route's one dependency (:mod:`attn.api.checkin_context`).
+content types are documented in OpenAPI by :data:`CHECK_IN_REQUEST_BODY`, the header by
+:data:`attn.api.checkin_context.CHECK_IN_OPENAPI`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Header, Request
+from fastapi import Request
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
@@ -20,7 +20,6 @@ from attn.config import Settings
 from attn.errors import AttnError, InvalidInput
 from attn.models.api_checkin import CHECK_IN_MULTIPART_SCHEMA, CheckInIn
 from attn.services.security.checkin_checks import CheckInAttempt
-from attn.services.security.devices import DEVICE_ID_HEADER
 from attn.services.security.face import PHOTO_FIELD, read_photo
 
 MAX_JSON_BYTES = 4 * 1024
@@ -39,14 +38,10 @@ CHECK_IN_REQUEST_BODY: dict[str, Any] = {
     }
 }
 
-DeviceIdHeader = Annotated[
-    str | None,
-    Header(
-        alias=DEVICE_ID_HEADER,
-        description="The device's id (8-128 of A-Z a-z 0-9 . _ : -); required when the "
-        "attendance has the device check. The web UI keeps a random one in local storage.",
-    ),
-]
+DEVICE_ID_DESCRIPTION = (
+    "The device's id (8-128 of A-Z a-z 0-9 . _ : -); required when the attendance has the "
+    "device check. The web UI keeps a random one in local storage."
+)
 
 
 def unsupported_media_type(media_type: str) -> AttnError:

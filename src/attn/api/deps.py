@@ -16,7 +16,7 @@ from attn.models import Role, UserRedis
 from attn.runtime import Runtime
 from attn.services import auth
 from attn.services.client_address import client_address, parse_networks
-from attn.services.security.clock import Clock, SystemClock
+from attn.services.security.clock import Clock
 
 
 async def get_runtime(request: Request) -> Runtime:
@@ -41,10 +41,9 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-async def get_clock() -> Clock:
-    """The time the check-in and its security checks use (tests override this dependency
-    with a FrozenClock to move through code steps and grace windows without sleeping)."""
-    return SystemClock()
+async def get_clock(runtime: RuntimeDep) -> Clock:
+    """The runtime's clock (see :attr:`Runtime.clock`)."""
+    return runtime.clock
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
