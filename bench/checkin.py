@@ -89,7 +89,7 @@ def start_server(workers: int, port: int, env: dict[str, str]) -> subprocess.Pop
     command = [
         sys.executable, "-m", "uvicorn", "bench.checkin_app:create_bench_app", "--factory",
         "--host", HOST, "--port", str(port), "--workers", str(workers),
-        "--no-access-log", "--log-level", "warning",
+        "--no-access-log", "--no-proxy-headers", "--log-level", "warning",
     ]  # fmt: skip
     return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
 

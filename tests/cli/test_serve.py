@@ -64,6 +64,34 @@ class TestServe:
         assert not (data_dir / "redis" / "server.json").exists(), "embedded redis left running"
 
 
+    def test_the_client_address_is_the_connection_unless_a_proxy_is_configured(
+        self, tmp_path: Path
+    ) -> None:
+        """uvicorn would take X-Forwarded-For from 127.0.0.1 by itself; ATTN trusts only the
+        proxies its settings name (none here), so the access log names the connection."""
+        port = _free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "attn", "serve", "--port", str(port)],
+            env=_clean_env(tmp_path / "data", ATTN_LOG_LEVEL="INFO"),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            _wait_ready(f"http://127.0.0.1:{port}/ready", process)
+            response = httpx.get(
+                f"http://127.0.0.1:{port}/health", headers={"X-Forwarded-For": "203.0.113.9"}
+            )
+            assert response.status_code == 200
+        finally:
+            process.send_signal(signal.SIGINT)
+            _, stderr = process.communicate(timeout=30)
+        lines = [line for line in stderr.splitlines() if "/health" in line]
+        assert lines, stderr
+        assert "127.0.0.1" in lines[-1]
+        assert "203.0.113.9" not in stderr
+
+
 def _wait_ready(url: str, process: subprocess.Popen[str]) -> object:
     deadline = time.monotonic() + READY_TIMEOUT_S
     while time.monotonic() < deadline:

@@ -44,6 +44,10 @@ def serve(
             workers=workers,
             log_level=settings.log_level.lower(),
             access_log=False,  # attn.access logs each request, without query strings
+            # The client address comes from the connection unless ATTN_TRUSTED_PROXIES names
+            # the proxy: uvicorn must not rewrite it first from X-Forwarded-For (it trusts
+            # 127.0.0.1 by default, so a proxy on the same host would go unlisted).
+            proxy_headers=False,
         )
     finally:
         if embedded is not None:
