@@ -63,7 +63,6 @@ class TestServe:
         assert process.returncode == 0, stderr
         assert not (data_dir / "redis" / "server.json").exists(), "embedded redis left running"
 
-
     def test_the_client_address_is_the_connection_unless_a_proxy_is_configured(
         self, tmp_path: Path
     ) -> None:
