@@ -305,5 +305,8 @@ class TestOpenApi:
         }
         headers = [p["name"] for p in operation["parameters"] if p["in"] == "header"]
         assert headers == ["X-Device-Id"]
+        # declared by hand (the route reads the token itself): it must still name the scheme
+        assert operation["security"] == [{"HTTPBearer": []}]
+        assert document["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
         for path in ("code", "code.svg", "devices"):
             assert f"/api/v1/attendances/{{attendance_id}}/{path}" in paths

@@ -124,7 +124,7 @@ async def admit(
     attendance_id: UUID | None,
 ) -> Admission:
     """Authenticate a check-in and count it against the per-student and per-address
-    limits, reading the lesson in the same round trip (one of three a check-in makes).
+    limits, reading the lesson in the same round trip (the first of a check-in's two).
 
     The student's counter is only counted for a token that matches the stored session
     (``lua/session_hit.lua``), so nobody can use up a student's limit by sending tokens
