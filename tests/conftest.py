@@ -2,6 +2,7 @@
 
 pytest_plugins = [
     "tests.fixtures.redis",
+    "tests.fixtures.redis_cluster",
     "tests.fixtures.sql",
     "tests.fixtures.app",
     "tests.fixtures.verification_service",

@@ -30,11 +30,16 @@ on time, those made after a short wait are late."""
     params=[
         pytest.param("sqlite", id="sqlite"),
         pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+        pytest.param("cluster", id="sqlite-redis-cluster", marks=pytest.mark.cluster),
     ]
 )
 def app_settings(request: pytest.FixtureRequest, app_settings: Settings) -> Settings:
     if request.param == "sqlite":
         return app_settings
+    if request.param == "cluster":
+        request.getfixturevalue("redis_cluster")  # flushed around the test
+        cluster_url: str = request.getfixturevalue("redis_cluster_url")
+        return app_settings.model_copy(update={"redis_url": cluster_url, "redis_cluster": True})
     postgres_url: str = request.getfixturevalue("postgres_url")
     return app_settings.model_copy(update={"database_url": postgres_url})
 

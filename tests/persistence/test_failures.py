@@ -305,6 +305,7 @@ async def _attn(settings: Settings, *args: str) -> subprocess.CompletedProcess[s
         "ATTN_ENVIRONMENT": "test",
         "ATTN_DATA_DIR": str(settings.data_dir),
         "ATTN_REDIS_URL": str(settings.redis_url),
+        "ATTN_REDIS_CLUSTER": str(settings.redis_cluster).lower(),
         "ATTN_DATABASE_URL": str(settings.database_url),
         "ATTN_AUTO_MIGRATE": "false",
         "ATTN_PERSIST_LEASE_MS": str(settings.persist_lease_ms),
