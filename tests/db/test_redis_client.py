@@ -96,6 +96,32 @@ class TestSessions:
         with pytest.raises(ValueError, match="ttl"):
             await redis_client.save_user_session(make_user(), ttl=0)
 
+    async def test_ending_a_login_deletes_it(self, redis_client: RedisClient) -> None:
+        user = make_user()
+        await redis_client.save_user_session(user, ttl=600)
+        assert await redis_client.end_user_session(user) is True
+        assert await redis_client.get_user_session(user.user_number) is None
+        assert await redis_client.end_user_session(user) is False
+
+    async def test_ending_a_replaced_login_keeps_the_newer_one(
+        self, redis_client: RedisClient
+    ) -> None:
+        """A logout that authenticated just before a login on another device."""
+        old, new = make_user(), make_user()
+        assert old.token_hash != new.token_hash
+        await redis_client.save_user_session(old, ttl=600)
+        await redis_client.save_user_session(new, ttl=600)
+        assert await redis_client.end_user_session(old) is False
+        assert await redis_client.get_user_session(new.user_number) == new
+
+    async def test_ending_an_unreadable_session_deletes_it(
+        self, redis_client: RedisClient, redis: AnyRedis
+    ) -> None:
+        user = make_user()
+        await redis.set(keys.user_session(user.user_number), "not json", ex=600)
+        assert await redis_client.end_user_session(user) is True
+        assert await redis.exists(keys.user_session(user.user_number)) == 0
+
 
 class TestLessons:
     async def test_saved_lesson_reads_back_equal(self, redis_client: RedisClient) -> None:

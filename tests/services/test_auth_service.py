@@ -133,6 +133,28 @@ class TestSlidingSessions:
         assert await auth.authenticate(redis_client, config, second.token)
 
 
+class TestLogout:
+    async def test_logout_ends_the_login_it_authenticated(
+        self, session: AsyncSession, redis_client: RedisClient, student: str
+    ) -> None:
+        config = settings()
+        login = await log_in(session, redis_client, config, student)
+        await auth.logout(redis_client, await auth.authenticate(redis_client, config, login.token))
+        with pytest.raises(Unauthorized):
+            await auth.authenticate(redis_client, config, login.token)
+
+    async def test_a_logout_racing_a_new_login_leaves_the_new_login(
+        self, session: AsyncSession, redis_client: RedisClient, student: str
+    ) -> None:
+        """The phone's logout authenticated, then the laptop logged in, then it ran."""
+        config = settings()
+        phone = await log_in(session, redis_client, config, student)
+        authenticated = await auth.authenticate(redis_client, config, phone.token)
+        laptop = await log_in(session, redis_client, config, student)
+        await auth.logout(redis_client, authenticated)
+        assert await auth.authenticate(redis_client, config, laptop.token)
+
+
 class TestLoginRateLimits:
     async def test_the_address_is_counted_before_the_user_number(
         self, session: AsyncSession, redis_client: RedisClient, student: str

@@ -190,8 +190,9 @@ async def _refresh(
 
 
 async def logout(redis: RedisClient, user_session: UserRedis) -> None:
-    """End the session at once: its token is refused from the next request on."""
-    await redis.delete_user_session(user_session.user_number)
+    """End the session at once: its token is refused from the next request on. A newer
+    login of the same user (another device) that replaced it meanwhile is left alone."""
+    await redis.end_user_session(user_session)
 
 
 def csrf_token(settings: Settings, user_session: UserRedis) -> str:

@@ -40,6 +40,7 @@ class Scripts:
     release_lease: AsyncScript
     cleanup_persisted: AsyncScript
     refresh_session: AsyncScript
+    end_session: AsyncScript
 
     @classmethod
     def register(cls, redis: AnyRedis) -> Scripts:

@@ -19,8 +19,16 @@ class SessionsMixin(RedisBase):
         return None if raw is None else UserRedis.from_json(raw)
 
     async def delete_user_session(self, user_number: str) -> bool:
-        """Logout: the session is gone at once; True if there was one."""
+        """End whatever session the user has (an admin's action); True if there was one."""
         return bool(await self._redis.delete(keys.user_session(user_number)))
+
+    async def end_user_session(self, user: UserRedis) -> bool:
+        """Logout of this login only: a newer login that replaced it meanwhile stays; True
+        if it was ended. An unreadable session is ended too (it cannot be anyone's)."""
+        result = await self._scripts.end_session(
+            keys=[keys.user_session(user.user_number)], args=[user.token_hash]
+        )
+        return bool(result)
 
     async def refresh_user_session(self, user: UserRedis, ttl: int) -> bool:
         """Extend a session unless a newer login replaced it meanwhile; True if extended."""
