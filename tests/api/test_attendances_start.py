@@ -131,6 +131,21 @@ INVALID_BODIES: list[tuple[str, Any, set[str]]] = [
         {"invalid_input"},
     ),
     ("list body", [{"lesson_name": LESSON}], {"invalid_input"}),
+    (
+        "start before year 1 in UTC",
+        {"lesson_name": LESSON, "starts_at": "0001-01-01T00:01:00+03:00", "duration_minutes": 60},
+        {"invalid_input"},
+    ),
+    (
+        "end after year 9999 in UTC",
+        {"lesson_name": LESSON, "ends_at": "9999-12-31T23:00:00-03:00"},
+        {"invalid_input"},
+    ),
+    (
+        "duration past year 9999",
+        {"lesson_name": LESSON, "starts_at": "9999-12-31T23:00:00Z", "duration_minutes": 600},
+        {"invalid_window"},
+    ),
 ]
 
 

@@ -114,6 +114,9 @@ class TestFormatUtc:
             base + timedelta(microseconds=1),
             base.astimezone(ISTANBUL) + timedelta(hours=5),
             datetime(2026, 2, 1, 0, 0, tzinfo=UTC) - timedelta(days=400),
+            datetime(1, 1, 1, tzinfo=UTC),  # strftime("%Y") would write "1", not "0001"
+            datetime(999, 12, 31, 23, 59, tzinfo=UTC),
+            datetime(9999, 12, 31, 20, 59, tzinfo=ISTANBUL),
         ]
         texts = [format_utc(at) for at in instants]
         assert {len(text) for text in texts} == {27}
@@ -123,6 +126,16 @@ class TestFormatUtc:
     def test_naive_refused(self) -> None:
         with pytest.raises(ValueError, match="timezone-aware"):
             format_utc(datetime(2026, 1, 31))
+
+    def test_microseconds_and_the_offset_are_normalised(self) -> None:
+        assert (
+            format_utc(datetime(2026, 1, 31, 9, tzinfo=ISTANBUL)) == "2026-01-31T06:00:00.000000Z"
+        )
+        assert format_utc(datetime(1, 1, 1, tzinfo=UTC)) == "0001-01-01T00:00:00.000000Z"
+
+    def test_out_of_range_once_in_utc_is_a_value_error(self) -> None:
+        with pytest.raises(ValueError, match="out of range"):
+            format_utc(datetime(1, 1, 1, tzinfo=ISTANBUL))
 
 
 class TestNormalizeName:

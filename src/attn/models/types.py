@@ -15,7 +15,6 @@ from typing import Annotated
 from pydantic import AfterValidator, PlainSerializer, StringConstraints
 
 USER_NUMBER_PATTERN = r"^[A-Za-z0-9._-]{1,32}$"
-UTC_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 class Role(StrEnum):
@@ -40,12 +39,19 @@ SELF = "self"
 def _aware_utc(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("datetime must be timezone-aware (e.g. end with Z or +03:00)")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+03:00: before year 1 in UTC
+        raise ValueError("datetime is out of range once converted to UTC") from None
 
 
 def format_utc(value: datetime) -> str:
-    """The canonical fixed-width UTC string (sorts like the instant it names)."""
-    return _aware_utc(value).strftime(UTC_FORMAT)
+    """The canonical fixed-width UTC string (sorts like the instant it names).
+
+    ``isoformat`` rather than ``strftime("%Y…")``: glibc does not pad years below 1000
+    (``1-01-01T…``), which would be neither ISO 8601 nor fixed-width. In UTC it always
+    ends in ``+00:00``, which becomes ``Z``."""
+    return _aware_utc(value).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def _clean_name(value: str) -> str:

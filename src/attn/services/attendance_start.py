@@ -114,6 +114,8 @@ def _window(
     """The checked ``(starts_at, ends_at)``; every refusal is a 422 naming the field."""
     maximum = settings.max_attendance_minutes
     starts_at = body.starts_at or now
+    if starts_at > now + MAX_SCHEDULE_AHEAD:  # first: a far start would overflow below
+        raise _invalid("starts_at", f"may be at most {MAX_SCHEDULE_AHEAD.days} days ahead")
     if body.duration_minutes is not None:
         if body.duration_minutes > maximum:
             raise _invalid("duration_minutes", f"must be at most {maximum} minutes")
@@ -127,8 +129,6 @@ def _window(
         raise _invalid("ends_at", f"the attendance may last at most {maximum} minutes")
     if ends_at <= now:
         raise _invalid("ends_at", "must be in the future")
-    if starts_at > now + MAX_SCHEDULE_AHEAD:
-        raise _invalid("starts_at", f"may be at most {MAX_SCHEDULE_AHEAD.days} days ahead")
     return starts_at, ends_at
 
 
