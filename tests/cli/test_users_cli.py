@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -21,6 +19,7 @@ from typer.testing import CliRunner, Result
 from attn.cli import app
 from attn.config import get_settings
 from attn.services.passwords import verify_password
+from tests.process_support import clean_env, run_attn
 from tests.test_logging import restore_logging
 
 __all__ = ["restore_logging"]  # the fixture, used by every test here
@@ -210,33 +209,16 @@ class TestUserList:
         assert page.stderr.strip() == "2-2 of 3 users"
 
 
-def _clean_env(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTN_")}
-    env.update({"ATTN_DATA_DIR": str(data_dir), "ATTN_LOG_LEVEL": "WARNING", **extra})
-    return env
-
-
-def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "attn", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 class TestDemo:
     def test_seeds_on_the_embedded_defaults_and_is_idempotent(self, tmp_path: Path) -> None:
         data_dir = tmp_path / "data"
-        env = _clean_env(data_dir)
-        first = _run("demo", env=env)
+        env = clean_env(data_dir)
+        first = run_attn("demo", env=env)
         assert first.returncode == 0, first.stderr
         assert "demo-teacher / demo-teacher-pass" in first.stdout
         assert "32 created" in first.stdout
         assert not (data_dir / "redis" / "server.json").exists(), "embedded redis left running"
-        second = _run("demo", env=env)
+        second = run_attn("demo", env=env)
         assert second.returncode == 0, second.stderr
         assert "0 created, 32 reset" in second.stdout
         stored = users_in(f"sqlite:///{data_dir / 'attn.sqlite3'}")
@@ -247,14 +229,14 @@ class TestDemo:
         assert verify_password(stored["demo-s17"][2], "demo-student-pass")
 
     def test_refuses_production_with_exit_2(self, tmp_path: Path) -> None:
-        env = _clean_env(
+        env = clean_env(
             tmp_path,
             ATTN_ENVIRONMENT="production",
             ATTN_SECRET_KEY="a-real-production-secret-key-0123456789",
             ATTN_REDIS_URL="redis://127.0.0.1:9/0",
             ATTN_DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
         )
-        done = _run("demo", env=env)
+        done = run_attn("demo", env=env)
         assert done.returncode == 2
         assert done.stderr.strip().splitlines() == [
             "error: attn demo refuses to run in production (ATTN_ENVIRONMENT=production)"

@@ -1,0 +1,93 @@
+"""ATTN's command line as a user runs it: real processes with a clean environment."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+READY_TIMEOUT_S = 60
+
+
+def clean_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """This environment without any ``ATTN_`` setting, plus ``data_dir`` and ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTN_")}
+    env.update({"ATTN_DATA_DIR": str(data_dir), "ATTN_LOG_LEVEL": "WARNING", **extra})
+    return env
+
+
+def free_port() -> int:
+    with contextlib.closing(socket.socket()) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def run_attn(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "attn", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@dataclass
+class Served:
+    """A running ``attn serve``; ``stderr`` and ``returncode`` are set once it stopped."""
+
+    base_url: str
+    ready: object
+    stderr: str = ""
+    returncode: int | None = None
+
+
+@contextlib.contextmanager
+def attn_serve(env: dict[str, str]) -> Iterator[Served]:
+    """``attn serve`` on a free port, ready when entered, stopped with Ctrl-C on exit."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "attn", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    served = Served(base_url, ready=None)
+    try:
+        served.ready = _wait_ready(f"{base_url}/ready", process)
+        yield served
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, served.stderr = process.communicate(timeout=30)
+        served.returncode = process.returncode
+
+
+def _wait_ready(url: str, process: subprocess.Popen[str]) -> object:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(
+                f"attn serve exited early: {process.stderr.read() if process.stderr else ''}"
+            )
+        try:
+            response = httpx.get(url, timeout=1)
+        except httpx.HTTPError:
+            time.sleep(0.2)
+            continue
+        if response.status_code == 200:
+            return response.json()
+        time.sleep(0.2)
+    pytest.fail(f"{url} not ready within {READY_TIMEOUT_S}s")
