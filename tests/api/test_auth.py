@@ -190,7 +190,9 @@ class TestLogin:
         assert any(detail["loc"][-1] == field for detail in response.json()["error"]["details"])
 
     @pytest.mark.parametrize(
-        "content", [b"{not json", b"", b"[]", b'"text"', b"\xff\xfe"], ids=repr
+        "content",
+        [b"{not json", b"", b"[]", b'"text"', b"\xff\xfe", b'{"user_number": "\xc3("}'],
+        ids=repr,
     )
     async def test_malformed_json_is_422_not_500(
         self, api: httpx.AsyncClient, content: bytes
@@ -200,6 +202,15 @@ class TestLogin:
         )
         assert response.status_code == 422
         assert error_code(response) == "invalid_input"
+
+    async def test_a_body_that_is_not_utf8_says_so(self, api: httpx.AsyncClient) -> None:
+        response = await api.post(
+            LOGIN, content=b'{"user_number": "\xc3("}', headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code == 422
+        [detail] = response.json()["error"]["details"]
+        assert detail["type"] == "json_invalid"
+        assert "not UTF-8" in detail["msg"]
 
 
 class TestSessions:

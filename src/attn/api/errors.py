@@ -83,6 +83,12 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if isinstance(exc.__cause__, UnicodeDecodeError):
+        # FastAPI answers malformed JSON with a 422 but a body that is not UTF-8 with a bare
+        # 400 "There was an error parsing the body": both are the same mistake to a client.
+        problem = f"not UTF-8 ({exc.__cause__.reason} at byte {exc.__cause__.start})"
+        details = [{"loc": ["body"], "msg": f"JSON body is {problem}", "type": "json_invalid"}]
+        return _envelope(422, "invalid_input", "invalid request: body", details)
     code = HTTP_CODES.get(exc.status_code, "http_error")
     response = _envelope(exc.status_code, code, str(exc.detail))
     for name, value in (exc.headers or {}).items():
