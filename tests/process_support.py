@@ -54,8 +54,8 @@ class Served:
 
 
 @contextlib.contextmanager
-def attn_serve(env: dict[str, str]) -> Iterator[Served]:
-    """``attn serve`` on a free port, ready when entered, stopped with Ctrl-C on exit."""
+def attn_serve(env: dict[str, str], stop: signal.Signals = signal.SIGINT) -> Iterator[Served]:
+    """``attn serve`` on a free port, ready when entered, stopped with ``stop`` on exit."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "attn", "serve", "--port", str(port)],
@@ -70,7 +70,7 @@ def attn_serve(env: dict[str, str]) -> Iterator[Served]:
         served.ready = _wait_ready(f"{base_url}/ready", process)
         yield served
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         _, served.stderr = process.communicate(timeout=30)
         served.returncode = process.returncode
 

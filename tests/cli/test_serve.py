@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import signal
 import sqlite3
 from contextlib import closing
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.process_support import attn_serve, clean_env, run_attn
 
 
 class TestServe:
-    def test_embedded_defaults_come_up_ready_and_shut_down_cleanly(self, tmp_path: Path) -> None:
+    @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=lambda s: s.name)
+    def test_embedded_defaults_come_up_ready_and_shut_down_cleanly(
+        self, tmp_path: Path, stop: signal.Signals
+    ) -> None:
+        """Ctrl-C, and SIGTERM as systemd or docker stop it: uvicorn raises SIGTERM again
+        after its shutdown, which used to end the process with the embedded Redis running."""
         data_dir = tmp_path / "data"
-        with attn_serve(clean_env(data_dir)) as served:
+        with attn_serve(clean_env(data_dir), stop) as served:
             assert served.ready == {"status": "ok", "redis": "ok", "database": "ok"}
             assert (data_dir / "attn.sqlite3").exists()
             assert (data_dir / "redis" / "server.json").exists()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import Annotated
+import signal
+from types import FrameType
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -26,6 +28,9 @@ def serve(
 
     settings = load_settings()
     configure_logging(settings)
+    # uvicorn shuts down on SIGTERM, then raises the signal again for the handler it found:
+    # the default one would end the process before the embedded Redis is stopped below.
+    signal.signal(signal.SIGTERM, _exit_after_shutdown)
     embedded: EmbeddedRedis | None = None
     if settings.redis_url is None:
         embedded = EmbeddedRedis(settings.data_dir)
@@ -52,6 +57,11 @@ def serve(
     finally:
         if embedded is not None:
             embedded.stop()
+
+
+def _exit_after_shutdown(signum: int, frame: FrameType | None) -> NoReturn:
+    """SIGTERM (systemd's or docker's stop) ends ``attn serve`` like Ctrl-C: cleanly."""
+    raise SystemExit(0)
 
 
 @app.command()
@@ -84,7 +94,6 @@ async def worker(
     its runs back off until the database is back.
     """
     import logging
-    import signal
 
     from attn.db.sql.migrate import upgrade_async
     from attn.persistence.worker import run_worker
