@@ -8,10 +8,12 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -55,33 +57,42 @@ class Served:
 
 @contextlib.contextmanager
 def attn_serve(env: dict[str, str], stop: signal.Signals = signal.SIGINT) -> Iterator[Served]:
-    """``attn serve`` on a free port, ready when entered, stopped with ``stop`` on exit."""
+    """``attn serve`` on a free port, ready when entered, stopped with ``stop`` on exit.
+
+    Its log goes to a file, not a pipe: nobody reads a pipe while the server runs, and a
+    long test filling it would block the server."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "attn", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    served = Served(base_url, ready=None)
-    try:
-        served.ready = _wait_ready(f"{base_url}/ready", process)
-        yield served
-    finally:
-        process.send_signal(stop)
-        _, served.stderr = process.communicate(timeout=30)
-        served.returncode = process.returncode
+    with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "attn", "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            text=True,
+        )
+        base_url = f"http://127.0.0.1:{port}"
+        served = Served(base_url, ready=None)
+        try:
+            served.ready = _wait_ready(f"{base_url}/ready", process, log)
+            yield served
+        finally:
+            process.send_signal(stop)
+            try:
+                served.returncode = process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()  # never leave a server behind, even one that hangs
+                process.wait()
+                raise
+            log.seek(0)
+            served.stderr = log.read()
 
 
-def _wait_ready(url: str, process: subprocess.Popen[str]) -> object:
+def _wait_ready(url: str, process: subprocess.Popen[str], log: IO[str]) -> object:
     deadline = time.monotonic() + READY_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(
-                f"attn serve exited early: {process.stderr.read() if process.stderr else ''}"
-            )
+            log.seek(0)
+            pytest.fail(f"attn serve exited early: {log.read()}")
         try:
             response = httpx.get(url, timeout=1)
         except httpx.HTTPError:
