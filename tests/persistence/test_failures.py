@@ -11,7 +11,6 @@ import logging
 import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -32,6 +31,7 @@ from tests.persistence.support import (
     stored_records,
     table_count,
 )
+from tests.process_support import run_attn
 
 GUARD = "S00013"
 """A student number the database of a test refuses through a guard the test installs."""
@@ -311,15 +311,7 @@ async def _attn(settings: Settings, *args: str) -> subprocess.CompletedProcess[s
         "ATTN_PERSIST_LEASE_MS": str(settings.persist_lease_ms),
         "ATTN_LOG_LEVEL": "WARNING",
     }
-    return await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "attn", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return await asyncio.to_thread(run_attn, *args, env=env)
 
 
 def _summary_field(output: str, name: str) -> int:
