@@ -226,6 +226,7 @@ class TestImport:
             "created_numbers": ["S1", "T1", "S2"],
             "updated_numbers": [],
             "skipped_numbers": [],
+            "encoding": "utf-8",
         }
         async with runtime.sessionmaker() as session:
             teacher = await repository.get_user(session, "T1")
@@ -243,7 +244,7 @@ class TestImport:
         files = {"file": ("users.csv", b"S1,Ali Veli,student\nS2,Veli Ali,student\n", "text/csv")}
         response = await api.post(IMPORT, files=files, headers=admin.headers)
         assert response.status_code == 200, response.text
-        assert response.json()["created"] == 2
+        assert (response.json()["created"], response.json()["encoding"]) == (2, "ascii")
         assert await user_numbers(runtime) == ["A0001", "S1", "S2"]
 
     async def test_multipart_without_the_file_field_is_422(
@@ -348,17 +349,66 @@ class TestImport:
         assert user is not None
         assert user.full_name == "Ali, Veli"
 
+    async def test_a_windows_1254_file_from_a_turkish_excel(
+        self, api: httpx.AsyncClient, runtime: Runtime, admin: Account
+    ) -> None:
+        """Excel in a Turkish locale saves "CSV" as Windows-1254 with semicolons."""
+        content = (
+            b"user_number;full_name;role\r\n"
+            b"S1;\xde\xfckr\xfc G\xfcndo\xf0du;student\r\n"
+            b"S2;Ay\xfee Y\xfdlmaz;student\r\n"
+            b"S3;\xc7i\xf0dem \xd6zt\xfcrk;teacher\r\n"
+            b"S4;\xddlker I\xfe\xfdk;teacher\r\n"
+        )
+        response = await csv_post(api, admin, content)
+        assert response.status_code == 200, response.text
+        assert (response.json()["created"], response.json()["encoding"]) == (4, "cp1254")
+        async with runtime.sessionmaker() as session:
+            names = [(await repository.get_user(session, f"S{i}")) for i in range(1, 5)]
+        assert [user.full_name for user in names if user is not None] == [
+            "Şükrü Gündoğdu",
+            "Ayşe Yılmaz",
+            "Çiğdem Öztürk",
+            "İlker Işık",
+        ]
+
+    @pytest.mark.parametrize(
+        ("content", "message"),
+        [
+            (
+                b"S1,Ali,student\nS2,Veli\x81\x00\x01\x02\x03\x8d,student\n",
+                "line 2: not text in UTF-8 or any other known encoding (save the file as UTF-8)",
+            ),
+            (
+                "S1,Ayşe,student\n".encode() + "S2,Işık,student\n".encode("cp1254"),
+                "line 2: mixes UTF-8 with another encoding from this line on "
+                "(save the file as UTF-8)",
+            ),
+        ],
+        ids=["binary", "mixed"],
+    )
+    async def test_bytes_in_no_one_encoding_are_422_naming_the_problem(
+        self, api: httpx.AsyncClient, runtime: Runtime, admin: Account, content: bytes, message: str
+    ) -> None:
+        response = await csv_post(api, admin, content)
+        assert response.status_code == 422, response.text
+        error = response.json()["error"]
+        assert error["code"] == "invalid_csv"
+        assert error["message"] == f"CSV rejected, nothing imported (1 problem(s)): {message}"
+        assert [(d["line"], d["code"]) for d in error["details"]] == [(2, "bad_encoding")]
+        assert await user_numbers(runtime) == ["A0001"]
+
     @pytest.mark.parametrize(
         ("content", "code", "line"),
         [
-            (b"S1,Ali,student\nS2,Veli\xff,student\n", "bad_encoding", 2),
+            (b"S1,Ali,student\nS2,\x00\x01\x02\x81\x8d\x8f,student\n", "bad_encoding", 2),
             (b"", "empty_file", 1),
             (b"\xef\xbb\xbfuser_number,full_name,role\n\n", "empty_file", 1),
             (b"user_number,name,role\nS1,Ali,student\n", "bad_header", 1),
             (b'S1,"Ali,student\n', "bad_csv", 1),
             (b"S1,Ali\x00,student\n", "invalid_row", 1),
         ],
-        ids=["latin1", "empty", "header-only", "bad-header", "open-quote", "nul"],
+        ids=["binary", "empty", "header-only", "bad-header", "open-quote", "nul"],
     )
     async def test_unreadable_files_are_422_with_the_line(
         self,

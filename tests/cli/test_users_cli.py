@@ -151,10 +151,27 @@ class TestUserImport:
         )
         result = attn("user", "import", str(csv_file))
         assert result.exit_code == 0, result.output
-        assert result.stdout.strip() == "imported 2 rows: 2 created, 0 updated, 0 skipped"
+        assert result.stdout.strip() == (
+            "imported 2 rows: 2 created, 0 updated, 0 skipped (read as utf-8)"
+        )
         stored = users_in(sqlite_url)
         assert verify_password(stored["S1"][2], "student-pass")
         assert stored["T1"] == ("Ayşe Yılmaz", "teacher", None)
+
+    def test_a_windows_1254_file_says_what_it_was_read_as(
+        self, tmp_path: Path, sqlite_url: str
+    ) -> None:
+        csv_file = tmp_path / "users.csv"
+        csv_file.write_bytes(  # Şükrü Gündoğdu, İlker Işık as Excel saves them in Turkish
+            b"S1;\xde\xfckr\xfc G\xfcndo\xf0du;student\r\nS2;\xddlker I\xfe\xfdk;teacher\r\n"
+        )
+        result = attn("user", "import", str(csv_file))
+        assert result.exit_code == 0, result.output
+        assert result.stdout.strip() == (
+            "imported 2 rows: 2 created, 0 updated, 0 skipped (read as cp1254)"
+        )
+        stored = users_in(sqlite_url)
+        assert (stored["S1"][0], stored["S2"][0]) == ("Şükrü Gündoğdu", "İlker Işık")
 
     def test_from_stdin_with_on_existing(self, sqlite_url: str) -> None:
         assert attn("user", "add", "S1", "--name", "Old", "--no-password").exit_code == 0

@@ -20,47 +20,73 @@ def lines_and_codes(problems: list[user_import.Problem]) -> list[tuple[int, str]
     return [(problem.line, problem.code) for problem in problems]
 
 
+def rows_and_problems(
+    data: bytes, *, max_rows: int | None = None
+) -> tuple[list[user_import.ParsedRow], list[user_import.Problem]]:
+    parsed = user_import.parse_csv(data, max_rows=max_rows)
+    return parsed.rows, parsed.problems
+
+
 class TestParse:
     def test_line_numbers_count_blank_lines_and_multiline_fields(self) -> None:
         data = b'S1,Ali,student\n\n"S2","Veli\nSecond Line",student\nS3,,student\n'
-        rows, problems = user_import.parse_csv(data)
+        rows, problems = rows_and_problems(data)
         assert [(row.line, row.user.user_number) for row in rows] == [(1, "S1"), (3, "S2")]
         assert rows[1].user.full_name == "Veli Second Line"  # whitespace collapsed
         assert lines_and_codes(problems) == [(5, "invalid_row")]
 
     def test_header_only_on_the_first_content_line(self) -> None:
-        rows, problems = user_import.parse_csv(b"\n\nuser_number,full_name,role\nS1,A,admin\n")
+        rows, problems = rows_and_problems(b"\n\nuser_number,full_name,role\nS1,A,admin\n")
         assert [row.line for row in rows] == [4]
         assert problems == []
-        rows, problems = user_import.parse_csv(b"S1,A,admin\nuser_number,full_name,role\n")
+        rows, problems = rows_and_problems(b"S1,A,admin\nuser_number,full_name,role\n")
         assert lines_and_codes(problems) == [(2, "invalid_row")]
 
     def test_values_are_trimmed_and_roles_case_folded_but_passwords_kept_verbatim(self) -> None:
-        rows, problems = user_import.parse_csv(b" S1 , Ali  Veli ,STUDENT , pass word \n")
+        rows, problems = rows_and_problems(b" S1 , Ali  Veli ,STUDENT , pass word \n")
         assert problems == []
         user = rows[0].user
         assert (user.user_number, user.full_name, user.role) == ("S1", "Ali Veli", Role.STUDENT)
         assert user.password == " pass word "
 
     def test_an_empty_password_cell_means_none(self) -> None:
-        rows, _ = user_import.parse_csv(b"S1,Ali,student,\n")
+        rows = user_import.parse_csv(b"S1,Ali,student,\n").rows
         assert rows[0].user.password is None
 
     def test_the_row_limit(self) -> None:
         data = b"".join(b"S%d,Name,student\n" % index for index in range(4))
-        rows, problems = user_import.parse_csv(data, max_rows=3)
+        rows, problems = rows_and_problems(data, max_rows=3)
         assert len(rows) == 3
         assert lines_and_codes(problems) == [(4, "too_many_rows")]
 
     def test_problems_never_echo_the_password(self) -> None:
-        _, problems = user_import.parse_csv(b"S1,Ali,student,hunter2\n")
+        problems = user_import.parse_csv(b"S1,Ali,student,hunter2\n").problems
         assert lines_and_codes(problems) == [(1, "invalid_row")]
         assert "hunter2" not in problems[0].message
         assert "password" in problems[0].message
 
-    def test_a_bad_byte_is_reported_on_its_line(self) -> None:
-        _, problems = user_import.parse_csv(b"S1,Ali,student\nS2,B\xe7,student\n")
-        assert lines_and_codes(problems) == [(2, "bad_encoding")]
+    def test_bytes_in_no_encoding_are_reported_on_the_line_where_utf8_stops(self) -> None:
+        parsed = user_import.parse_csv(b"S1,Ali,student\nS2,B\x81\x00\x01\x02\x8d,student\n")
+        assert (parsed.rows, parsed.encoding) == ([], None)
+        assert lines_and_codes(parsed.problems) == [(2, "bad_encoding")]
+
+    def test_windows_1254_is_read_and_named(self) -> None:
+        parsed = user_import.parse_csv(b"S1;Ay\xfee Y\xfdlmaz;student\r\nS2;B\xe7;student\r\n")
+        assert parsed.encoding == "cp1254"
+        assert [row.user.full_name for row in parsed.rows] == ["Ayşe Yılmaz", "Bç"]
+
+    @pytest.mark.parametrize(
+        ("data", "encoding"),
+        [
+            (b"S1,Ali,student\n", "ascii"),
+            ("S1,Ayşe,student\n".encode(), "utf-8"),
+            ("\ufeffS1,Ayşe,student\n".encode(), "utf-8"),
+        ],
+    )
+    def test_utf8_is_read_as_before(self, data: bytes, encoding: str) -> None:
+        parsed = user_import.parse_csv(data)
+        assert (parsed.encoding, parsed.problems) == (encoding, [])
+        assert parsed.rows[0].user.user_number == "S1"
 
 
 class TestImportRows:
@@ -136,7 +162,7 @@ class TestImportRows:
     ) -> None:
         """Rows checked as new can still meet a number created meanwhile by someone else:
         the bulk insert refuses it and the transaction (the request's) is rolled back."""
-        rows, _ = user_import.parse_csv(b"S1,Ali,student\nS2,Veli,student\n")
+        rows = user_import.parse_csv(b"S1,Ali,student\nS2,Veli,student\n").rows
         new_rows = [
             repository.NewUserRow(
                 user_number=row.user.user_number, full_name=row.user.full_name, role=row.user.role

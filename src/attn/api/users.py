@@ -24,7 +24,8 @@ CSV_MEDIA_TYPES = frozenset({"text/csv", "text/plain", "application/csv"})
 _IMPORT_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
-        "description": "Rows `user_number,full_name,role[,password]`, optional header line.",
+        "description": "Rows `user_number,full_name,role[,password]` (or `;`-separated), "
+        "optional header line; UTF-8, or another encoding detected (Windows-1254 preferred).",
         "content": {
             "text/csv": {"schema": {"type": "string"}},
             "multipart/form-data": {
@@ -103,7 +104,10 @@ async def import_users(
         OnExisting, Query(description="Existing numbers: error (default), skip or update.")
     ] = OnExisting.ERROR,
 ) -> ImportResult:
-    """Import accounts from CSV: all rows or none; every bad row is reported by line."""
+    """Import accounts from CSV: all rows or none; every bad row is reported by line.
+
+    The answer's `encoding` says what the file was read as (`ascii`, `utf-8`, `cp1254`, …).
+    """
     return await user_import.import_csv(
         session,
         redis,

@@ -131,7 +131,7 @@ async def import_(
         )
     typer.echo(
         f"imported {result.total} rows: {result.created} created, "
-        f"{result.updated} updated, {result.skipped} skipped"
+        f"{result.updated} updated, {result.skipped} skipped (read as {result.encoding})"
     )
 
 

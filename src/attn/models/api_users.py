@@ -80,6 +80,12 @@ class ImportResult(BaseModel):
     created_numbers: list[str] = Field(default_factory=list)
     updated_numbers: list[str] = Field(default_factory=list)
     skipped_numbers: list[str] = Field(default_factory=list)
+    encoding: str | None = Field(
+        default=None,
+        description="What the CSV file was read as: ascii, utf-8, or the detected encoding "
+        "(cp1254 from Excel in a Turkish locale); null for rows not from a file.",
+        examples=["cp1254"],
+    )
 
     @property
     def total(self) -> int:

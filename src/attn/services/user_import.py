@@ -1,9 +1,13 @@
 """Importing accounts from CSV: every row checked first, then all written or none.
 
-Format: ``user_number,full_name,role[,password]``, UTF-8 with or without BOM, an optional
-header line naming those columns, blank lines ignored. Semicolons are accepted as the
-delimiter when the first line has more of them than commas (spreadsheets in locales whose
-decimal mark is a comma export that way). An empty password cell means "no password".
+Format: ``user_number,full_name,role[,password]``, an optional header line naming those
+columns, blank lines ignored. Semicolons are accepted as the delimiter when the first line
+has more of them than commas (spreadsheets in locales whose decimal mark is a comma export
+that way). An empty password cell means "no password".
+
+Encoding: UTF-8 with or without BOM; otherwise the one :func:`attn.services.csv_text.
+decode_csv` detects, Windows-1254 preferred (what Excel in a Turkish locale saves). The
+encoding read is part of the answer, so a garbled name can be traced to it.
 
 Every problem of a rejected file is reported at once, with its line number, so the admin
 fixes the file in one go: bad values, wrong column counts, a number twice in the file, and
@@ -27,6 +31,7 @@ from attn.db.sql import repository
 from attn.db.sql.rows import NewUserRow, UserRow
 from attn.errors import InvalidInput
 from attn.models.api_users import ImportResult, OnExisting, UserCreate
+from attn.services.csv_text import NotText, decode_csv
 from attn.services.users import hash_passwords, validation_problems
 
 COLUMNS = ("user_number", "full_name", "role", "password")
@@ -56,13 +61,27 @@ class Problem:
         }
 
 
-def parse_csv(data: bytes, *, max_rows: int | None = None) -> tuple[list[ParsedRow], list[Problem]]:
-    """The valid rows and the problems of the others (parsing goes on past bad rows)."""
+@dataclass(frozen=True, slots=True)
+class ParsedCsv:
+    rows: list[ParsedRow]
+    """The valid rows."""
+    problems: list[Problem]
+    """The problems of the others (parsing goes on past bad rows)."""
+    encoding: str | None
+    """What the bytes were read as (``ascii``, ``utf-8``, ``cp1254``, …); None: no text."""
+
+
+def parse_csv(data: bytes, *, max_rows: int | None = None) -> ParsedCsv:
+    """The file's rows, checked one by one, and the encoding it was read in."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return [], [Problem(line, "bad_encoding", "not UTF-8 text (save the file as UTF-8)")]
+        decoded = decode_csv(data)
+    except NotText as exc:
+        return ParsedCsv([], [Problem(exc.line, "bad_encoding", exc.message)], None)
+    rows, problems = _parse_text(decoded.text, max_rows)
+    return ParsedCsv(rows, problems, decoded.encoding)
+
+
+def _parse_text(text: str, max_rows: int | None) -> tuple[list[ParsedRow], list[Problem]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
     rows: list[ParsedRow] = []
     problems: list[Problem] = []
@@ -144,11 +163,18 @@ async def import_csv(
     max_rows: int | None = None,
 ) -> ImportResult:
     """Parse, check and import a CSV file; :class:`InvalidInput` lists every problem."""
-    rows, problems = parse_csv(data, max_rows=max_rows)
-    if not rows and not problems:
+    parsed = parse_csv(data, max_rows=max_rows)
+    problems = parsed.problems
+    if not parsed.rows and not problems:
         problems.append(Problem(1, "empty_file", "the file has no user rows"))
     return await import_rows(
-        session, redis, rows, on_existing=on_existing, actor=actor, problems=problems
+        session,
+        redis,
+        parsed.rows,
+        on_existing=on_existing,
+        actor=actor,
+        problems=problems,
+        encoding=parsed.encoding,
     )
 
 
@@ -160,8 +186,10 @@ async def import_rows(
     on_existing: OnExisting = OnExisting.ERROR,
     actor: str,
     problems: Sequence[Problem] = (),
+    encoding: str | None = None,
 ) -> ImportResult:
-    """Write validated rows (all or nothing, in the caller's transaction).
+    """Write validated rows (all or nothing, in the caller's transaction); ``encoding`` is
+    what their file was read as, for the answer.
 
     ``update`` sets name, role and (when given) password of existing users, and ends their
     login session when the role or password changes, so a demoted teacher does not keep a
@@ -201,6 +229,7 @@ async def import_rows(
         created_numbers=[user.user_number for user in new],
         updated_numbers=[user.user_number for user in updates],
         skipped_numbers=[user.user_number for user in skipped],
+        encoding=encoding,
     )
     await repository.add_audit(
         session,
