@@ -6,6 +6,7 @@ import ipaddress
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -88,6 +89,11 @@ class Settings(BaseSettings):
 
     secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
     log_level: str = "INFO"
+    time_zone: str = Field(
+        default="Europe/Istanbul",
+        description="IANA time zone of the installation: times people read (CSV exports) "
+        "are local to it; the JSON API stays UTC.",
+    )
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -102,6 +108,18 @@ class Settings(BaseSettings):
         unknown = set(value) - {"code", "network", "device", "face"}
         if unknown:
             raise ValueError(f"unknown checks: {', '.join(sorted(unknown))}")
+        return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            # ValueError: a malformed key ("", "../etc", a file that is not a zone)
+            raise ValueError(
+                f"unknown time zone {value!r}: use an IANA name such as Europe/Istanbul or UTC"
+            ) from None
         return value
 
     @model_validator(mode="after")
@@ -120,6 +138,11 @@ class Settings(BaseSettings):
             "teacher": self.session_ttl_teacher,
             "admin": self.session_ttl_admin,
         }[role]
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """``time_zone`` as a tzinfo (ZoneInfo caches its instances)."""
+        return ZoneInfo(self.time_zone)
 
     @property
     def sqlite_path(self) -> Path:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -363,7 +364,7 @@ class TestExport:
             "student_number",
             "full_name",
             "status",
-            "checked_in_at",
+            "checked_in_at (Europe/Istanbul)",
             "fail_reason",
             "decided_by",
         ]
@@ -373,7 +374,7 @@ class TestExport:
         ]
         assert rows[0]["decided_by"] == "self"
         disposition = response.headers["content-disposition"]
-        day = utcnow().strftime("%Y-%m-%d")
+        day = datetime.now(ZoneInfo("Europe/Istanbul")).strftime("%Y-%m-%d")  # the local date
         fallback = f'filename="Veri-Yapilari-2-Ileri-{day}-{aid[:8]}.csv"'
         assert disposition.startswith("attachment; ")
         assert fallback in disposition
@@ -407,11 +408,12 @@ class TestExport:
         response = await api.get(url(lesson.attendance_id, "export.csv"), headers=teacher.headers)
         assert response.status_code == 200
         [row] = parse_csv(response.content)
+        istanbul = ZoneInfo("Europe/Istanbul")  # the default ATTN_TIME_ZONE
         assert row == {
             "student_number": "S5",
             "full_name": "Ümit Güneş",
             "status": "rejected",
-            "checked_in_at": at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "checked_in_at (Europe/Istanbul)": f"{at.astimezone(istanbul):%Y-%m-%d %H:%M:%S}",
             "fail_reason": "teacher_rejected",
             "decided_by": teacher.user_number,
         }

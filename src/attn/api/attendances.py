@@ -17,6 +17,7 @@ from attn.api.deps import (
     RedisDep,
     RuntimeDep,
     SessionDep,
+    SettingsDep,
 )
 from attn.api.errors import error_responses
 from attn.errors import InvalidInput
@@ -227,10 +228,16 @@ async def finish_attendance(
     },
 )
 async def export_attendance(
-    attendance_id: AttendanceId, user: CurrentStaff, redis: RedisDep, session: SessionDep
+    attendance_id: AttendanceId,
+    user: CurrentStaff,
+    redis: RedisDep,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Response:
-    """The records as a CSV attachment (UTF-8 with BOM, for spreadsheets)."""
-    export = await attendance_export.export_csv(redis, session, user, attendance_id)
+    """The records as a CSV attachment (UTF-8 with BOM), times in `ATTN_TIME_ZONE`."""
+    export = await attendance_export.export_csv(
+        redis, session, user, attendance_id, zone=settings.zone
+    )
     return Response(
         content=export.content,
         media_type=CSV_MEDIA,

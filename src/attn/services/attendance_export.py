@@ -4,6 +4,14 @@ UTF-8 with a byte order mark, because Excel only reads a CSV as UTF-8 with one (
 ``Ayşe Yılmaz`` arrives as ``AyÅŸe YÄ±lmaz``). Cells that a spreadsheet would evaluate as a
 formula (starting with ``= + - @``, tab or carriage return) get a leading apostrophe: names
 are free text typed by anyone (OWASP "CSV injection").
+
+Times are local to the installation (``ATTN_TIME_ZONE``), because a person reads them:
+``checked_in_at`` is ``2026-01-31 12:00:05``, whole seconds, and its column header names
+the zone, ``checked_in_at (Europe/Istanbul)``. Without an offset in the cell, spreadsheets
+(Excel, LibreOffice) recognise it as a date and time they can sort and format; with
+``+03:00`` appended they would keep it as text. The zone in the header keeps the value
+unambiguous for a reader. The file name's date is the lesson's local date too. The JSON
+API stays UTC.
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from urllib.parse import quote
 from uuid import UUID
 
@@ -22,7 +30,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from attn.db.redis_client import RedisClient
 from attn.db.sql import repository
 from attn.models import UserRedis
-from attn.models.types import format_utc
 from attn.services.attendances import (
     archived,
     ensure_can_manage,
@@ -32,6 +39,7 @@ from attn.services.attendances import (
 )
 
 COLUMNS = ("student_number", "full_name", "status", "checked_in_at", "fail_reason", "decided_by")
+"""The columns; ``checked_in_at``'s header also names the time zone (see :func:`header`)."""
 BOM = "\ufeff"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -43,9 +51,15 @@ class CsvExport:
 
 
 async def export_csv(
-    redis: RedisClient, session: AsyncSession, user: UserRedis, attendance_id: UUID
+    redis: RedisClient,
+    session: AsyncSession,
+    user: UserRedis,
+    attendance_id: UUID,
+    *,
+    zone: tzinfo,
 ) -> CsvExport:
-    """The records (live or stored) as a CSV attachment named after the lesson and day."""
+    """The records (live or stored) as a CSV attachment named after the lesson and day,
+    times local to ``zone``."""
     lesson = await redis.get_lesson(attendance_id)
     if lesson is not None:
         ensure_can_manage(user, lesson.teacher_number)
@@ -64,22 +78,35 @@ async def export_csv(
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(header(zone))
     for record in sorted(records, key=lambda item: item.student_number):
         writer.writerow(
             [
                 _cell(record.student_number),
                 _cell(record.user_full_name),
                 record.status.value,
-                format_utc(record.checked_in_at),
+                local_time(record.checked_in_at, zone),
                 _cell(record.fail_reason or ""),
                 _cell(record.decided_by),
             ]
         )
     return CsvExport(
         content=buffer.getvalue().encode("utf-8"),
-        content_disposition=content_disposition(lesson_name, starts_at, attendance_id),
+        content_disposition=content_disposition(
+            lesson_name, starts_at.astimezone(zone), attendance_id
+        ),
     )
+
+
+def header(zone: tzinfo) -> list[str]:
+    return [f"{name} ({zone})" if name == "checked_in_at" else name for name in COLUMNS]
+
+
+def local_time(value: datetime, zone: tzinfo) -> str:
+    """``2026-01-31 12:00:05``: the instant in ``zone``, whole seconds, no offset.
+
+    ``isoformat`` rather than ``strftime``, which glibc does not pad below year 1000."""
+    return value.astimezone(zone).replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
 
 
 def _cell(value: str) -> str:
@@ -88,7 +115,8 @@ def _cell(value: str) -> str:
 
 def content_disposition(lesson_name: str, starts_at: datetime, attendance_id: UUID) -> str:
     """``attachment`` with an ASCII ``filename`` (no quotes, slashes or control characters
-    can reach the header) and the Unicode name as RFC 5987 ``filename*``."""
+    can reach the header) and the Unicode name as RFC 5987 ``filename*``; the date is
+    ``starts_at``'s own (pass it in the zone the reader lives in)."""
     suffix = f"{starts_at:%Y-%m-%d}-{str(attendance_id)[:8]}.csv"
     unicode_stem = _slug(lesson_name, ascii_only=False) or "attendance"
     ascii_stem = _slug(lesson_name, ascii_only=True) or "attendance"
