@@ -12,6 +12,7 @@ import pytest
 from redis.crc import key_slot
 
 from attn.db import keys
+from attn.db.redis.lessons import name_key
 from attn.db.redis_client import CheckInResult, RedisClient
 from attn.db.redis_connection import AnyRedis
 from attn.errors import (
@@ -24,7 +25,7 @@ from attn.errors import (
     NotFound,
 )
 from attn.models import AttendanceRecordRedis, LessonRedis, RecordStatus, Role
-from attn.models.types import format_utc, normalize_name, utcnow
+from attn.models.types import format_utc, utcnow
 from tests.factories import make_lesson, make_record, make_user
 
 TEACHER = "T1001"
@@ -162,8 +163,12 @@ class TestLessons:
         assert await due_score(redis, aid) == pytest.approx(lesson.ends_at.timestamp())
         assert await redis.sismember(keys.teacher_index(TEACHER), aid)
         assert await redis.sismember(keys.live_index(), aid)
-        name = keys.name_index(normalize_name("Ayşe Yılmaz"), normalize_name("Veri Yapıları"))
+        name = name_key(lesson)
         assert await redis.sismember(name, aid)
+
+    def test_name_key_is_folded_and_ignores_word_order(self) -> None:
+        lesson = make_lesson(teacher_full_name="Yılmaz, Ayşe", lesson_name="Yapıları Veri")
+        assert name_key(lesson) == keys.name_index("ayse yilmaz", "veri yapilari")
 
     async def test_create_existing_id_conflicts_and_keeps_the_first(
         self, redis_client: RedisClient, redis: AnyRedis
@@ -256,7 +261,21 @@ NAME_FORMS = [
         "Prof. Dr. Ayşe Yılmaz", "prof. dr.  AYŞE YILMAZ", "Veri Yapıları", "veri yapıları",
         id="prof-veri",
     ),
+    # an English keyboard, word order, titles without their dots (issue 11)
+    pytest.param(
+        "Ayşe Yılmaz", "ayse yilmaz", "Veri Yapıları", "veri yapilari", id="ascii-keyboard"
+    ),
+    pytest.param("Ayşe Yılmaz", "Yılmaz Ayşe", "Veri Yapıları", "Yapıları Veri", id="word-order"),
+    pytest.param(
+        "Prof. Dr. Ayşe Yılmaz", "Prof Dr Ayse Yilmaz", "Veri Yapıları", "VERI YAPILARI",
+        id="title-dots",
+    ),
+    pytest.param("Çiğdem Öztürk", "cigdem ozturk", "Ağ Güvenliği", "ag guvenligi", id="cigdem"),
 ]  # fmt: skip
+
+LEGACY_NAME_INDEX = keys.name_index("ayşe yilmaz", "veri yapilari")
+"""Where a lesson of Ayşe Yılmaz / Veri Yapıları created before issue 11 sits: the index
+key of the old normalisation (Turkish i folded, nothing else)."""
 
 
 class TestDiscovery:
@@ -311,7 +330,8 @@ class TestDiscovery:
         assert await redis_client.find_lessons("Ayşe Yılmaz", "Veri Yapıları") == [open_one]
 
     async def test_find_checks_names_not_only_the_key(self, redis_client: RedisClient) -> None:
-        # "a:b" + "c" and "a" + "b:c" share one index key; only the real match is returned.
+        # "a:b" + "c" and "a" + "b:c" shared one legacy index key (the folded key has no
+        # ':' in the names), which find_lessons still reads: only the real match is returned.
         one = await start(redis_client, teacher_full_name="a:b", lesson_name="c")
         two = await start(redis_client, teacher_full_name="a", lesson_name="b:c")
         assert await redis_client.find_lessons("A:B", "C") == [one]
@@ -322,7 +342,7 @@ class TestDiscovery:
     ) -> None:
         lesson = await start(redis_client)
         ghost = str(uuid4())
-        name = keys.name_index(normalize_name("Ayşe Yılmaz"), normalize_name("Veri Yapıları"))
+        name = name_key(lesson)
         for index in (keys.live_index(), keys.teacher_index(TEACHER), name):
             await redis.sadd(index, ghost)
         assert await redis_client.search_lessons("", "") == [lesson]
@@ -335,6 +355,67 @@ class TestDiscovery:
     async def test_empty_names_find_nothing(self, redis_client: RedisClient) -> None:
         await start(redis_client)
         assert await redis_client.find_lessons("  ", "Veri Yapıları") == []
+        assert await redis_client.find_lessons("Ayşe Yılmaz", " . ") == []
+
+    async def test_find_needs_every_word(self, redis_client: RedisClient) -> None:
+        await start(redis_client, teacher_full_name="Prof. Dr. Ayşe Yılmaz")
+        assert await redis_client.find_lessons("Ayşe Yılmaz", "Veri Yapıları") == []
+        assert await redis_client.find_lessons("Prof Dr Ayşe Yılmaz", "Veri") == []
+
+    async def test_search_words_in_any_order_inside_words(self, redis_client: RedisClient) -> None:
+        lesson = await start(redis_client, teacher_full_name="Prof. Dr. Çiğdem Öztürk")
+        for teacher, name in [
+            ("cigdem ozturk", "veri yapilari"),
+            ("ozturk", "yap"),
+            ("ÖZTÜRK çiğ", "YAPILARI veri"),
+            ("prof dr", ""),
+            ("", "veri"),
+            ("dr. cigdem", "lari ver"),
+        ]:
+            assert await redis_client.search_lessons(teacher, name) == [lesson], (teacher, name)
+        for teacher, name in [("cigdem yilmaz", ""), ("", "veri algoritma"), ("ayse", "veri")]:
+            assert await redis_client.search_lessons(teacher, name) == [], (teacher, name)
+
+    async def test_find_reads_the_legacy_index_key(
+        self, redis_client: RedisClient, redis: AnyRedis
+    ) -> None:
+        """A lesson created before the folded key is still found while it is live, and
+        finishing it removes it from the legacy key too."""
+        lesson = await start(redis_client)
+        await move_to_legacy_index(redis, lesson)
+        ghost = str(uuid4())
+        await redis.sadd(LEGACY_NAME_INDEX, ghost)
+
+        assert await redis_client.find_lessons("Ayşe Yılmaz", "Veri Yapıları") == [lesson]
+        assert await redis_client.find_lessons("AYŞE YILMAZ", "veri yapıları") == [lesson]
+        assert not await redis.sismember(LEGACY_NAME_INDEX, ghost)
+
+        await redis_client.finish_lesson(lesson.attendance_id, utcnow())
+        assert not await redis.sismember(LEGACY_NAME_INDEX, str(lesson.attendance_id))
+        assert await redis_client.find_lessons("Ayşe Yılmaz", "Veri Yapıları") == []
+
+    async def test_soft_delete_leaves_the_legacy_index_key(
+        self, redis_client: RedisClient, redis: AnyRedis
+    ) -> None:
+        lesson = await start(redis_client)
+        await move_to_legacy_index(redis, lesson)
+        await redis_client.soft_delete_lesson(lesson.attendance_id, "test", utcnow())
+        assert not await redis.sismember(LEGACY_NAME_INDEX, str(lesson.attendance_id))
+
+    async def test_old_and_new_lessons_found_together(
+        self, redis_client: RedisClient, redis: AnyRedis
+    ) -> None:
+        old = await start(redis_client, starts_at=utcnow() - timedelta(minutes=30))
+        await move_to_legacy_index(redis, old)
+        new = await start(redis_client)
+        assert await redis_client.find_lessons("Ayşe Yılmaz", "Veri Yapıları") == [old, new]
+
+
+async def move_to_legacy_index(redis: AnyRedis, lesson: LessonRedis) -> None:
+    """Put ``lesson`` where the code before issue 11 indexed it (Ayşe Yılmaz's lessons)."""
+    aid = str(lesson.attendance_id)
+    assert await redis.srem(name_key(lesson), aid) == 1
+    await redis.sadd(LEGACY_NAME_INDEX, aid)
 
 
 class TestRecords:
@@ -799,7 +880,7 @@ class TestPersistenceQueue:
             "deleted"
         )
         assert await redis.exists(*every) == 0
-        name = keys.name_index(normalize_name("Ayşe Yılmaz"), normalize_name("Veri Yapıları"))
+        name = name_key(lesson)
         for index in (name, keys.teacher_index(TEACHER), keys.live_index()):
             assert not await redis.sismember(index, str(aid))
         assert await due_score(redis, aid) is None

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from uuid import UUID, uuid4
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from attn.db.sql.engine import create_engine
@@ -22,6 +26,7 @@ from attn.db.sql.migrate import (
     upgrade,
     upgrade_async,
 )
+from attn.db.sql.rows import AttendanceRow
 from attn.db.sql.tables import Base
 
 TABLES = {"users", "attendances", "attendance_records", "audit_log"}
@@ -157,3 +162,100 @@ class TestMigrationFiles:
             year, month, day, seq, _slug = name.split("_", 4)
             assert (len(year), len(month), len(day), len(seq)) == (4, 2, 2, 4), name
         assert head_revision() is not None
+
+
+# The tables as revision 0001 made them, spelled out: the models may move on.
+USERS_0001 = sa.table(
+    "users",
+    sa.column("user_number", sa.String()),
+    sa.column("full_name", sa.String()),
+    sa.column("role", sa.String()),
+    sa.column("created_at", sa.DateTime(timezone=True)),
+    sa.column("updated_at", sa.DateTime(timezone=True)),
+)
+ATTENDANCES_0001 = sa.table(
+    "attendances",
+    sa.column("attendance_id", sa.Uuid()),
+    sa.column("lesson_name", sa.String()),
+    sa.column("lesson_key", sa.String()),
+    sa.column("teacher_number", sa.String()),
+    sa.column("starts_at", sa.DateTime(timezone=True)),
+    sa.column("ends_at", sa.DateTime(timezone=True)),
+    sa.column("settings", sa.JSON().with_variant(postgresql.JSONB(), "postgresql")),
+    sa.column("created_at", sa.DateTime(timezone=True)),
+)
+T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+KEYS_0001_0002 = [
+    ("Veri Yapıları", "veri yapilari", "veri yapilari"),
+    ("Prof. Dr. Ayşe'nin Dersi", "prof. dr. ayşe'nin dersi", "prof dr ayse nin dersi"),
+    ("Çiğdem Öztürk ile İŞLETİM", "çiğdem öztürk ile işletim", "cigdem ozturk ile isletim"),
+    ("Œuvre Søren", "œuvre søren", "oeuvre soren"),
+    ("Æ" * 200, "æ" * 200, "ae" * 100),  # longer once folded: cut to the column's 200
+    *((f"Ders {i} Çalışması", f"ders {i} çalişmasi", f"ders {i} calismasi") for i in range(1500)),
+]  # fmt: skip
+"""Names with their keys before and after 0002: more rows than one batch of the migration,
+so its paging is exercised too."""
+
+
+async def insert_0001_attendances(url: str, names_and_keys: list[tuple[str, str]]) -> list[UUID]:
+    ids = [uuid4() for _ in names_and_keys]
+    engine = create_engine(url, null_pool=True)
+    try:
+        async with engine.begin() as connection:
+            teacher = {"user_number": "T1", "full_name": "Ayşe Yılmaz", "role": "teacher"}
+            await connection.execute(
+                sa.insert(USERS_0001), [{**teacher, "created_at": T0, "updated_at": T0}]
+            )
+            window = {"starts_at": T0, "ends_at": T0 + timedelta(hours=1), "created_at": T0}
+            rows = [
+                {"attendance_id": aid, "lesson_name": name, "lesson_key": key}
+                for aid, (name, key) in zip(ids, names_and_keys, strict=True)
+            ]
+            await connection.execute(
+                sa.insert(ATTENDANCES_0001),
+                [{**row, **window, "teacher_number": "T1", "settings": {}} for row in rows],
+            )
+    finally:
+        await engine.dispose()
+    return ids
+
+
+async def stored_keys(url: str) -> dict[UUID, str]:
+    def read(connection: Connection) -> dict[UUID, str]:
+        query = sa.select(ATTENDANCES_0001.c.attendance_id, ATTENDANCES_0001.c.lesson_key)
+        return dict(connection.execute(query).all())
+
+    found: dict[UUID, str] = await inspect_db(url, read)
+    return found
+
+
+class TestFoldedLessonKeys:
+    """Revision 0002 recomputes ``attendances.lesson_key`` in the folded form (issue 11)."""
+
+    async def test_upgrade_folds_old_keys_and_downgrade_restores_them(self, empty_url: str) -> None:
+        await upgrade_async(empty_url, "0001")
+        ids = await insert_0001_attendances(empty_url, [(n, old) for n, old, _ in KEYS_0001_0002])
+
+        await upgrade_async(empty_url, "0002")
+        after = await stored_keys(empty_url)
+        assert [after[aid] for aid in ids] == [new for _, _, new in KEYS_0001_0002]
+
+        await downgrade_async(empty_url, "0001")
+        before = await stored_keys(empty_url)
+        assert [before[aid] for aid in ids] == [old for _, old, _ in KEYS_0001_0002]
+
+    async def test_keys_after_upgrading_to_head_are_what_the_app_writes(
+        self, empty_url: str
+    ) -> None:
+        await upgrade_async(empty_url, "0001")
+        names = [name for name, _, _ in KEYS_0001_0002[:5]]
+        ids = await insert_0001_attendances(empty_url, [(name, "stale") for name in names])
+        await upgrade_async(empty_url)
+        stored = await stored_keys(empty_url)
+        for aid, name in zip(ids, names, strict=True):
+            row = AttendanceRow(
+                attendance_id=aid, lesson_name=name, teacher_number="T1",
+                starts_at=T0, ends_at=T0 + timedelta(hours=1), created_at=T0,
+            )  # fmt: skip
+            assert stored[aid] == row.lesson_key, name

@@ -415,6 +415,33 @@ class TestHistory:
         )
         assert (days(both), both.total) == ([5], 1)
 
+    @pytest.mark.parametrize(
+        "query", ["veri yapilari", "Yapıları Veri", "yapilari", "VERI-YAPILARI", "ları ver"]
+    )
+    async def test_lesson_name_words_in_any_order_without_diacritics(
+        self, session: AsyncSession, week: list[LessonRedis], query: str
+    ) -> None:
+        page = await repo.list_attendances(session, lesson_name=query)
+        assert sorted((a.starts_at - T0).days for a in page.items) == [0, 1, 2, 3]
+
+    async def test_every_lesson_name_word_must_appear(
+        self, session: AsyncSession, week: list[LessonRedis]
+    ) -> None:
+        assert (await repo.list_attendances(session, lesson_name="veri algoritma")).total == 0
+        mine = await repo.list_attendances(session, teacher_number="T1", lesson_name="yapi veri")
+        assert sorted((a.starts_at - T0).days for a in mine.items) == [0, 2]
+
+    async def test_stored_lesson_key_is_folded(self, session: AsyncSession) -> None:
+        lesson = make_lesson(lesson_name="Ağ Güvenliği: Çiğdem'in Dersi")
+        await persist(session, lesson)
+        await session.commit()
+        stored = await session.scalar(select(ATTENDANCES.c.lesson_key))
+        assert stored == "ag guvenligi cigdem in dersi"
+        found = await repo.list_attendances(session, lesson_name="cigdem guvenlik")
+        assert found.total == 0  # "guvenlik" is not part of "guvenligi"
+        found = await repo.list_attendances(session, lesson_name="CIGDEM güvenliği ag")
+        assert [a.attendance_id for a in found.items] == [lesson.attendance_id]
+
     async def test_date_filter_compares_instants_across_time_zones(
         self, session: AsyncSession, week: list[LessonRedis]
     ) -> None:

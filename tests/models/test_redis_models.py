@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from attn.models import AttendanceRecordRedis, LessonRedis, RecordStatus, UserRedis
-from attn.models.types import format_utc, normalize_name
+from attn.models.types import contains_words, format_utc, name_words, normalize_name
 from tests.factories import make_lesson, make_record, make_user
 
 ISTANBUL = timezone(timedelta(hours=3))
@@ -154,16 +154,72 @@ class TestNormalizeName:
             ("ﬁzik", "fizik"),  # NFKC: the ligature
             ("Çağrı Öztürk", "ÇAĞRI ÖZTÜRK"),
             ("Çağrı", "C\u0327ag\u0306ri"),  # composed vs decomposed
+            # an English keyboard: the Turkish letters fold to their base letters
+            ("Ayşe Yılmaz", "ayse yilmaz"),
+            ("Çiğdem Öztürk", "cigdem ozturk"),
+            ("Veri Yapıları", "veri yapilari"),
+            ("Öz", "Oz"),
+            ("Ağ Güvenliği", "AG GUVENLIGI"),
+            # other Latin diacritics, and letters that do not decompose
+            ("José Müller-Lüdenscheidt", "jose muller ludenscheidt"),
+            ("Søren Łukasz Đorđe Ħal", "soren lukasz dorde hal"),
+            ("Æsir Œuvre Þór Straße", "aesir oeuvre thor strasse"),
+            # punctuation, titles' dots
+            ("Prof. Dr. Ayşe Yılmaz", "Prof Dr Ayse Yilmaz"),
+            ("O’Brien", "O'Brien"),
+            ("Veri-Yapıları (2)", "veri yapilari 2"),
         ],
     )
     def test_equivalent(self, a: str, b: str) -> None:
         assert normalize_name(a) == normalize_name(b)
 
     @pytest.mark.parametrize(
-        ("a", "b"), [("Ayşe", "Ayse"), ("Veri Yapıları", "Veri Yapısı"), ("Öz", "Oz")]
+        ("a", "b"),
+        [
+            ("Veri Yapıları", "Veri Yapısı"),
+            ("Öz", "Ez"),
+            ("Ayşe Yılmaz", "Yılmaz Ayşe"),  # the key keeps the order; matching ignores it
+            ("Ders 1", "Ders 2"),
+        ],
     )
     def test_different(self, a: str, b: str) -> None:
         assert normalize_name(a) != normalize_name(b)
 
-    def test_collapses_whitespace(self) -> None:
-        assert normalize_name("  Prof.   Dr.\u00a0Ayşe ") == "prof. dr. ayşe"
+    def test_collapses_whitespace_and_punctuation(self) -> None:
+        assert normalize_name("  Prof.   Dr.\u00a0Ayşe ") == "prof dr ayse"
+        assert normalize_name("İĞDE, ışık; ÇAY!") == "igde isik cay"
+
+    @pytest.mark.parametrize("value", ["", "   ", "...", " - / . "])
+    def test_nothing_but_punctuation_is_empty(self, value: str) -> None:
+        assert normalize_name(value) == ""
+        assert name_words(value) == []
+
+    def test_other_scripts_keep_their_letters(self) -> None:
+        assert normalize_name("Ελληνικά ΆΛΦΑ") == "ελληνικα αλφα"
+        assert normalize_name("한국어 수업") == "한국어 수업"  # Hangul recomposed after NFKD
+        assert normalize_name("ｆｕｌｌｗｉｄｔｈ") == "fullwidth"
+
+
+class TestNameWords:
+    def test_words_of_a_name(self) -> None:
+        assert name_words("Prof. Dr. Ayşe Yılmaz") == ["prof", "dr", "ayse", "yilmaz"]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "veri",
+            "yap",
+            "veri yapilari",
+            "yapilari veri",
+            "VERİ YAPILARI",
+            "ları ver",
+            "",
+            "...",
+        ],
+    )
+    def test_every_query_word_inside_some_word_any_order(self, query: str) -> None:
+        assert contains_words("Veri Yapıları", name_words(query))
+
+    @pytest.mark.parametrize("query", ["veri algoritma", "veriyapilari", "yapısı"])
+    def test_a_missing_word_does_not_match(self, query: str) -> None:
+        assert not contains_words("Veri Yapıları", name_words(query))

@@ -6,8 +6,10 @@ that Lua scripts can compare them as plain strings.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
@@ -81,19 +83,52 @@ LessonName = Annotated[str, AfterValidator(_clean_name)]
 DecidedBy = Annotated[str, StringConstraints(pattern=r"^(self|[A-Za-z0-9._-]{1,32})$")]
 
 
-def normalize_name(value: str) -> str:
-    """Forgiving discovery key: NFKC, Turkish-aware case folding, whitespace collapsed.
+_TURKISH_I = str.maketrans({"İ": "i", "I": "i", "ı": "i"})
+_UNDECOMPOSED = str.maketrans(
+    {"æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "ħ": "h", "ŧ": "t", "þ": "th"}
+)
+"""Lower-case Latin letters without a decomposition: stripping marks cannot reach their
+base letter (``ß`` needs no entry, case folding already makes it ``ss``)."""
+_ASCII_NON_WORD = re.compile(r"[^a-z0-9]+")
 
-    ``I``/``İ``/``ı``/``i`` all fold to ``i`` so that ``IŞIK``, ``Işık`` and ``ışık`` match,
-    whatever keyboard or locale the student typed with.
+
+@functools.lru_cache(maxsize=4096)
+def normalize_name(value: str) -> str:
+    """Forgiving matching key of a name: what a student types on any keyboard finds it.
+
+    NFKC; ``I``/``İ``/``ı``/``i`` all fold to ``i`` (so ``IŞIK``, ``Işık`` and ``ışık``
+    match in any locale); case folded; diacritics stripped (``ş ğ ç ö ü`` -> ``s g c o u``,
+    ``ø ł đ ħ æ œ`` mapped by hand) so an English keyboard types every name; anything but a
+    letter, mark or digit becomes a space (``Prof. Dr.`` is ``prof dr``); spaces collapsed.
+    Word order is kept: matching compares :func:`name_words`. Cached, because a search
+    folds the names of every live lesson.
     """
-    value = unicodedata.normalize("NFKC", value)
-    value = value.replace("İ", "i").replace("I", "i").replace("ı", "i")
-    value = value.casefold()
-    value = unicodedata.normalize("NFKD", value)
-    value = "".join(ch for ch in value if ch != "\u0307")  # the dot casefold leaves on İ
-    value = unicodedata.normalize("NFC", value)
-    return re.sub(r"\s+", " ", value).strip()
+    if value.isascii():  # the common case, and all of the folding above does to ASCII
+        return " ".join(_ASCII_NON_WORD.sub(" ", value.lower()).split())
+    value = unicodedata.normalize("NFKC", value).translate(_TURKISH_I).casefold()
+    value = unicodedata.normalize("NFKD", value.translate(_UNDECOMPOSED))
+    value = "".join(_word_char(ch) for ch in value if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", " ".join(value.split()))  # NFC: Hangul recomposed
+
+
+def _word_char(ch: str) -> str:
+    """``ch`` if it can be part of a word (marks left on letters of other scripts, too)."""
+    return ch if ch.isalnum() or unicodedata.category(ch).startswith("M") else " "
+
+
+def name_words(value: str) -> list[str]:
+    """The words of a name's matching key, in order (none for blank or punctuation)."""
+    return normalize_name(value).split()
+
+
+def contains_words(name: str, words: Iterable[str]) -> bool:
+    """Whether every one of ``words`` (from :func:`name_words`) is part of some word of
+    ``name``, in any order: ``veri``, ``yap`` and ``yapilari veri`` find ``Veri Yapıları``.
+
+    A plain substring test of the key is exact here, since no query word holds a space.
+    """
+    key = normalize_name(name)
+    return all(word in key for word in words)
 
 
 def utcnow() -> datetime:

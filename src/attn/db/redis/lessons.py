@@ -9,6 +9,8 @@ them lazily.
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -20,16 +22,45 @@ from attn.db import keys
 from attn.db.redis.base import MAX_CAS_ATTEMPTS, RedisBase, epoch_seconds, not_live, text
 from attn.errors import AttendanceDeleted, AttendanceFinished, Conflict
 from attn.models import LessonRedis
-from attn.models.types import normalize_name
+from attn.models.types import contains_words, name_words
 
 log = logging.getLogger(__name__)
 
 
+def _exact_name(value: str) -> str:
+    """What exact discovery compares: the name's words, sorted, so that neither word order
+    nor punctuation matters (``Yılmaz, Ayşe`` is ``Ayşe Yılmaz``)."""
+    return " ".join(sorted(name_words(value)))
+
+
 def name_key(lesson: LessonRedis) -> str:
-    """The discovery index entry of a lesson (normalized teacher and lesson names)."""
-    return keys.name_index(
-        normalize_name(lesson.teacher_full_name), normalize_name(lesson.lesson_name)
-    )
+    """The discovery index entry of a lesson (exact teacher and lesson names)."""
+    return _name_index(lesson.teacher_full_name, lesson.lesson_name)
+
+
+def _name_index(teacher_name: str, lesson_name: str) -> str:
+    return keys.name_index(_exact_name(teacher_name), _exact_name(lesson_name))
+
+
+def _name_keys(teacher_name: str, lesson_name: str) -> list[str]:
+    """The index key of these names, and the legacy one too when it is another key."""
+    key = _name_index(teacher_name, lesson_name)
+    legacy = keys.name_index(_legacy_name(teacher_name), _legacy_name(lesson_name))
+    return [key] if legacy == key else [key, legacy]
+
+
+# Legacy: delete with _name_keys' second key once every attendance started before issue 11
+# shipped is persisted (the longest attendance plus the persistence lag after the deploy).
+def _legacy_name(value: str) -> str:
+    """``normalize_name`` before issue 11 (Turkish i and case only): older lessons are
+    indexed under it."""
+    value = unicodedata.normalize("NFKC", value)
+    value = value.replace("İ", "i").replace("I", "i").replace("ı", "i")
+    value = value.casefold()
+    value = unicodedata.normalize("NFKD", value)
+    value = "".join(ch for ch in value if ch != "\u0307")  # the dot casefold leaves on İ
+    value = unicodedata.normalize("NFC", value)
+    return re.sub(r"\s+", " ", value).strip()
 
 
 def is_open(lesson: LessonRedis) -> bool:
@@ -83,34 +114,36 @@ class LessonsMixin(RedisBase):
             await pipe.execute()
 
     async def find_lessons(self, teacher_name: str, lesson_name: str) -> list[LessonRedis]:
-        """Open lessons whose normalized teacher and lesson names equal the given ones."""
-        teacher, name = normalize_name(teacher_name), normalize_name(lesson_name)
+        """Open lessons whose teacher and lesson names have the given ones' words (folded,
+        in any order): one index lookup, plus the legacy key in the same round trip."""
+        teacher, name = _exact_name(teacher_name), _exact_name(lesson_name)
         if not teacher or not name:
             return []
-        lessons = await self._index_lessons(keys.name_index(teacher, name))
+        lessons = await self._index_lessons(*_name_keys(teacher_name, lesson_name))
         return [
             lesson
             for lesson in lessons
             if is_open(lesson)
-            # The key joins both names with ':', which names may contain: check both.
-            and normalize_name(lesson.teacher_full_name) == teacher
-            and normalize_name(lesson.lesson_name) == name
+            # A legacy key joins names that may contain ':' with ':': check both names.
+            and _exact_name(lesson.teacher_full_name) == teacher
+            and _exact_name(lesson.lesson_name) == name
         ]
 
     async def search_lessons(self, teacher_query: str, lesson_query: str) -> list[LessonRedis]:
-        """Open lessons whose normalized names contain both queries (either may be empty).
+        """Open lessons with every word of each query inside some word of the teacher's or
+        the lesson's name, in any order (``contains_words``; an empty query matches all).
 
         Reads the live index, which only ever holds attendances not yet persisted, so the
         scan is bounded by what is happening now, not by history.
         """
-        teacher, name = normalize_name(teacher_query), normalize_name(lesson_query)
+        teacher, name = name_words(teacher_query), name_words(lesson_query)
         lessons = await self._index_lessons(keys.live_index())
         return [
             lesson
             for lesson in lessons
             if is_open(lesson)
-            and teacher in normalize_name(lesson.teacher_full_name)
-            and name in normalize_name(lesson.lesson_name)
+            and contains_words(lesson.teacher_full_name, teacher)
+            and contains_words(lesson.lesson_name, name)
         ]
 
     async def teacher_lessons(self, teacher_number: str) -> list[LessonRedis]:
@@ -137,7 +170,8 @@ class LessonsMixin(RedisBase):
         )
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.zadd(keys.due(), {str(attendance_id): epoch_seconds(finished_at)})
-            pipe.srem(name_key(lesson), str(attendance_id))
+            for index in _name_keys(lesson.teacher_full_name, lesson.lesson_name):
+                pipe.srem(index, str(attendance_id))
             await pipe.execute()
         return lesson
 
@@ -160,7 +194,8 @@ class LessonsMixin(RedisBase):
         )
         aid = str(attendance_id)
         async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.srem(name_key(lesson), aid)
+            for index in _name_keys(lesson.teacher_full_name, lesson.lesson_name):
+                pipe.srem(index, aid)
             pipe.srem(keys.live_index(), aid)
             pipe.zadd(keys.due(), {aid: epoch_seconds(at)})
             await pipe.execute()
@@ -216,13 +251,26 @@ class LessonsMixin(RedisBase):
                 raise AttendanceFinished(f"attendance {attendance_id} is already finished")
         raise Conflict(f"attendance {attendance_id} kept changing; try again", code="busy")
 
-    async def _index_lessons(self, index_key: str) -> list[LessonRedis]:
-        """The lessons an index set names, by start time; drops ids whose lesson is gone."""
-        ids = sorted(text(member) for member in await self._redis.smembers(index_key))
+    async def _index_lessons(self, *index_keys: str) -> list[LessonRedis]:
+        """The lessons some index sets name, by start time; drops ids whose lesson is gone."""
+        members = await self._members_of(index_keys)
+        ids = sorted({aid for ids_there in members for aid in ids_there})
         found, missing = await self._fetch_lessons(ids)
-        if missing:
-            await self._redis.srem(index_key, *missing)
+        for index_key, ids_there in zip(index_keys, members, strict=True):
+            if stale := ids_there.intersection(missing):
+                await self._redis.srem(index_key, *sorted(stale))
         return _by_start(found)
+
+    async def _members_of(self, index_keys: tuple[str, ...]) -> list[set[str]]:
+        """Each set's members in one round trip: SMEMBERS each, not SUNION, which would be
+        CROSSSLOT on a cluster (the index keys have no hash tag)."""
+        if len(index_keys) == 1:
+            return [{text(member) for member in await self._redis.smembers(index_keys[0])}]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for index_key in index_keys:
+                pipe.smembers(index_key)
+            replies: list[set[str | bytes]] = await pipe.execute()
+        return [{text(member) for member in reply} for reply in replies]
 
     async def _fetch_lessons(self, ids: list[str]) -> tuple[list[LessonRedis], list[str]]:
         """(lessons found, ids without a lesson) in one pipelined round trip."""

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from attn.db.sql._dml import any_changed, chunked, insert_for, last_per_key
 from attn.db.sql.rows import AttendanceRow, Page, RecordRow, StudentRecordRow
 from attn.db.sql.tables import ATTENDANCES, RECORDS
-from attn.models.types import SELF, RecordStatus, normalize_name
+from attn.models.types import SELF, RecordStatus, name_words
 
 _ATTENDANCE_CONTENT = (
     "lesson_name",
@@ -160,15 +160,18 @@ async def list_attendances(
 ) -> Page[AttendanceRow]:
     """History, newest first: ``date_from <= starts_at < date_to``.
 
-    ``lesson_name`` matches forgivingly (``normalize_name``: case, spaces, Turkish i).
+    ``lesson_name`` matches forgivingly, as live search does: every word of it (folded by
+    ``normalize_name``: case, Turkish letters, diacritics, punctuation) must be part of
+    some word of the lesson's name, in any order.
     """
     conditions: list[ColumnElement[bool]] = []
     if teacher_number is not None:
         conditions.append(ATTENDANCES.c.teacher_number == teacher_number)
     if lesson_name is not None:
-        # a part of the name is enough ("veri" finds "Veri Yapıları"), as in discovery
-        conditions.append(
-            ATTENDANCES.c.lesson_key.contains(normalize_name(lesson_name), autoescape=True)
+        # a part of each word is enough ("yap veri" finds "Veri Yapıları"), as in discovery
+        conditions.extend(
+            ATTENDANCES.c.lesson_key.contains(word, autoescape=True)
+            for word in name_words(lesson_name)
         )
     if date_from is not None:
         conditions.append(ATTENDANCES.c.starts_at >= date_from)

@@ -17,6 +17,10 @@ from attn.models.types import SELF, RecordStatus, Role, normalize_name, utcnow
 
 T = TypeVar("T")
 
+LESSON_KEY_LENGTH = 200
+"""``attendances.lesson_key`` is a ``String(200)``: folding can lengthen a name (``æ`` is
+``ae``), so the key is cut to fit; history still finds every word in its first 200."""
+
 
 class Page(NamedTuple, Generic[T]):
     """One page of a list and the total number of matching rows (for pagination)."""
@@ -106,7 +110,8 @@ class AttendanceRow:
 
     @property
     def lesson_key(self) -> str:
-        return normalize_name(self.lesson_name)
+        """The ``attendances.lesson_key`` history matches words in (see its docstring)."""
+        return normalize_name(self.lesson_name)[:LESSON_KEY_LENGTH]
 
     @classmethod
     def from_redis(

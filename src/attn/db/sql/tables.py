@@ -72,8 +72,11 @@ class User(Base):
 class Attendance(Base):
     """One persisted attendance session.
 
-    ``lesson_key`` is ``normalize_name(lesson_name)``: history filters by lesson name match
-    the way discovery does (Turkish-aware, case- and space-insensitive) and use an index.
+    ``lesson_key`` is ``normalize_name(lesson_name)`` (cut to 200 characters): lower case,
+    Turkish letters and other diacritics folded to ASCII-typable ones, punctuation turned
+    into spaces. History filters require each query word inside it (``LIKE``), so they
+    match the way live search does; the teacher filter narrows them by its index first.
+    Revision 0002 rewrote the keys stored before (Turkish i and case only).
     """
 
     __tablename__ = "attendances"
