@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -81,13 +82,33 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return _envelope(422, "invalid_input", f"invalid request: {fields or 'body'}", details)
 
 
+def _body_problem(exc: StarletteHTTPException) -> str | None:
+    """What was wrong with a JSON body FastAPI could not parse, or None for other errors.
+
+    FastAPI answers malformed JSON (``json.JSONDecodeError``) with a 422, but anything else
+    the decoder raises with a bare 400 "There was an error parsing the body": a body that
+    is not UTF-8, an integer longer than Python converts (``ValueError``, above
+    ``sys.get_int_max_str_digits()``) and nesting deeper than the recursion limit
+    (``RecursionError``). To a client all are the same mistake, so they answer the same.
+    """
+    cause = exc.__cause__
+    if exc.status_code != 400 or cause is None:
+        return None
+    if isinstance(cause, UnicodeDecodeError):
+        return f"JSON body is not UTF-8 ({cause.reason} at byte {cause.start})"
+    if isinstance(cause, RecursionError):
+        return "JSON body is nested too deeply"
+    if isinstance(cause, ValueError) and "integer string conversion" in str(cause):
+        digits = sys.get_int_max_str_digits()
+        return f"JSON body has an integer of more than {digits} digits"
+    return None
+
+
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    if isinstance(exc.__cause__, UnicodeDecodeError):
-        # FastAPI answers malformed JSON with a 422 but a body that is not UTF-8 with a bare
-        # 400 "There was an error parsing the body": both are the same mistake to a client.
-        problem = f"not UTF-8 ({exc.__cause__.reason} at byte {exc.__cause__.start})"
-        details = [{"loc": ["body"], "msg": f"JSON body is {problem}", "type": "json_invalid"}]
+    problem = _body_problem(exc)
+    if problem is not None:
+        details = [{"loc": ["body"], "msg": problem, "type": "json_invalid"}]
         return _envelope(422, "invalid_input", "invalid request: body", details)
     code = HTTP_CODES.get(exc.status_code, "http_error")
     response = _envelope(exc.status_code, code, str(exc.detail))

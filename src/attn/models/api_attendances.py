@@ -22,8 +22,12 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from attn.models.redis import CheckSettings
 from attn.models.types import FullName, LessonName, RecordStatus, UtcDateTime, format_utc
@@ -232,6 +236,34 @@ class MyAttendancePage(BaseModel):
     offset: int
 
 
+DATE_BOUND_MESSAGE = (
+    "must be a date (2026-01-31) or a date and time with its time zone (2026-01-31T09:00:00+03:00)"
+)
+
+
+def _date_bound(value: object, handler: ValidatorFunctionWrapHandler) -> datetime | date:
+    """One error naming what is expected, instead of one per member of the union (whose
+    locations read ``from.function-after[_aware_utc(), datetime], from.date``); a
+    date-time refused by our own check (no time zone, out of range) keeps that message."""
+    try:
+        result: datetime | date = handler(value)
+    except ValidationError as exc:
+        message = next(
+            (
+                str(error["ctx"]["error"])
+                for error in exc.errors()
+                if error["type"] == "value_error" and "ctx" in error
+            ),
+            DATE_BOUND_MESSAGE,
+        )
+        raise PydanticCustomError("date_or_datetime", message) from None
+    return result
+
+
+DateBound = Annotated[UtcDateTime | date, WrapValidator(_date_bound)]
+"""A history filter bound: a whole day, or an instant with its time zone."""
+
+
 class HistoryQuery(BaseModel):
     """Filters of ``GET /attendances``. A date bound is a whole UTC day: ``from`` is its
     first instant, ``to`` includes it; an instant must carry its time zone."""
@@ -242,8 +274,8 @@ class HistoryQuery(BaseModel):
     teacher_number: str | None = Field(
         default=None, pattern=r"^[A-Za-z0-9._-]{1,32}$", description="Admins only."
     )
-    date_from: UtcDateTime | date | None = Field(default=None, alias="from")
-    date_to: UtcDateTime | date | None = Field(default=None, alias="to")
+    date_from: DateBound | None = Field(default=None, alias="from")
+    date_to: DateBound | None = Field(default=None, alias="to")
 
 
 class PageQuery(BaseModel):
