@@ -11,7 +11,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from attn.models import AttendanceRecordRedis, LessonRedis, RecordStatus, Role, UserRedis
+from attn.models import (
+    AttendanceRecordRedis,
+    AuditEntryRedis,
+    LessonRedis,
+    RecordStatus,
+    Role,
+    UserRedis,
+)
 from attn.models.types import SELF, utcnow
 
 
@@ -82,6 +89,28 @@ def make_user(
             "token_hash": hashlib.sha256(secrets.token_bytes(32)).hexdigest(),
             "issued_at": now,
             "expires_at": now + timedelta(seconds=ttl),
+            **overrides,
+        }
+    )
+
+
+def make_audit_entry(
+    attendance_id: UUID,
+    *,
+    action: str = "record_saved",
+    actor: str = "T1001",
+    student_number: str | None = "S2001",
+    **overrides: Any,
+) -> AuditEntryRedis:
+    return AuditEntryRedis.model_validate(
+        {
+            "entry_id": uuid4(),
+            "at": utcnow(),
+            "actor": actor,
+            "action": action,
+            "attendance_id": attendance_id,
+            "student_number": student_number,
+            "details": {"role": "teacher", "reason": "elle eklendi"},
             **overrides,
         }
     )

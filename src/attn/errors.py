@@ -59,6 +59,12 @@ class Conflict(AttnError):
     code = "conflict"
 
 
+class NotAStudent(InvalidInput):
+    """A teacher's or admin's number given where a student's belongs (a manual add)."""
+
+    code = "not_a_student"
+
+
 class RateLimited(AttnError):
     status = 429
     code = "rate_limited"

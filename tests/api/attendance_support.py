@@ -65,10 +65,13 @@ async def arrange_lesson(
 
 
 async def audit_of(runtime: Runtime, attendance_id: str | UUID) -> list[AuditRow]:
-    """The attendance's audit entries, oldest first."""
+    """The attendance's audit entries, oldest first: those in ``audit_log`` and then those
+    of a live attendance still waiting in its Redis outbox (``id`` 0), which persistence
+    moves into ``audit_log`` with the attendance."""
     async with runtime.sessionmaker() as session:
         page = await repository.list_audit(session, attendance_id=UUID(str(attendance_id)))
-    return list(reversed(page.items))
+    pending = await runtime.redis_client.audit_outbox(attendance_id)
+    return [*reversed(page.items), *(AuditRow(id=0, **entry.model_dump()) for entry in pending)]
 
 
 async def persist(runtime: Runtime) -> RunSummary:

@@ -80,11 +80,16 @@ class TestArchivedCorrections:
         assert row is not None
         assert row.status is RecordStatus.REJECTED
         assert row.decided_by == teacher.user_number
-        accepted = await api.post(f"{record_url}/accept", headers=teacher.headers)
+        no_reason = await api.post(f"{record_url}/accept", headers=teacher.headers)
+        assert (no_reason.status_code, error_code(no_reason)) == (422, "reason_required")
+        accepted = await api.post(
+            f"{record_url}/accept", json={"reason": "came back"}, headers=teacher.headers
+        )
         assert accepted.json()["status"] == "present"
+        assert accepted.json()["decision_reason"] == "came back"
         assert await runtime.redis_client.get_lesson(aid) is None  # nothing written back
         entries = [(e.action, e.details.get("reason")) for e in await audit_of(runtime, aid)]
-        assert entries[-2:] == [("record_rejected", "left early"), ("record_accepted", None)]
+        assert entries[-2:] == [("record_rejected", "left early"), ("record_accepted", "came back")]
 
     async def test_put_needs_a_reason_adds_and_edits(
         self, api: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser

@@ -13,10 +13,9 @@ import pytest
 
 from attn.config import Settings
 from attn.db import keys
-from attn.db.sql import repository
 from attn.models.types import utcnow
 from attn.runtime import Runtime
-from tests.api.attendance_support import BASE, LESSON, iso, start, url
+from tests.api.attendance_support import BASE, LESSON, audit_of, iso, start, url
 from tests.fixtures.app import MakeUser, error_code
 
 
@@ -68,11 +67,8 @@ class TestStart:
     ) -> None:
         teacher = await make_user("teacher")
         body = await start(api, teacher)
-        async with runtime.sessionmaker() as session:
-            entries = await repository.list_audit(
-                session, attendance_id=UUID(body["attendance_id"])
-            )
-        assert [(e.actor, e.action) for e in entries.items] == [
+        entries = await audit_of(runtime, body["attendance_id"])
+        assert [(e.actor, e.action) for e in entries] == [
             (teacher.user_number, "attendance_started")
         ]
 

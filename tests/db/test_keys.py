@@ -24,6 +24,7 @@ class TestKeyStrings:
             (keys.devices(AID), f"attn:att:{{{AID}}}:devices"),
             (keys.secret(AID), f"attn:att:{{{AID}}}:secret"),
             (keys.device_attempts(AID), f"attn:att:{{{AID}}}:device_attempts"),
+            (keys.audit(AID), f"attn:att:{{{AID}}}:audit"),
             (
                 keys.name_index("ayşe yilmaz", "veri yapilari"),
                 "attn:index:name:ayşe yilmaz:veri yapilari",
@@ -55,6 +56,7 @@ class TestKeyStrings:
             keys.devices(AID),
             keys.secret(AID),
             keys.device_attempts(AID),
+            keys.audit(AID),
         ]
 
 

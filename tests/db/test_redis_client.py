@@ -12,6 +12,7 @@ import pytest
 from redis.crc import key_slot
 
 from attn.db import keys
+from attn.db.redis.base import lua_source
 from attn.db.redis.lessons import name_key
 from attn.db.redis_client import CheckInResult, RedisClient
 from attn.db.redis_connection import AnyRedis
@@ -24,9 +25,9 @@ from attn.errors import (
     Conflict,
     NotFound,
 )
-from attn.models import AttendanceRecordRedis, LessonRedis, RecordStatus, Role
+from attn.models import AttendanceRecordRedis, AuditEntryRedis, LessonRedis, RecordStatus, Role
 from attn.models.types import format_utc, utcnow
-from tests.factories import make_lesson, make_record, make_user
+from tests.factories import make_audit_entry, make_lesson, make_record, make_user
 
 TEACHER = "T1001"
 
@@ -123,6 +124,32 @@ class TestSessions:
         assert await redis_client.end_user_session(user) is True
         assert await redis.exists(keys.user_session(user.user_number)) == 0
 
+    async def test_an_identity_update_keeps_the_login_and_its_ttl(
+        self, redis_client: RedisClient, redis: AnyRedis
+    ) -> None:
+        user = make_user(full_name="Sukru Gundogdu")
+        await redis_client.save_user_session(user, ttl=600)
+        changed = await redis_client.update_session_identity(
+            user.user_number, "Şükrü Gündoğdu", Role.STUDENT
+        )
+        assert changed is True
+        stored = await redis_client.get_user_session(user.user_number)
+        assert stored == user.model_copy(update={"full_name": "Şükrü Gündoğdu"})
+        assert 590 <= await redis.ttl(keys.user_session(user.user_number)) <= 600
+        assert not await redis_client.update_session_identity("NOBODY", "X", Role.STUDENT)
+
+    async def test_a_refresh_that_read_before_an_identity_update_does_not_undo_it(
+        self, redis_client: RedisClient
+    ) -> None:
+        read = make_user(full_name="Sukru Gundogdu")
+        await redis_client.save_user_session(read, ttl=600)
+        await redis_client.update_session_identity(read.user_number, "Şükrü Gündoğdu", read.role)
+        refreshed = read.model_copy(update={"expires_at": read.expires_at + timedelta(minutes=5)})
+        assert await redis_client.refresh_user_session(refreshed, 600, read=read) is True
+        stored = await redis_client.get_user_session(read.user_number)
+        assert stored is not None
+        assert (stored.full_name, stored.expires_at) == ("Şükrü Gündoğdu", read.expires_at)
+
 
 class TestLessons:
     async def test_saved_lesson_reads_back_equal(self, redis_client: RedisClient) -> None:
@@ -137,6 +164,16 @@ class TestLessons:
         await redis_client.save_lesson(lesson.attendance_id, lesson)
         await redis_client.save_lesson(lesson.attendance_id, lesson)
         assert await version_of(redis, lesson.attendance_id) == 2
+
+    async def test_save_lesson_takes_the_id_as_a_string_too(
+        self, redis_client: RedisClient
+    ) -> None:
+        """As the seed's report writes it: ``get_lesson`` already took both."""
+        lesson = make_lesson()
+        await redis_client.save_lesson(str(lesson.attendance_id), lesson)
+        assert await redis_client.get_lesson(str(lesson.attendance_id)) == lesson
+        with pytest.raises(ValueError, match="attendance_id"):
+            await redis_client.save_lesson(str(uuid4()), lesson)
 
     async def test_save_lesson_refuses_mismatched_id(self, redis_client: RedisClient) -> None:
         with pytest.raises(ValueError, match="attendance_id"):
@@ -537,6 +574,92 @@ class TestDecideRecord:
         assert info.value.code == "attendance_not_live"
 
 
+class TestAuditOutbox:
+    """Every write that carries an audit entry appends it in the same atomic step; a write
+    that does not happen appends nothing."""
+
+    async def test_each_change_appends_its_entry(
+        self, redis_client: RedisClient, redis: AnyRedis
+    ) -> None:
+        started = make_audit_entry(uuid4(), action="attendance_started", student_number=None)
+        lesson = make_lesson(attendance_id=started.attendance_id)
+        await redis_client.create_lesson(lesson, due_at=lesson.ends_at, audit=started)
+        aid = lesson.attendance_id
+        saved = make_audit_entry(aid)
+        await redis_client.save_attendance_record_user(make_record(aid), audit=saved)
+        decided = make_audit_entry(aid, action="record_rejected")
+        await redis_client.decide_record(
+            aid,
+            "S2001",
+            status=RecordStatus.REJECTED,
+            decided_by=TEACHER,
+            fail_reason="teacher_rejected",
+            now=utcnow(),
+            reason="telefonu arkadaşında",
+            audit=lambda before, after: decided,
+        )
+        removed: list[AttendanceRecordRedis] = []
+
+        def deletion(record: AttendanceRecordRedis) -> AuditEntryRedis:
+            removed.append(record)
+            return make_audit_entry(aid, action="record_deleted")
+
+        assert await redis_client.delete_record(aid, "S2001", audit=deletion)
+        finished = make_audit_entry(aid, action="attendance_finished", student_number=None)
+        await redis_client.finish_lesson(aid, utcnow(), audit=finished)
+        outbox = await redis_client.audit_outbox(aid)
+        assert [entry.action for entry in outbox] == [
+            "attendance_started",
+            "record_saved",
+            "record_rejected",
+            "record_deleted",
+            "attendance_finished",
+        ]
+        assert removed[0].decision_reason == "telefonu arkadaşında"
+        assert await version_of(redis, aid) == 5  # one bump per change, none extra
+
+    async def test_nothing_is_appended_when_the_change_is_refused(
+        self, redis_client: RedisClient, redis: AnyRedis
+    ) -> None:
+        aid = uuid4()
+        with pytest.raises(NotFound):
+            await redis_client.save_attendance_record_user(
+                make_record(aid), audit=make_audit_entry(aid)
+            )
+        lesson = await start(redis_client)
+        assert not await redis_client.delete_record(
+            lesson.attendance_id,
+            "S2001",
+            audit=lambda record: make_audit_entry(lesson.attendance_id),
+        )
+        await redis_client.finish_lesson(lesson.attendance_id, utcnow())
+        with pytest.raises(AttendanceFinished):
+            await redis_client.finish_lesson(
+                lesson.attendance_id, utcnow(), audit=make_audit_entry(lesson.attendance_id)
+            )
+        assert not await redis.exists(keys.audit(aid), keys.audit(lesson.attendance_id))
+
+    async def test_a_deletion_only_removes_the_record_its_entry_names(
+        self, redis_client: RedisClient, redis: AnyRedis
+    ) -> None:
+        """The compare-and-delete under :meth:`delete_record`: a record that changed since
+        it was read is left alone (the caller reads again), so no entry names a record
+        other than the one removed."""
+        lesson = await start(redis_client)
+        aid = lesson.attendance_id
+        record = make_record(aid)
+        await redis_client.save_attendance_record_user(record)
+        script = redis.register_script(lua_source("delete_record"))
+        script_keys = [keys.records(aid), keys.version(aid), keys.audit(aid)]
+        entry = make_audit_entry(aid, action="record_deleted").to_json()
+        stale = make_record(aid, status=RecordStatus.LATE).to_json()
+        assert await script(keys=script_keys, args=["S2001", stale, entry]) == "changed"
+        assert await redis_client.get_attendance_record(aid, "S2001") == record
+        assert not await redis.exists(keys.audit(aid))
+        assert await script(keys=script_keys, args=["S2001", record.to_json(), entry]) == "deleted"
+        assert await redis.llen(keys.audit(aid)) == 1
+
+
 class TestCheckIn:
     async def test_first_check_in_creates(self, redis_client: RedisClient, redis: AnyRedis) -> None:
         lesson = await start(redis_client)
@@ -853,7 +976,9 @@ class TestPersistenceQueue:
     ) -> None:
         lesson = await start(redis_client, starts_at=utcnow() - timedelta(hours=2))
         aid = lesson.attendance_id
-        await redis_client.save_attendance_record_user(make_record(aid))
+        await redis_client.save_attendance_record_user(
+            make_record(aid), audit=make_audit_entry(aid)
+        )
         await redis.hset(keys.devices(aid), "device-123", "S2001")
         await redis.set(keys.secret(aid), "not-a-real-secret")
         await redis.hset(keys.device_attempts(aid), "device-123", '["S2001", "S2002"]')

@@ -38,7 +38,12 @@ INDEXES = {
         "ix_attendances_lesson_key",
     },
     "attendance_records": {"ix_attendance_records_student_number"},
-    "audit_log": {"ix_audit_log_at", "ix_audit_log_attendance_id", "ix_audit_log_student_number"},
+    "audit_log": {
+        "ix_audit_log_at",
+        "ix_audit_log_attendance_id",
+        "ix_audit_log_student_number",
+        "ix_audit_log_entry_id",
+    },
 }
 FOREIGN_KEYS = {
     "attendances": {"fk_attendances_teacher_number_users"},

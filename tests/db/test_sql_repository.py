@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from attn.db.sql import repository as repo
-from attn.db.sql.rows import AttendanceRow, RecordRow, UserUpsert
+from attn.db.sql.rows import AttendanceRow, RecordRow, UserFromAttendance
 from attn.db.sql.tables import ATTENDANCES, RECORDS, USERS
 from attn.errors import Conflict
 from attn.models import AttendanceRecordRedis, CheckSettings, LessonRedis, RecordStatus, Role
@@ -62,8 +62,11 @@ async def persist(
     session: AsyncSession, lesson: LessonRedis, records: Sequence[AttendanceRecordRedis] = ()
 ) -> None:
     """What the persistence job does in its one transaction (DESIGN §5 step 3)."""
-    users = [UserUpsert.teacher_of(lesson), *(UserUpsert.student_of(r) for r in records)]
-    await repo.upsert_users(session, users)
+    users = [
+        UserFromAttendance.teacher_of(lesson),
+        *(UserFromAttendance.student_of(r) for r in records),
+    ]
+    await repo.insert_missing_users(session, users)
     await repo.upsert_attendance(session, AttendanceRow.from_redis(lesson, persisted_at=T0))
     await repo.upsert_records(session, [RecordRow.from_redis(r) for r in records])
 
@@ -197,50 +200,53 @@ class TestIdempotentUpserts:
 
         assert len(inserts) >= 3
         assert max(inserts) <= 32_766
-        assert sum(inserts) == 6_000 * 12
+        assert sum(inserts) == 6_000 * len(RecordRow.__dataclass_fields__)
 
 
-class TestUpsertUsers:
-    async def test_never_overwrites_role_or_password_hash(self, session: AsyncSession) -> None:
+class TestInsertMissingUsers:
+    async def test_never_changes_an_existing_user(self, session: AsyncSession) -> None:
         await repo.create_user(
             session,
             user_number="T100",
-            full_name="Ayşe Yılmaz",
+            full_name="Şükrü Gündoğdu",
             role=Role.TEACHER,
             password_hash="$argon2id$secret",
             at=T0,
         )
-        renamed = UserUpsert(
+        seen = UserFromAttendance(
             user_number="T100",
-            full_name="Ayşe Yılmaz Kaya",
+            full_name="Sukru Gundogdu (typo)",
             role=Role.STUDENT,
-            updated_at=T0 + timedelta(days=1),
+            seen_at=T0 + timedelta(days=1),
         )
-        await repo.upsert_users(session, [renamed])
+        await repo.insert_missing_users(session, [seen])
 
         user = await repo.get_user(session, "T100")
         assert user is not None
-        assert (user.role, user.password_hash) == (Role.TEACHER, "$argon2id$secret")
-        assert user.full_name == "Ayşe Yılmaz Kaya"
-        assert (user.created_at, user.updated_at) == (T0, T0 + timedelta(days=1))
+        assert (user.full_name, user.role) == ("Şükrü Gündoğdu", Role.TEACHER)
+        assert (user.password_hash, user.created_at, user.updated_at) == (
+            "$argon2id$secret",
+            T0,
+            T0,
+        )
 
-    async def test_an_older_name_does_not_undo_a_newer_one(self, session: AsyncSession) -> None:
-        new = UserUpsert(user_number="S1", full_name="Yeni Ad", role=Role.STUDENT, updated_at=T0)
-        old = dataclasses.replace(new, full_name="Eski Ad", updated_at=T0 - timedelta(days=3))
-        await repo.upsert_users(session, [new])
-        await repo.upsert_users(session, [old])
+    async def test_creates_a_missing_user_once(self, session: AsyncSession) -> None:
+        first = UserFromAttendance(
+            user_number="S1", full_name="Yeni Ad", role=Role.STUDENT, seen_at=T0
+        )
+        later = dataclasses.replace(first, full_name="Başka Ad", seen_at=T0 + timedelta(days=3))
+        await repo.insert_missing_users(session, [first])
+        await repo.insert_missing_users(session, [later])
 
         user = await repo.get_user(session, "S1")
         assert user is not None
-        assert (user.full_name, user.updated_at) == ("Yeni Ad", T0)
-
-    async def test_same_name_again_keeps_updated_at(self, session: AsyncSession) -> None:
-        row = UserUpsert(user_number="S1", full_name="Ali Veli", role=Role.STUDENT, updated_at=T0)
-        await repo.upsert_users(session, [row])
-        await repo.upsert_users(session, [dataclasses.replace(row, updated_at=T0 + timedelta(1))])
-        user = await repo.get_user(session, "S1")
-        assert user is not None
-        assert user.updated_at == T0
+        assert (user.full_name, user.role, user.created_at, user.updated_at) == (
+            "Yeni Ad",
+            Role.STUDENT,
+            T0,
+            T0,
+        )
+        assert user.password_hash is None
 
 
 class TestAccounts:
@@ -294,7 +300,7 @@ class TestForeignKeys:
     async def test_record_for_an_unknown_attendance_is_refused(self, session: AsyncSession) -> None:
         lesson = make_lesson()
         record = make_record(lesson, "S001")
-        await repo.upsert_users(session, [UserUpsert.student_of(record)])
+        await repo.insert_missing_users(session, [UserFromAttendance.student_of(record)])
         with pytest.raises(IntegrityError):
             await repo.upsert_records(session, [RecordRow.from_redis(record)])
 

@@ -18,7 +18,7 @@ from attn.db.sql.tables import RECORDS
 from attn.models import AttendanceRecordRedis, LessonRedis, RecordStatus
 from attn.models.types import utcnow
 from attn.runtime import Runtime
-from tests.factories import make_lesson, make_record
+from tests.factories import make_audit_entry, make_lesson, make_record
 
 STATUSES = [
     RecordStatus.PRESENT,
@@ -52,7 +52,8 @@ async def seed(
     **lesson: Any,
 ) -> tuple[LessonRedis, list[AttendanceRecordRedis]]:
     """An attendance that ended an hour ago (finished too, unless ``finished=False``) with
-    ``students`` records of various statuses, written the way a teacher adds them."""
+    ``students`` records of various statuses, written the way a teacher adds them (each
+    with its audit entry in the outbox)."""
     now = utcnow()
     starts_at = lesson.pop("starts_at", now - timedelta(hours=2))
     created = make_lesson(
@@ -76,7 +77,10 @@ async def seed(
             client_ip=f"10.0.{index // 200}.{index % 200 + 1}",
             checked_in_at=starts_at + timedelta(seconds=index),
         )
-        await redis.save_attendance_record_user(record)
+        entry = make_audit_entry(
+            created.attendance_id, actor=teacher_number, student_number=record.student_number
+        )
+        await redis.save_attendance_record_user(record, audit=entry)
         records.append(record)
     if finished:
         created = await redis.finish_lesson(created.attendance_id, now - timedelta(minutes=30))
@@ -133,3 +137,10 @@ def assert_matches(stored: dict[str, RecordRow], records: list[AttendanceRecordR
                 )
             )
         assert row == expected, record.student_number
+
+
+async def audit_count(runtime: Runtime, attendance_id: UUID) -> int:
+    """Rows in ``audit_log`` for the attendance."""
+    async with runtime.sessionmaker() as session:
+        page = await repository.list_audit(session, attendance_id=attendance_id, limit=1)
+    return page.total

@@ -22,6 +22,7 @@ from attn.runtime import Runtime
 from tests.persistence.conftest import LEASE_MS
 from tests.persistence.support import (
     assert_matches,
+    audit_count,
     in_redis,
     record_count,
     seed,
@@ -82,6 +83,7 @@ class TestProcessKilled:
         await asyncio.sleep(LEASE_MS / 1000 + 0.2)
         assert (await job.run_once()).outcomes == {aid: Outcome.PERSISTED}
         assert await record_count(job_runtime, lesson.attendance_id) == 25  # each once
+        assert await audit_count(job_runtime, lesson.attendance_id) == 25  # each entry once
         assert_matches(await stored_records(job_runtime, lesson.attendance_id), records)
         assert not await in_redis(redis, aid)
 
@@ -94,10 +96,13 @@ class TestProcessKilled:
         # Everything was written but never committed: the database has nothing of it.
         assert await stored_attendance(job_runtime, lesson.attendance_id) is None
         assert await record_count(job_runtime) == 0
+        assert await audit_count(job_runtime, lesson.attendance_id) == 0
         assert await redis.redis.hlen(keys.records(aid)) == 25
+        assert await redis.redis.llen(keys.audit(aid)) == 25
 
         await asyncio.sleep(LEASE_MS / 1000 + 0.2)  # the dead worker's lease runs out
         summary = await PersistenceJob(job_runtime).run_once()
         assert summary.outcomes == {aid: Outcome.PERSISTED}
         assert_matches(await stored_records(job_runtime, lesson.attendance_id), records)
+        assert await audit_count(job_runtime, lesson.attendance_id) == 25
         assert not await in_redis(redis, aid)

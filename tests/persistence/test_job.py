@@ -165,26 +165,29 @@ class TestUsers:
             assert user.password_hash is None
         assert await record_count(job_runtime, lesson.attendance_id) == 3
 
-    async def test_existing_accounts_keep_their_role_and_password(
+    async def test_existing_accounts_are_never_changed(
         self, job: PersistenceJob, job_runtime: Runtime
     ) -> None:
         """A teacher who checked in somewhere as a student is not demoted; nobody is locked
-        out; a newer name from Redis replaces the stored one."""
+        out; and the directory's name stands against a newer one from a record (the user
+        directory is the admins'; a record's name only creates a missing user)."""
+        created_at = utcnow() - timedelta(days=30)
         async with job_runtime.sessionmaker() as session, session.begin():
             await repository.create_user(
                 session,
                 user_number="S00000",
-                full_name="Old Name",
+                full_name="Şükrü Gündoğdu",
                 role=Role.TEACHER,
                 password_hash="argon2-hash",
-                at=utcnow() - timedelta(days=30),
+                at=created_at,
             )
         await seed(job_runtime.redis_client, students=2)
         await job.run_once()
         user = await stored_user(job_runtime, "S00000")
         assert user is not None
         assert (user.role, user.password_hash) == (Role.TEACHER, "argon2-hash")
-        assert user.full_name == "Öğrenci Işık 0"
+        assert (user.full_name, user.updated_at) == ("Şükrü Gündoğdu", created_at)
+        assert await stored_user(job_runtime, "S00001") is not None  # the missing one is made
 
     async def test_the_teacher_checking_in_to_their_own_lesson_stays_a_teacher(
         self, job: PersistenceJob, job_runtime: Runtime

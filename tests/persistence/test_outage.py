@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections import Counter
 from pathlib import Path
 from uuid import UUID
 
@@ -18,6 +19,7 @@ import pytest
 
 from attn.config import Environment, Settings
 from attn.db import keys
+from attn.db.sql import repository
 from attn.persistence.job import Outcome, PersistenceJob
 from attn.persistence.worker import run_worker
 from attn.runtime import Runtime
@@ -153,6 +155,75 @@ class TestClassesGoOnDuringAnOutage:
         assert (await api.get("/ready")).json()["status"] == "ok"
         stored = await stored_records(runtime, UUID(aid))
         assert set(stored) == {student.user_number for student in students}
+
+    async def test_every_decision_taken_during_the_outage_is_audited_once(
+        self,
+        api: httpx.AsyncClient,
+        runtime: Runtime,
+        make_user: MakeUser,
+        stoppable_postgres: StoppablePostgres,
+    ) -> None:
+        """The outage of the report that found the hole: 16 teacher decisions while
+        PostgreSQL is stopped; after it is back, 16 decision entries in ``audit_log``."""
+        teacher = await make_user("teacher")
+        students = [await make_user("student") for _ in range(8)]
+        try:
+            stoppable_postgres.stop()
+            started = await api.post(
+                ATTENDANCES,
+                json={"lesson_name": "Veri Yapıları", "duration_minutes": 60},
+                headers=teacher.headers,
+            )
+            assert started.status_code == 201, started.text
+            aid = started.json()["attendance_id"]
+            for student in students:
+                checked = await api.post(url(aid, "check-in"), headers=student.headers)
+                assert checked.status_code == 201, checked.text
+            decisions = 0
+            for index, student in enumerate(students):
+                record = url(aid, "records", student.user_number)
+                for verb in ("reject", "accept"):
+                    response = await api.post(
+                        f"{record}/{verb}",
+                        json={"reason": f"karar {index} {verb}"},
+                        headers=teacher.headers,
+                    )
+                    assert response.status_code == 200, response.text
+                    decisions += 1
+            assert decisions == 16
+            added = await api.put(
+                url(aid, "records", "S9999"),
+                json={"status": "present", "full_name": "Geç Gelen", "reason": "sonradan"},
+                headers=teacher.headers,
+            )
+            assert added.status_code == 201, added.text
+            deleted = await api.request(
+                "DELETE",
+                url(aid, "records", students[0].user_number),
+                json={"reason": "yanlış ders"},
+                headers=teacher.headers,
+            )
+            assert deleted.status_code == 204, deleted.text
+            finished = await api.post(url(aid, "finish"), headers=teacher.headers)
+            assert finished.status_code == 200, finished.text
+            stoppable_postgres.start()
+            await eventually(lambda: _gone(runtime, aid))
+        finally:
+            stoppable_postgres.start()
+        async with runtime.sessionmaker() as session:
+            page = await repository.list_audit(session, attendance_id=UUID(aid), limit=100)
+        actions = Counter(entry.action for entry in page.items)
+        assert actions == {
+            "attendance_started": 1,
+            "record_rejected": 8,
+            "record_accepted": 8,
+            "record_saved": 1,
+            "record_deleted": 1,
+            "attendance_finished": 1,
+        }
+        assert len({entry.entry_id for entry in page.items}) == page.total == 20
+        reasons = {e.details.get("reason") for e in page.items if e.action == "record_rejected"}
+        assert reasons == {f"karar {index} reject" for index in range(8)}
 
 
 def _backoff_delays(log: str) -> list[float]:

@@ -18,6 +18,7 @@ from attn.models import AttendanceRecordRedis, LessonRedis, RecordStatus, Role
 from attn.models.types import utcnow
 from attn.persistence.errors import BadAttendance
 from attn.persistence.parse import (
+    RECORD_COLUMNS,
     VERIFICATION_TIMEOUT,
     ParsedAttendance,
     StoredRecord,
@@ -96,7 +97,7 @@ class TestWhatOnlyTheModelAccepts:
         lesson = make_lesson()
         record = make_record(lesson.attendance_id, attempt_count=4)
         parsed = parse(lesson, {record.student_number: edited(record, attempt_count=None)})
-        assert parsed.records[0][-1] == 1
+        assert parsed.records[0][RECORD_COLUMNS.index("attempt_count")] == 1
 
     def test_an_upper_case_attendance_id_is_the_same_attendance(self) -> None:
         lesson = make_lesson()

@@ -6,19 +6,22 @@ on SQLite) for speed; these tests pin that they keep the rules of the repository
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 
 from attn.db.redis_client import AttendanceSnapshot
 from attn.db.sql import repository
-from attn.models import AttendanceRecordRedis, LessonRedis, RecordStatus, Role
+from attn.models import AttendanceRecordRedis, AuditEntryRedis, LessonRedis, RecordStatus, Role
 from attn.models.types import utcnow
+from attn.persistence.errors import BadAttendance
 from attn.persistence.parse import ParsedAttendance, parse_snapshot
 from attn.persistence.writer import AttendanceWriter
 from attn.runtime import Runtime
-from tests.factories import make_lesson, make_record
+from tests.factories import make_audit_entry, make_lesson, make_record
 from tests.persistence.support import (
     assert_matches,
     stored_attendance,
@@ -28,11 +31,16 @@ from tests.persistence.support import (
 )
 
 
-def parsed(lesson: LessonRedis, records: list[AttendanceRecordRedis]) -> ParsedAttendance:
+def parsed(
+    lesson: LessonRedis,
+    records: list[AttendanceRecordRedis],
+    audit: Sequence[AuditEntryRedis] = (),
+) -> ParsedAttendance:
     snapshot = AttendanceSnapshot(
         raw_lesson=lesson.to_json(),
         raw_records={record.student_number: record.to_json() for record in records},
         version=1,
+        raw_audit=[entry.to_json() for entry in audit],
     )
     return parse_snapshot(str(lesson.attendance_id), snapshot, utcnow())
 
@@ -116,7 +124,54 @@ class TestIdempotence:
         ].deleted_at is not None
 
 
+class TestAuditOutbox:
+    async def test_entries_are_written_once_however_often_the_snapshot_is(
+        self, job_runtime: Runtime
+    ) -> None:
+        lesson, records = attendance_with(["S1"])
+        entries = [make_audit_entry(lesson.attendance_id) for _ in range(3)]
+        snapshot = parsed(lesson, records, audit=entries)
+        assert [row["entry_id"] for row in snapshot.audit] == [e.entry_id for e in entries]
+        for _attempt in range(2):  # a job that crashed after its commit writes it again
+            await AttendanceWriter(job_runtime.engine).write(snapshot, nothing)
+        async with job_runtime.sessionmaker() as session:
+            page = await repository.list_audit(session, attendance_id=lesson.attendance_id)
+        assert {row.entry_id for row in page.items} == {e.entry_id for e in entries}
+        assert page.total == len(entries)
+
+    async def test_an_entry_of_another_attendance_is_bad_data(self) -> None:
+        lesson, records = attendance_with(["S1"])
+        stray = make_audit_entry(make_lesson().attendance_id)
+        with pytest.raises(BadAttendance, match="audit entry 0 belongs to another attendance"):
+            parsed(lesson, records, audit=[stray])
+
+
 class TestUsers:
+    async def test_a_newer_name_in_a_record_never_renames_a_user(
+        self, job_runtime: Runtime
+    ) -> None:
+        """The directory is the admins': a record's name only creates a missing user."""
+        created_at = utcnow() - timedelta(days=10)
+        async with job_runtime.sessionmaker() as session, session.begin():
+            await repository.create_user(
+                session,
+                user_number="S1",
+                full_name="Şükrü Gündoğdu",
+                role=Role.STUDENT,
+                at=created_at,
+            )
+        lesson, records = attendance_with(["S1", "S2"])
+        typo = records[0].model_copy(update={"user_full_name": "Sukru Gundogdu (typo)"})
+        await AttendanceWriter(job_runtime.engine).write(
+            parsed(lesson, [typo, records[1]]), nothing
+        )
+        user = await stored_user(job_runtime, "S1")
+        assert user is not None
+        assert (user.full_name, user.updated_at) == ("Şükrü Gündoğdu", created_at)
+        new = await stored_user(job_runtime, "S2")
+        assert new is not None
+        assert (new.full_name, new.role) == ("Ad S2", Role.STUDENT)
+
     async def test_an_older_name_never_replaces_a_newer_one(self, job_runtime: Runtime) -> None:
         async with job_runtime.sessionmaker() as session, session.begin():
             await repository.create_user(

@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from attn.config import Settings
 from attn.db import keys
 from attn.db.sql import repository as repo
-from attn.db.sql.rows import AttendanceRow, RecordRow, UserUpsert
+from attn.db.sql.rows import AttendanceRow, RecordRow, UserFromAttendance
 from attn.models import AttendanceRecordRedis, LessonRedis, RecordStatus
 from attn.models.types import SELF, utcnow
 from attn.runtime import Runtime
@@ -296,8 +296,8 @@ async def persist(
 ) -> None:
     """What the persistence job leaves behind: the rows in SQL, nothing in Redis."""
     async with runtime.sessionmaker() as session, session.begin():
-        await repo.upsert_users(
-            session, [UserUpsert.teacher_of(lesson), UserUpsert.student_of(record)]
+        await repo.insert_missing_users(
+            session, [UserFromAttendance.teacher_of(lesson), UserFromAttendance.student_of(record)]
         )
         await repo.upsert_attendance(session, AttendanceRow.from_redis(lesson, persisted_at=at))
         await repo.upsert_records(session, [RecordRow.from_redis(record)])

@@ -29,14 +29,13 @@ from attn.models.api_attendances import (
     AttendanceSearchOut,
     EditAttendanceIn,
     HistoryQuery,
-    Reason,
     ReasonIn,
     RecordOut,
     RecordsOut,
     SaveRecordIn,
     StartAttendanceIn,
 )
-from attn.models.types import USER_NUMBER_PATTERN
+from attn.models.types import USER_NUMBER_PATTERN, Reason
 from attn.services import (
     attendance_export,
     attendance_history,
@@ -134,14 +133,12 @@ async def start_attendance(
     teacher: CurrentTeacher,
     client_ip: ClientAddress,
     redis: RedisDep,
-    session: SessionDep,
     runtime: RuntimeDep,
     clock: ClockDep,
 ) -> AttendanceOut:
     """Start an attendance (teachers) with its checks; one live attendance at a time."""
     return await attendance_start.start_attendance(
         redis,
-        session,
         runtime.settings,
         teacher,
         body,

@@ -1,17 +1,24 @@
-"""/api/v1/users: accounts, for admins only (create one, import a CSV file, list)."""
+"""/api/v1/users: accounts, for admins only (create one, import a CSV file, correct, list)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Path, Query, Request, status
 from starlette.datastructures import UploadFile
 
 from attn.api.deps import CurrentAdmin, RedisDep, SessionDep
 from attn.api.errors import error_responses
 from attn.errors import AttnError, InvalidInput
-from attn.models.api_users import ImportResult, OnExisting, UserCreate, UserOut, UserPage
-from attn.models.types import Role
+from attn.models.api_users import (
+    ImportResult,
+    OnExisting,
+    UserCreate,
+    UserOut,
+    UserPage,
+    UserUpdate,
+)
+from attn.models.types import USER_NUMBER_PATTERN, Role
 from attn.services import user_import, users
 
 router = APIRouter(tags=["users"])
@@ -134,3 +141,18 @@ async def list_users(
         limit=limit,
         offset=offset,
     )
+
+
+@router.patch(
+    "/{user_number}", response_model=UserOut, responses=error_responses(401, 403, 404, 422)
+)
+async def update_user(
+    user_number: Annotated[str, Path(pattern=USER_NUMBER_PATTERN)],
+    body: UserUpdate,
+    admin: CurrentAdmin,
+    session: SessionDep,
+    redis: RedisDep,
+) -> UserOut:
+    """Correct an account's name or role; the user's live login follows at once."""
+    row = await users.update_user(session, redis, user_number, body, actor=admin.user_number)
+    return UserOut.from_row(row)

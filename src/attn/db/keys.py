@@ -53,6 +53,13 @@ def device_attempts(attendance_id: UUID | str) -> str:
     return f"{PREFIX}:att:{{{attendance_id}}}:device_attempts"
 
 
+def audit(attendance_id: UUID | str) -> str:
+    """list, permanent until persisted: ``AuditEntryRedis`` JSON of the manual changes made
+    while the attendance is live, oldest first (an outbox the persistence job empties into
+    ``audit_log`` in the transaction that stores the attendance)."""
+    return f"{PREFIX}:att:{{{attendance_id}}}:audit"
+
+
 def attendance_keys(attendance_id: UUID | str) -> list[str]:
     """Every per-attendance key that persistence removes once the database has it."""
     return [
@@ -62,6 +69,7 @@ def attendance_keys(attendance_id: UUID | str) -> list[str]:
         devices(attendance_id),
         secret(attendance_id),
         device_attempts(attendance_id),
+        audit(attendance_id),
     ]
 
 

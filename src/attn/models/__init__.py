@@ -2,6 +2,7 @@
 
 from attn.models.redis import (
     AttendanceRecordRedis,
+    AuditEntryRedis,
     CheckSettings,
     LessonRedis,
     UserRedis,
@@ -10,6 +11,7 @@ from attn.models.types import DecidedBy, RecordStatus, Role
 
 __all__ = [
     "AttendanceRecordRedis",
+    "AuditEntryRedis",
     "CheckSettings",
     "DecidedBy",
     "LessonRedis",

@@ -11,13 +11,11 @@ same way: the teacher's live view passes the stored JSON through (see
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Literal, Self
 from uuid import UUID
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -30,7 +28,14 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from attn.models.redis import CheckSettings
-from attn.models.types import FullName, LessonName, RecordStatus, UtcDateTime, format_utc
+from attn.models.types import (
+    FullName,
+    LessonName,
+    Reason,
+    RecordStatus,
+    UtcDateTime,
+    format_utc,
+)
 
 AttendanceState = Literal["scheduled", "open", "ended", "finished", "deleted"]
 """``scheduled``: before ``starts_at``; ``open``: taking check-ins; ``ended``: past
@@ -43,27 +48,10 @@ Source = Literal["live", "archive"]
 ManualStatus = Literal["present", "late", "excused", "absent", "rejected"]
 """What a teacher may set by hand; ``pending`` belongs to outside verification only."""
 
-MAX_REASON = 500
-
 # Serialised like every other instant of the API (no Python validator: nothing to check
 # on the way out).
 ApiDateTime = Annotated[datetime, PlainSerializer(format_utc, return_type=str, when_used="json")]
 Minutes = Annotated[int, Field(strict=True)]
-
-
-def _clean_reason(value: str) -> str:
-    value = " ".join(value.split())
-    if not value:
-        raise ValueError("must not be empty")
-    if len(value) > MAX_REASON:
-        raise ValueError(f"must be at most {MAX_REASON} characters")
-    if any(unicodedata.category(ch) in {"Cc", "Cf"} for ch in value):
-        raise ValueError("must not contain control characters")
-    return value
-
-
-Reason = Annotated[str, AfterValidator(_clean_reason)]
-"""Why a teacher or admin changed something: goes to the audit log (1-500 characters)."""
 
 
 def _ordered(starts_at: datetime | None, ends_at: datetime | None) -> None:
@@ -157,6 +145,11 @@ class RecordOut(BaseModel):
     device_id: str | None = None
     attempt_count: int = 1
     updated_at: ApiDateTime
+    decision_reason: str | None = Field(
+        default=None,
+        description="The reason given with the teacher's last decision (students see only "
+        "a rejection's).",
+    )
 
 
 class AttendanceOut(BaseModel):

@@ -7,9 +7,9 @@ row with, so a bad value gets the same message (naming the field) wherever it en
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from attn.db.sql.rows import UserRow
 from attn.models.types import FullName, Role, UserNumber, UtcDateTime
@@ -32,6 +32,21 @@ class UserCreate(BaseModel):
     full_name: FullName = Field(max_length=1000, examples=["Ayşe Yılmaz"])
     role: Role
     password: NewPassword | None = Field(default=None, examples=["correct horse battery"])
+
+
+class UserUpdate(BaseModel):
+    """An admin's correction of an account: its name, its role, or both."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: FullName | None = Field(default=None, max_length=1000, examples=["Şükrü Gündoğdu"])
+    role: Role | None = None
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> Self:
+        if self.full_name is None and self.role is None:
+            raise ValueError("give full_name, role or both")
+        return self
 
 
 class UserOut(BaseModel):

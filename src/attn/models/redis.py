@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 from uuid import UUID
 
 from pydantic import (
@@ -26,6 +26,7 @@ from attn.models.types import (
     DecidedBy,
     FullName,
     LessonName,
+    Reason,
     RecordStatus,
     Role,
     UserNumber,
@@ -110,10 +111,6 @@ class LessonRedis(RedisModel):
             raise ValueError("ends_at must be after starts_at")
         return self
 
-    @property
-    def is_finished(self) -> bool:
-        return self.finished_at is not None
-
 
 class AttendanceRecordRedis(RedisModel):
     """One student in one attendance (at most one per ``(attendance_id, student_number)``)."""
@@ -129,6 +126,9 @@ class AttendanceRecordRedis(RedisModel):
     device_id: DeviceId | None = None
     attempt_count: int = Field(default=1, ge=0)
     updated_at: UtcDateTime = Field(default_factory=utcnow)
+    decision_reason: Reason | None = None
+    """The reason a teacher gave with the last decision (shown to them, and to the student
+    when it rejected the record); None for a student's own check-in."""
 
     @field_validator("client_ip")
     @classmethod
@@ -142,3 +142,21 @@ class AttendanceRecordRedis(RedisModel):
     @property
     def decided_by_teacher(self) -> bool:
         return self.decided_by != SELF
+
+
+class AuditEntryRedis(RedisModel):
+    """A manual change's audit entry, kept beside the live attendance it changed.
+
+    It is written in the same atomic step as the change (``keys.audit``) and moved into
+    ``audit_log`` by the persistence job in the transaction that stores the attendance, so
+    no entry depends on the database being up when the change is made. ``entry_id`` makes
+    that move idempotent: a job that crashes after its commit writes the entry once.
+    """
+
+    entry_id: UUID
+    at: UtcDateTime
+    actor: UserNumber
+    action: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,64}$")]
+    attendance_id: UUID
+    student_number: UserNumber | None = None
+    details: dict[str, Any] = Field(default_factory=dict)

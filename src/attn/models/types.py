@@ -56,20 +56,50 @@ def format_utc(value: datetime) -> str:
     return _aware_utc(value).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
-def _clean_name(value: str) -> str:
+MAX_NAME = 200
+MAX_REASON = 500
+
+
+def clean_text(value: str, *, max_length: int) -> str:
+    """Free text as every field stores it: spaces collapsed, NFC, 1..``max_length``
+    characters, no control or format characters, and encodable as UTF-8.
+
+    The last rule is why this exists: a JSON string may carry a lone surrogate escape
+    (``"\\ud800"``), which Python's JSON parser accepts but neither Redis's JSON nor the
+    database can store, so it must be refused where it enters, naming the field, before any
+    part of a change is written.
+    """
     value = " ".join(value.split())
-    if not value.isascii():  # NFC leaves ASCII as it is
+    if not value.isascii():  # NFC and UTF-8 leave ASCII as it is
+        _refuse_surrogates(value)
         value = unicodedata.normalize("NFC", value)
     if not value:
         raise ValueError("must not be empty")
-    if len(value) > 200:
-        raise ValueError("must be at most 200 characters")
+    if len(value) > max_length:
+        raise ValueError(f"must be at most {max_length} characters")
     # isprintable() is False for every Cc and Cf character (and for a few other categories,
     # which the exact test then lets through), so ordinary names skip the per-character
     # loop: persistence re-validates every stored name, tens of thousands a second.
     if not value.isprintable() and any(unicodedata.category(ch) in {"Cc", "Cf"} for ch in value):
         raise ValueError("must not contain control characters")
     return value
+
+
+def _refuse_surrogates(value: str) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(
+            "must be valid Unicode text (it contains a lone surrogate such as \\ud800)"
+        ) from None
+
+
+def _clean_name(value: str) -> str:
+    return clean_text(value, max_length=MAX_NAME)
+
+
+def _clean_reason(value: str) -> str:
+    return clean_text(value, max_length=MAX_REASON)
 
 
 UtcDateTime = Annotated[
@@ -80,6 +110,8 @@ UtcDateTime = Annotated[
 UserNumber = Annotated[str, StringConstraints(pattern=USER_NUMBER_PATTERN)]
 FullName = Annotated[str, AfterValidator(_clean_name)]
 LessonName = Annotated[str, AfterValidator(_clean_name)]
+Reason = Annotated[str, AfterValidator(_clean_reason)]
+"""Why a teacher or admin changed something: goes to the audit log (1-500 characters)."""
 DecidedBy = Annotated[str, StringConstraints(pattern=r"^(self|[A-Za-z0-9._-]{1,32})$")]
 
 

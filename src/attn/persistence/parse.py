@@ -27,7 +27,7 @@ from typing_extensions import TypedDict
 
 from attn.db.redis_client import AttendanceSnapshot
 from attn.db.sql.rows import AttendanceRow
-from attn.models import AttendanceRecordRedis, LessonRedis, RecordStatus, Role
+from attn.models import AttendanceRecordRedis, AuditEntryRedis, LessonRedis, RecordStatus, Role
 from attn.models.redis import CANONICAL_IPV4, DeviceId, FailReason
 from attn.models.types import DecidedBy, UserNumber
 from attn.persistence.errors import BadAttendance
@@ -47,17 +47,19 @@ RECORD_COLUMNS = (
     "client_ip",
     "device_id",
     "attempt_count",
+    "decision_reason",
 )
 """The ``attendance_records`` columns persistence writes, in the order of :func:`record_values`.
 ``deleted_at`` / ``deletion_reason`` are left alone: a soft deletion is never undone."""
 
 RecordValues = tuple[
-    UUID, str, str, datetime, datetime, str | None, str, str | None, str | None, int
+    UUID, str, str, datetime, datetime, str | None, str, str | None, str | None, int, str | None
 ]
 
-_CLEAN_NAME = r"^[^\p{Cc}\p{Cf}\s]+(?: [^\p{Cc}\p{Cf}\s]+)*$"
-"""A ``FullName`` as the model leaves it: no control or format characters, words apart by
-one space (Rust regex syntax). NFC, which a pattern cannot tell, is checked after."""
+_CLEAN_TEXT = r"^[^\p{Cc}\p{Cf}\s]+(?: [^\p{Cc}\p{Cf}\s]+)*$"
+"""Free text (a name, a reason) as ``clean_text`` leaves it: no control or format
+characters, words apart by one space (Rust regex syntax). NFC, which a pattern cannot
+tell, is checked after."""
 _STORED_IP = rf"^(?:{CANONICAL_IPV4}|[0-9a-f:.]{{2,39}})$"
 """A canonical IPv4 address, or the characters of an IPv6 one (whose canonical form is
 checked after)."""
@@ -79,7 +81,7 @@ class StoredRecord(TypedDict):
 
     attendance_id: Annotated[str, StringConstraints(max_length=36)]
     student_number: UserNumber
-    user_full_name: Annotated[str, StringConstraints(max_length=200, pattern=_CLEAN_NAME)]
+    user_full_name: Annotated[str, StringConstraints(max_length=200, pattern=_CLEAN_TEXT)]
     status: RecordStatus
     checked_in_at: AwareDatetime
     fail_reason: FailReason | None
@@ -88,6 +90,7 @@ class StoredRecord(TypedDict):
     device_id: DeviceId | None
     attempt_count: Annotated[int, Field(ge=0)]
     updated_at: AwareDatetime
+    decision_reason: Annotated[str, StringConstraints(max_length=500, pattern=_CLEAN_TEXT)] | None
 
 
 _STORED_LIST = TypeAdapter(list[StoredRecord])
@@ -103,6 +106,7 @@ class ParsedAttendance:
     attendance: AttendanceRow
     users: list[Person]  # teacher and students, sorted by number (one lock order)
     records: list[RecordValues]  # sorted by student number
+    audit: list[dict[str, Any]]  # audit_log rows of the live changes, oldest first
 
     @property
     def attendance_id(self) -> UUID:
@@ -144,7 +148,23 @@ def parse_snapshot(
         attendance=AttendanceRow.from_redis(lesson, persisted_at=persisted_at),
         users=[users[number] for number in sorted(users)],
         records=[_values(lesson.attendance_id, record) for record in stored],
+        audit=_audit_rows(lesson.attendance_id, snapshot.raw_audit),
     )
+
+
+def _audit_rows(attendance_id: UUID, raws: list[str]) -> list[dict[str, Any]]:
+    """The outbox entries as ``audit_log`` rows; one that does not parse, or belongs to
+    another attendance, raises :class:`BadAttendance` (an entry is never dropped)."""
+    rows: list[dict[str, Any]] = []
+    for position, raw in enumerate(raws):
+        try:
+            entry = AuditEntryRedis.from_json(raw)
+        except ValidationError as exc:
+            raise BadAttendance(f"audit entry {position} is invalid: {describe(exc)}") from exc
+        if entry.attendance_id != attendance_id:
+            raise BadAttendance(f"audit entry {position} belongs to another attendance")
+        rows.append(entry.model_dump())
+    return rows
 
 
 def record_values(record: AttendanceRecordRedis) -> RecordValues:
@@ -157,7 +177,7 @@ def _values(attendance_id: UUID, record: StoredRecord) -> RecordValues:
     descriptor, a measurable cost at 50,000 records a second."""
     values: RecordValues = (attendance_id, *_ROW(record))
     if record["status"] is RecordStatus.PENDING:
-        _, number, _, checked_in_at, updated_at, _, decided_by, ip, device, attempts = values
+        _, number, _, checked_in_at, updated_at, _, decided_by, ip, device, attempts, why = values
         status = RecordStatus.REJECTED
         return (
             attendance_id,
@@ -170,6 +190,7 @@ def _values(attendance_id: UUID, record: StoredRecord) -> RecordValues:
             ip,
             device,
             attempts,
+            why,
         )
     return values
 
@@ -202,9 +223,12 @@ def _stored_records(
 
 
 def _as_the_model_leaves_it(record: StoredRecord) -> bool:
-    """What the patterns cannot tell: a name in NFC, an IPv6 address in canonical form."""
-    name, ip = record["user_full_name"], record["client_ip"]
+    """What the patterns cannot tell: a name (and a reason) in NFC, an IPv6 address in
+    canonical form."""
+    name, ip, why = record["user_full_name"], record["client_ip"], record["decision_reason"]
     if not name.isascii() and not unicodedata.is_normalized("NFC", name):
+        return False
+    if why is not None and not why.isascii() and not unicodedata.is_normalized("NFC", why):
         return False
     return ip is None or ":" not in ip or _canonical_ip(ip) == ip
 

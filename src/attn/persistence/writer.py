@@ -2,9 +2,10 @@
 
 Order inside the transaction, and why:
 
-1. **users** — the teacher and every student, so no foreign key can fail. Only users that
-   are missing or whose name changed are written (see ``_PG_UPSERT_USERS``), and users
-   this process wrote already are skipped (see ``KNOWN_USERS_MAX``).
+1. **users** — the teacher and every student who is missing, so no foreign key can fail.
+   An existing user is never changed: the directory belongs to admins, and a record's name
+   only exists to create a user nobody made (see ``_PG_INSERT_USERS``). Users this process
+   wrote or found already are skipped (see ``KNOWN_USERS_MAX``).
 2. **the attendance row** — always upserted, and that upsert locks the row (or waits for a
    concurrent insert of it). It is the per-attendance mutex in the database: two workers that
    both believe they hold the lease (one paused past its lease) write one after the other,
@@ -14,7 +15,9 @@ Order inside the transaction, and why:
    earlier attempt already wrote some (a crash before the Redis cleanup, or a change that
    made the job write again), every record is upserted (unchanged rows are not touched)
    and rows no longer in Redis are removed, so the database mirrors the snapshot exactly.
-4. ``before_commit`` — the job checks (and extends) its lease here, after every write and
+4. **audit entries** of the changes made while the attendance was live (the Redis outbox),
+   each once: an entry already stored by an earlier attempt is skipped by its ``entry_id``.
+5. ``before_commit`` — the job checks (and extends) its lease here, after every write and
    just before COMMIT: a worker that lost its lease rolls back instead of overwriting
    newer data. Any other worker's writes queue behind the attendance row lock from step 2.
 
@@ -33,12 +36,12 @@ from dataclasses import dataclass
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import Boolean, and_, bindparam, delete, func, insert, literal_column, select, text
+from sqlalchemy import Boolean, bindparam, delete, func, insert, literal_column, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from attn.db.sql._dml import any_changed
-from attn.db.sql.tables import ATTENDANCES, RECORDS, USERS
+from attn.db.sql.tables import ATTENDANCES, AUDIT_LOG, RECORDS, USERS
 from attn.persistence.errors import Failure, classify
 from attn.persistence.parse import (
     RECORD_COLUMNS,
@@ -53,38 +56,34 @@ BeforeCommit = Callable[[], Awaitable[None]]
 _CONTENT = RECORD_COLUMNS[2:]  # everything but the key
 _IN_CHUNK = 500  # keys per IN (...) list, far below every parameter limit
 KNOWN_USERS_MAX = 200_000
-"""Users this process has written (number -> name), whose upsert the next attendances skip:
+"""Users this process has written or found stored, whose insert the next attendances skip:
 a class meets many times, and re-checking its 500 students every time is a fifth of the CPU
 the job spends per record. Users are never deleted while they have records; if one were,
 the foreign key refusal makes the writer forget them all and write the users again."""
 
-_PG_UPSERT_USERS = text(
+_PG_INSERT_USERS = text(
     """
 INSERT INTO users (user_number, full_name, role, created_at, updated_at)
 SELECT v.user_number, v.full_name, v.role, v.updated_at, v.updated_at
 FROM unnest(CAST(:numbers AS varchar[]), CAST(:names AS varchar[]),
             CAST(:roles AS varchar[]), CAST(:times AS timestamptz[]))
      AS v(user_number, full_name, role, updated_at)
-WHERE NOT EXISTS (
-    SELECT 1 FROM users u WHERE u.user_number = v.user_number AND u.full_name = v.full_name
-)
+WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.user_number = v.user_number)
 ORDER BY v.user_number
-ON CONFLICT (user_number) DO UPDATE
-SET full_name = excluded.full_name, updated_at = excluded.updated_at
-WHERE users.full_name IS DISTINCT FROM excluded.full_name
-  AND users.updated_at <= excluded.updated_at
+ON CONFLICT (user_number) DO NOTHING
 """
 ).bindparams(*(bindparam(name) for name in ("numbers", "names", "roles", "times")))
-"""The rules of ``repository.upsert_users`` (never touch a role or a password; a name only
-replaces an older one) in one statement with array parameters, left untyped for SQLAlchemy
-so asyncpg encodes them in C. Users already stored under
-the same name are filtered out in the server: an upsert that changes nothing still locks its
-row, and every attendance of a class would queue behind the others on the same students."""
+"""The rule of ``repository.insert_missing_users`` (create who is missing, never change who
+exists) in one statement with array parameters, left untyped for SQLAlchemy so asyncpg
+encodes them in C. Stored users are filtered out before the insert, which keeps the common
+case (every student known) free of conflict handling; ``DO NOTHING`` covers a concurrent
+insert of the same new student by another worker."""
 
 _PG_UPSERT_RECORDS = (
     f"INSERT INTO attendance_records ({', '.join(RECORD_COLUMNS)}) "  # noqa: S608 - constants
     "SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::timestamptz[], "
-    "$5::timestamptz[], $6::varchar[], $7::varchar[], $8::varchar[], $9::varchar[], $10::int[]) "
+    "$5::timestamptz[], $6::varchar[], $7::varchar[], $8::varchar[], $9::varchar[], $10::int[], "
+    "$11::varchar[]) "
     "ON CONFLICT (attendance_id, student_number) DO UPDATE "
     f"SET {', '.join(f'{name} = excluded.{name}' for name in _CONTENT)} "
     f"WHERE ({', '.join(f'attendance_records.{name}' for name in _CONTENT)}) "
@@ -140,7 +139,7 @@ class AttendanceWriter:
         if self.dialect not in ("postgresql", "sqlite"):
             raise NotImplementedError(f"persistence does not support {self.dialect!r}")
         self._sqlite_lock = asyncio.Lock()
-        self._known_users: dict[str, str] = {}  # number -> full name last written
+        self._known_users: set[str] = set()  # numbers stored for certain
         self._held: ContextVar[_Held | None] = ContextVar("attn_writer_held", default=None)
         # SQLite statements built once and run with executemany (compiled once, cached).
         records = sqlite.insert(RECORDS)
@@ -154,21 +153,18 @@ class AttendanceWriter:
         if self.dialect == "postgresql":
             inserted = literal_column("xmax = 0", Boolean)  # no earlier row version: new
             self._upsert_attendance = self._upsert_attendance.returning(inserted)
-        users = sqlite.insert(USERS)
-        self._sqlite_upsert_users = users.on_conflict_do_update(
-            index_elements=[USERS.c.user_number],
-            set_={"full_name": users.excluded.full_name, "updated_at": users.excluded.updated_at},
-            where=and_(
-                any_changed(USERS, users.excluded, ["full_name"]),
-                USERS.c.updated_at <= users.excluded.updated_at,
-            ),
+        self._sqlite_insert_users = sqlite.insert(USERS).on_conflict_do_nothing(
+            index_elements=[USERS.c.user_number]
+        )
+        self._insert_audit = dialect_insert(AUDIT_LOG).on_conflict_do_nothing(
+            index_elements=[AUDIT_LOG.c.entry_id]
         )
 
     async def write(self, parsed: ParsedAttendance, before_commit: BeforeCommit) -> None:
         """Users, attendance and records in one transaction, committed after ``before_commit``
         returns (it raises to roll everything back)."""
         known = self._known_users
-        users = [user for user in parsed.users if known.get(user[0]) != user[1]]
+        users = [user for user in parsed.users if user[0] not in known]
         try:
             await self._transaction(parsed, users, before_commit)
         except Exception as exc:
@@ -221,13 +217,15 @@ class AttendanceWriter:
                 await self._upsert_records(connection, parsed.records)
                 gone = existing.difference(parsed.student_numbers)
                 await self._delete_records(connection, parsed.attendance_id, sorted(gone))
+            if parsed.audit:
+                await connection.execute(self._insert_audit, parsed.audit)
             await before_commit()
 
     def _remember(self, users: list[Person]) -> None:
-        """After a commit these users exist (with this name, or a newer one)."""
+        """After a commit these users exist."""
         if len(self._known_users) + len(users) > KNOWN_USERS_MAX:
             self._known_users.clear()
-        self._known_users.update((number, name) for number, name, _, _ in users)
+        self._known_users.update(number for number, _, _, _ in users)
 
     @contextlib.asynccontextmanager
     async def _one_writer(self) -> AsyncIterator[None]:
@@ -238,16 +236,16 @@ class AttendanceWriter:
             yield
 
     async def _users(self, connection: AsyncConnection, users: list[Person]) -> None:
-        """Create missing users and apply newer names (``users`` is sorted: one lock order)."""
+        """Create the missing users (``users`` is sorted: one lock order)."""
         if self.dialect == "postgresql":
             numbers, names, roles, times = (list(column) for column in zip(*users, strict=True))
             await connection.execute(
-                _PG_UPSERT_USERS,
+                _PG_INSERT_USERS,
                 {"numbers": numbers, "names": names, "roles": roles, "times": times},
             )
             return
         await connection.execute(
-            self._sqlite_upsert_users,
+            self._sqlite_insert_users,
             [
                 {
                     "user_number": number,

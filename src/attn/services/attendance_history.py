@@ -17,7 +17,7 @@ from attn.db.sql import repository
 from attn.errors import Forbidden
 from attn.models import LessonRedis, Role, UserRedis
 from attn.models.api_attendances import AttendancePage, HistoryQuery
-from attn.models.types import normalize_name, utcnow
+from attn.models.types import contains_words, name_words, utcnow
 from attn.services.attendances import lesson_out, row_out, user_names
 
 
@@ -90,9 +90,7 @@ def _matches(
         return False
     if teacher is not None and lesson.teacher_number != teacher:
         return False
-    if lesson_name is not None and normalize_name(lesson_name) not in normalize_name(
-        lesson.lesson_name
-    ):
+    if lesson_name is not None and not contains_words(lesson.lesson_name, name_words(lesson_name)):
         return False
     if date_from is not None and lesson.starts_at < date_from:
         return False

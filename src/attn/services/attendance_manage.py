@@ -31,12 +31,13 @@ from attn.models.api_attendances import AttendanceOut, EditAttendanceIn
 from attn.models.types import format_utc, utcnow
 from attn.services.attendances import (
     archived,
-    audit,
     ensure_can_manage,
     is_not_live,
     lesson_out,
+    live_audit,
     locate,
     row_out,
+    stored_audit,
     user_names,
 )
 
@@ -60,21 +61,13 @@ async def finish_attendance(
         raise AttendanceNotStarted(
             f"attendance {attendance_id} has not started yet; delete it instead"
         )
+    entry = live_audit(user, "attendance_finished", attendance_id, {}, at=now)
     try:
-        finished = await redis.finish_lesson(attendance_id, now)
+        finished = await redis.finish_lesson(attendance_id, now, audit=entry)
     except NotFound as error:
         if not is_not_live(error):
             raise
         raise _closed(await archived(session, attendance_id)) from error
-    await audit(
-        session,
-        actor=user,
-        action="attendance_finished",
-        attendance_id=attendance_id,
-        details={},
-        live=True,
-        at=now,
-    )
     return lesson_out(finished, now)
 
 
@@ -92,34 +85,18 @@ async def delete_attendance(
     ensure_can_manage(user, located.teacher_number)
     details = {"reason": reason}
     if located.lesson is not None:
+        entry = live_audit(user, "attendance_deleted", attendance_id, details, at=now)
         try:
-            lesson = await redis.soft_delete_lesson(attendance_id, reason, now)
+            lesson = await redis.soft_delete_lesson(attendance_id, reason, now, audit=entry)
         except NotFound as error:
             if not is_not_live(error):
                 raise
         else:
-            await audit(
-                session,
-                actor=user,
-                action="attendance_deleted",
-                attendance_id=attendance_id,
-                details=details,
-                live=True,
-                at=now,
-            )
             return lesson_out(lesson, now)
     if not await repository.soft_delete_attendance(session, attendance_id, reason=reason, at=now):
         await archived(session, attendance_id)  # 404 if it is unknown, else it was deleted
         raise AttendanceDeleted(f"attendance {attendance_id} was already deleted")
-    await audit(
-        session,
-        actor=user,
-        action="attendance_deleted",
-        attendance_id=attendance_id,
-        details=details,
-        live=False,
-        at=now,
-    )
+    await stored_audit(session, user, "attendance_deleted", attendance_id, details, at=now)
     row = await archived(session, attendance_id)
     names = await user_names(session, [row.teacher_number])
     return row_out(row, names[row.teacher_number], now)
@@ -152,19 +129,12 @@ async def edit_attendance(
             "ends_at must be after starts_at", code="invalid_window", details={"field": "ends_at"}
         )
     await repository.upsert_attendance(session, updated)
-    await audit(
-        session,
-        actor=user,
-        action="attendance_edited",
-        attendance_id=attendance_id,
-        details={
-            "reason": body.reason,
-            "before": _fields(row, changes),
-            "after": _fields(updated, changes),
-        },
-        live=False,
-        at=now,
-    )
+    details = {
+        "reason": body.reason,
+        "before": _fields(row, changes),
+        "after": _fields(updated, changes),
+    }
+    await stored_audit(session, user, "attendance_edited", attendance_id, details, at=now)
     names = await user_names(session, [row.teacher_number])
     return row_out(updated, names[row.teacher_number], now)
 

@@ -2,32 +2,44 @@
 
 Reads and writes go to Redis while the attendance is live and to SQL once it is stored;
 a write that finds the attendance persisted meanwhile (``attendance_not_live``) is redone
-on the archive. The views return ready JSON (see ``live_records_json``) so a lecture hall
-of records is served without building a model per record.
+on the archive. A live change carries its audit entry into Redis in the same atomic step
+(see ``attendances``); a stored one writes it in the same transaction. Either way the
+teacher's reason stays on the record (``decision_reason``) for the views. The views return
+ready JSON (see ``live_records_json``) so a lecture hall of records is served without
+building a model per record.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attn.db.redis_client import RedisClient
 from attn.db.sql import repository
-from attn.db.sql.rows import AttendanceRow, RecordRow, UserUpsert
-from attn.errors import AttendanceDeleted, Conflict, InvalidInput, NotFound
-from attn.models import AttendanceRecordRedis, LessonRedis, RecordStatus, Role, UserRedis
+from attn.db.sql.rows import AttendanceRow, RecordRow, UserFromAttendance
+from attn.errors import AttendanceDeleted, Conflict, InvalidInput, NotAStudent, NotFound
+from attn.models import (
+    AttendanceRecordRedis,
+    AuditEntryRedis,
+    LessonRedis,
+    RecordStatus,
+    Role,
+    UserRedis,
+)
 from attn.models.api_attendances import RecordOut, RecordsSummary, SavedRecord, SaveRecordIn
 from attn.models.types import utcnow
 from attn.services.attendances import (
     archived,
-    audit,
     ensure_can_manage,
     is_not_live,
     lesson_out,
     lesson_state,
+    live_audit,
     live_records_json,
     locate,
     record_not_found,
@@ -37,11 +49,13 @@ from attn.services.attendances import (
     row_record_out,
     row_state,
     self_status,
+    stored_audit,
     user_names,
     with_records,
 )
 
 TEACHER_REJECTED = "teacher_rejected"
+_DATABASE_DOWN = (OperationalError, InterfaceError, OSError)
 
 
 # --- views --------------------------------------------------------------------------
@@ -121,45 +135,71 @@ async def decide_record(
 ) -> RecordOut:
     """Accept (present, or late by the check-in time) or reject (``teacher_rejected``)."""
     now = now or utcnow()
-    action = "record_accepted" if accept else "record_rejected"
     located = await locate(redis, session, attendance_id)
     ensure_can_manage(user, located.teacher_number)
-    lesson = located.lesson
-    if lesson is not None:
-        _refuse_deleted(lesson.deleted_at, attendance_id)
-        current = await redis.get_attendance_record(attendance_id, student_number)
-        if current is None:
-            if await redis.get_lesson(attendance_id) is not None:
-                raise record_not_found(attendance_id, student_number)
-        else:
-            status = _decision(accept, lesson.starts_at, lesson.late_after_minutes, current)
-            try:
-                record = await redis.decide_record(
-                    attendance_id,
-                    student_number,
-                    status=status,
-                    decided_by=user.user_number,
-                    fail_reason=None if accept else TEACHER_REJECTED,
-                    now=now,
-                )
-            except NotFound as error:
-                if not is_not_live(error):
-                    raise
-            else:
-                details = _change(reason, current.status, record.status)
-                await audit(
-                    session,
-                    actor=user,
-                    action=action,
-                    attendance_id=attendance_id,
-                    student_number=student_number,
-                    details=details,
-                    live=True,
-                    at=now,
-                )
-                return record_out(record)
+    if located.lesson is not None:
+        decided = await _decide_live(
+            redis, user, located.lesson, student_number, accept, reason, now
+        )
+        if decided is not None:
+            return decided
+    return await _decide_archived(session, user, attendance_id, student_number, accept, reason, now)
+
+
+async def _decide_live(
+    redis: RedisClient,
+    user: UserRedis,
+    lesson: LessonRedis,
+    student_number: str,
+    accept: bool,
+    reason: str | None,
+    now: datetime,
+) -> RecordOut | None:
+    """The live half of :func:`decide_record`; None when the attendance was persisted."""
+    attendance_id = lesson.attendance_id
+    _refuse_deleted(lesson.deleted_at, attendance_id)
+    current = await redis.get_attendance_record(attendance_id, student_number)
+    if current is None:
+        if await redis.get_lesson(attendance_id) is not None:
+            raise record_not_found(attendance_id, student_number)
+        return None
+
+    def entry(before: AttendanceRecordRedis, after: AttendanceRecordRedis) -> AuditEntryRedis:
+        details = _change(reason, before.status, after.status)
+        return live_audit(
+            user, _action(accept), attendance_id, details, at=now, student_number=student_number
+        )
+
+    try:
+        record = await redis.decide_record(
+            attendance_id,
+            student_number,
+            status=_decision(accept, lesson.starts_at, lesson.late_after_minutes, current),
+            decided_by=user.user_number,
+            fail_reason=None if accept else TEACHER_REJECTED,
+            now=now,
+            reason=reason,
+            audit=entry,
+        )
+    except NotFound as error:
+        if not is_not_live(error):
+            raise
+        return None
+    return record_out(record)
+
+
+async def _decide_archived(
+    session: AsyncSession,
+    user: UserRedis,
+    attendance_id: UUID,
+    student_number: str,
+    accept: bool,
+    reason: str | None,
+    now: datetime,
+) -> RecordOut:
     row = await archived(session, attendance_id)
     _refuse_deleted(row.deleted_at, attendance_id)
+    _require_reason(reason)
     stored = await repository.get_record(session, attendance_id, student_number)
     if stored is None:
         raise record_not_found(attendance_id, student_number)
@@ -168,18 +208,19 @@ async def decide_record(
         status=_decision(accept, row.starts_at, row.late_after_minutes, stored),
         decided_by=user.user_number,
         fail_reason=None if accept else TEACHER_REJECTED,
+        decision_reason=reason,
         updated_at=now,
     )
     await repository.upsert_records(session, [updated])
-    await audit(
+    details = _change(reason, stored.status, updated.status)
+    await stored_audit(
         session,
-        actor=user,
-        action=action,
-        attendance_id=attendance_id,
-        student_number=student_number,
-        details=_change(reason, stored.status, updated.status),
-        live=False,
+        user,
+        _action(accept),
+        attendance_id,
+        details,
         at=now,
+        student_number=student_number,
     )
     names = await user_names(session, [student_number])
     return row_record_out(updated, names[student_number])
@@ -202,59 +243,7 @@ async def save_record(
         saved = await _save_live(redis, session, user, located.lesson, student_number, body, now)
         if saved is not None:
             return saved
-    row = await archived(session, attendance_id)
-    _refuse_deleted(row.deleted_at, attendance_id)
-    if body.reason is None:
-        raise InvalidInput(
-            "a reason is required to change a stored attendance",
-            code="reason_required",
-            details={"field": "reason"},
-        )
-    stored = await repository.get_record(
-        session, attendance_id, student_number, include_deleted=True
-    )
-    if stored is not None and stored.deleted_at is not None:
-        raise Conflict(f"the record of {student_number} was deleted", code="record_deleted")
-    users = await repository.get_users(session, [student_number])
-    on_file = users.get(student_number)
-    if on_file is None:
-        name = _name_for_new(body)
-        student = UserUpsert(student_number, name, Role.STUDENT, updated_at=now)
-        await repository.upsert_users(session, [student])
-    else:
-        name = on_file.full_name  # a stored user keeps the name on file
-    fail_reason = TEACHER_REJECTED if body.status == "rejected" else None
-    if stored is None:
-        new = RecordRow(
-            attendance_id=attendance_id,
-            student_number=student_number,
-            status=RecordStatus(body.status),
-            checked_in_at=now,
-            updated_at=now,
-            fail_reason=fail_reason,
-            decided_by=user.user_number,
-            attempt_count=0,
-        )
-    else:
-        new = dataclasses.replace(
-            stored,
-            status=RecordStatus(body.status),
-            fail_reason=fail_reason,
-            decided_by=user.user_number,
-            updated_at=now,
-        )
-    await repository.upsert_records(session, [new])
-    await audit(
-        session,
-        actor=user,
-        action="record_saved",
-        attendance_id=attendance_id,
-        student_number=student_number,
-        details=_change(body.reason, stored.status if stored else None, new.status),
-        live=False,
-        at=now,
-    )
-    return SavedRecord(record=row_record_out(new, name), created=stored is None)
+    return await _save_archived(session, user, attendance_id, student_number, body, now)
 
 
 async def _save_live(
@@ -271,11 +260,10 @@ async def _save_live(
     _refuse_deleted(lesson.deleted_at, attendance_id)
     current = await redis.get_attendance_record(attendance_id, student_number)
     if current is None:
-        base = {"checked_in_at": now, "attempt_count": 0, "user_full_name": _name_for_new(body)}
+        name = await _live_student_name(redis, session, student_number, body)
+        base = {"checked_in_at": now, "attempt_count": 0, "user_full_name": name}
     else:
-        base = current.model_dump(exclude={"status", "fail_reason", "decided_by", "updated_at"})
-        if body.full_name is not None:
-            base["user_full_name"] = body.full_name
+        base = current.model_dump(exclude=_DECISION_FIELDS)
     record = AttendanceRecordRedis.model_validate(
         {
             **base,
@@ -284,26 +272,63 @@ async def _save_live(
             "status": body.status,
             "fail_reason": TEACHER_REJECTED if body.status == "rejected" else None,
             "decided_by": user.user_number,
+            "decision_reason": body.reason,
             "updated_at": now,
         }
     )
+    details = _change(body.reason, current.status if current else None, record.status)
+    entry = live_audit(
+        user, "record_saved", attendance_id, details, at=now, student_number=student_number
+    )
     try:
-        await redis.save_attendance_record_user(record)
+        await redis.save_attendance_record_user(record, audit=entry)
     except NotFound as error:
         if not is_not_live(error):
             raise
         return None
-    await audit(
-        session,
-        actor=user,
-        action="record_saved",
-        attendance_id=attendance_id,
-        student_number=student_number,
-        details=_change(body.reason, current.status if current else None, record.status),
-        live=True,
-        at=now,
-    )
     return SavedRecord(record=record_out(record), created=current is None)
+
+
+async def _save_archived(
+    session: AsyncSession,
+    user: UserRedis,
+    attendance_id: UUID,
+    student_number: str,
+    body: SaveRecordIn,
+    now: datetime,
+) -> SavedRecord:
+    row = await archived(session, attendance_id)
+    _refuse_deleted(row.deleted_at, attendance_id)
+    _require_reason(body.reason)
+    stored = await repository.get_record(
+        session, attendance_id, student_number, include_deleted=True
+    )
+    if stored is not None and stored.deleted_at is not None:
+        raise Conflict(f"the record of {student_number} was deleted", code="record_deleted")
+    name = await _stored_student_name(session, student_number, body, now)
+    changes: dict[str, Any] = {
+        "status": RecordStatus(body.status),
+        "fail_reason": TEACHER_REJECTED if body.status == "rejected" else None,
+        "decided_by": user.user_number,
+        "decision_reason": body.reason,
+        "updated_at": now,
+    }
+    if stored is None:
+        new = RecordRow(
+            attendance_id=attendance_id,
+            student_number=student_number,
+            checked_in_at=now,
+            attempt_count=0,
+            **changes,
+        )
+    else:
+        new = dataclasses.replace(stored, **changes)
+    await repository.upsert_records(session, [new])
+    details = _change(body.reason, stored.status if stored else None, new.status)
+    await stored_audit(
+        session, user, "record_saved", attendance_id, details, at=now, student_number=student_number
+    )
+    return SavedRecord(record=row_record_out(new, name), created=stored is None)
 
 
 async def delete_record(
@@ -322,18 +347,19 @@ async def delete_record(
     ensure_can_manage(user, located.teacher_number)
     if located.lesson is not None:
         _refuse_deleted(located.lesson.deleted_at, attendance_id)
-        current = await redis.get_attendance_record(attendance_id, student_number)
-        if current is not None and await redis.delete_record(attendance_id, student_number):
-            await audit(
-                session,
-                actor=user,
-                action="record_deleted",
-                attendance_id=attendance_id,
-                student_number=student_number,
-                details={"reason": reason, "record": current.model_dump(mode="json")},
-                live=True,
+
+        def entry(removed: AttendanceRecordRedis) -> AuditEntryRedis:
+            details = {"reason": reason, "record": removed.model_dump(mode="json")}
+            return live_audit(
+                user,
+                "record_deleted",
+                attendance_id,
+                details,
                 at=now,
+                student_number=student_number,
             )
+
+        if await redis.delete_record(attendance_id, student_number, audit=entry):
             return
         if await redis.get_lesson(attendance_id) is not None:
             raise record_not_found(attendance_id, student_number)
@@ -344,19 +370,81 @@ async def delete_record(
     )
     if not deleted:
         raise record_not_found(attendance_id, student_number)
-    await audit(
+    await stored_audit(
         session,
-        actor=user,
-        action="record_deleted",
-        attendance_id=attendance_id,
-        student_number=student_number,
-        details={"reason": reason},
-        live=False,
+        user,
+        "record_deleted",
+        attendance_id,
+        {"reason": reason},
         at=now,
+        student_number=student_number,
     )
 
 
+# --- the student a teacher adds -------------------------------------------------------
+
+
+async def _live_student_name(
+    redis: RedisClient, session: AsyncSession, student_number: str, body: SaveRecordIn
+) -> str:
+    """The name of a student added to a live attendance: the directory's, which wins over a
+    typed one. With the database down the class goes on: a logged-in user's session says
+    who they are (it follows the directory), else the typed name is used, and persistence
+    will create the student only if nobody has that number by then."""
+    try:
+        on_file = (await repository.get_users(session, [student_number])).get(student_number)
+    except _DATABASE_DOWN:
+        known = await redis.get_user_session(student_number)
+        if known is None:
+            return _typed_name(body)
+        _ensure_student(student_number, known.role)
+        return known.full_name
+    if on_file is None:
+        return _typed_name(body)
+    _ensure_student(student_number, on_file.role)
+    return on_file.full_name
+
+
+async def _stored_student_name(
+    session: AsyncSession, student_number: str, body: SaveRecordIn, now: datetime
+) -> str:
+    """The directory's name of a student added to a stored attendance; a number nobody has
+    becomes a new student under the typed name, in the change's transaction."""
+    on_file = (await repository.get_users(session, [student_number])).get(student_number)
+    if on_file is not None:
+        _ensure_student(student_number, on_file.role)
+        return on_file.full_name
+    name = _typed_name(body)
+    student = UserFromAttendance(student_number, name, Role.STUDENT, seen_at=now)
+    await repository.insert_missing_users(session, [student])
+    return name
+
+
+def _ensure_student(user_number: str, role: Role) -> None:
+    if role is not Role.STUDENT:
+        raise NotAStudent(
+            f"{user_number} is a {role.value}'s number, not a student's",
+            details={"field": "student_number", "role": role.value},
+        )
+
+
+def _typed_name(body: SaveRecordIn) -> str:
+    if body.full_name is None:
+        raise InvalidInput(
+            "full_name is required to add a student who is not in the user directory",
+            code="full_name_required",
+            details={"field": "full_name"},
+        )
+    return body.full_name
+
+
 # --- helpers ------------------------------------------------------------------------
+
+_DECISION_FIELDS = {"status", "fail_reason", "decided_by", "decision_reason", "updated_at"}
+
+
+def _action(accept: bool) -> str:
+    return "record_accepted" if accept else "record_rejected"
 
 
 def _decision(
@@ -379,14 +467,14 @@ def _change(
     return details
 
 
-def _name_for_new(body: SaveRecordIn) -> str:
-    if body.full_name is None:
+def _require_reason(reason: str | None) -> None:
+    """Every change of a stored attendance says why (it rewrites history)."""
+    if reason is None:
         raise InvalidInput(
-            "full_name is required to add a student",
-            code="full_name_required",
-            details={"field": "full_name"},
+            "a reason is required to change a stored attendance",
+            code="reason_required",
+            details={"field": "reason"},
         )
-    return body.full_name
 
 
 def _refuse_deleted(deleted_at: datetime | None, attendance_id: UUID) -> None:

@@ -16,15 +16,13 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from attn.config import Settings
 from attn.db.redis_client import RedisClient
 from attn.errors import Conflict, InvalidInput
 from attn.models import CheckSettings, LessonRedis, Role, UserRedis
 from attn.models.api_attendances import AttendanceOut, StartAttendanceIn
 from attn.models.types import format_utc, utcnow
-from attn.services.attendances import audit, lesson_out, lesson_state
+from attn.services.attendances import lesson_out, lesson_state, live_audit
 from attn.services.security import codes, network
 
 MAX_SCHEDULE_AHEAD = timedelta(days=14)
@@ -39,7 +37,6 @@ START_LOCK_POLL_S = 0.02
 
 async def start_attendance(
     redis: RedisClient,
-    session: AsyncSession,
     settings: Settings,
     teacher: UserRedis,
     body: StartAttendanceIn,
@@ -68,27 +65,25 @@ async def start_attendance(
         checks=checks,
         created_at=now,
     )
-    if settings.one_live_attendance_per_teacher:
-        async with _start_lock(redis, teacher.user_number):
-            await _refuse_overlap(redis, lesson)
-            await redis.create_lesson(lesson, due_at=ends_at)
-    else:
-        await redis.create_lesson(lesson, due_at=ends_at)
-    if checks.code:
-        await codes.ensure_secret(redis, lesson.attendance_id)
-    await audit(
-        session,
-        actor=teacher,
-        action="attendance_started",
-        attendance_id=lesson.attendance_id,
-        details={
+    entry = live_audit(
+        teacher,
+        "attendance_started",
+        lesson.attendance_id,
+        {
             "lesson_name": lesson.lesson_name,
             "starts_at": format_utc(starts_at),
             "ends_at": format_utc(ends_at),
         },
-        live=True,
         at=now,
     )
+    if settings.one_live_attendance_per_teacher:
+        async with _start_lock(redis, teacher.user_number):
+            await _refuse_overlap(redis, lesson)
+            await redis.create_lesson(lesson, due_at=ends_at, audit=entry)
+    else:
+        await redis.create_lesson(lesson, due_at=ends_at, audit=entry)
+    if checks.code:
+        await codes.ensure_secret(redis, lesson.attendance_id)
     return lesson_out(lesson, now)
 
 

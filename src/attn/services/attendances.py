@@ -6,30 +6,25 @@ The use cases live next to this module: ``attendance_start`` (start, active),
 (the teacher's views and decisions), ``attendance_history``, ``attendance_export``, and
 ``checkin`` for students.
 
-Audit decision: every manual change writes an ``audit_log`` row in the request's
-transaction. A change to a *stored* attendance commits together with its audit row (both or
-neither). A change to a *live* attendance has already happened in Redis when the row is
-written, and a lecture must go on while the database is down (live data waits in Redis
-until it is back, DESIGN §5). So a live change's audit row is written in a savepoint and,
-if the database refuses, the change stands: the full entry is logged at
-WARNING as JSON (``audit entry not written: {...}``, replayable by hand) and
-``attn_audit_not_written_total`` counts it for alerting. The change itself is not lost
-either way: the record keeps ``decided_by`` and ``updated_at`` and is persisted with them.
+Audit: every manual change reaches ``audit_log`` exactly once, whatever fails. A change to
+a *stored* attendance writes its row in the request's transaction (both or neither). A
+change to a *live* attendance must not need the database (a lecture goes on while it is
+down), so its entry (:func:`live_audit`) is written into Redis in the same atomic step as
+the change, beside the attendance, and the persistence job moves it into ``audit_log`` in
+the transaction that stores the attendance (an outbox, see ``docs/architecture.md``).
 """
 
 from __future__ import annotations
 
-import json
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import pydantic_core
-from prometheus_client import Counter
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attn.db.redis_client import RedisClient
@@ -38,6 +33,7 @@ from attn.db.sql.rows import AttendanceRow, RecordRow
 from attn.errors import Forbidden, NotFound
 from attn.models import (
     AttendanceRecordRedis,
+    AuditEntryRedis,
     CheckSettings,
     LessonRedis,
     RecordStatus,
@@ -45,14 +41,8 @@ from attn.models import (
     UserRedis,
 )
 from attn.models.api_attendances import AttendanceOut, AttendanceState, RecordOut
-from attn.models.types import format_utc
 
 log = logging.getLogger(__name__)
-
-AUDIT_NOT_WRITTEN = Counter(
-    "attn_audit_not_written_total",
-    "Audit entries of live changes that could not be written (database unavailable)",
-)
 
 RECORD_LIST: TypeAdapter[list[RecordOut]] = TypeAdapter(list[RecordOut])
 RECORD_FIELDS = frozenset(RecordOut.model_fields)
@@ -214,6 +204,14 @@ def record_out(record: AttendanceRecordRedis) -> RecordOut:
     return RecordOut.model_validate(record.model_dump())
 
 
+def for_student(record: RecordOut) -> RecordOut:
+    """A student's own record as they see it: a rejection's reason tells them why; the
+    reasons of other decisions are notes for the teacher."""
+    if record.decision_reason is None or record.status is RecordStatus.REJECTED:
+        return record
+    return record.model_copy(update={"decision_reason": None})
+
+
 def row_record_out(row: RecordRow, full_name: str) -> RecordOut:
     return RecordOut(
         attendance_id=row.attendance_id,
@@ -227,6 +225,7 @@ def row_record_out(row: RecordRow, full_name: str) -> RecordOut:
         device_id=row.device_id,
         attempt_count=row.attempt_count,
         updated_at=row.updated_at,
+        decision_reason=row.decision_reason,
     )
 
 
@@ -284,37 +283,37 @@ def with_records(header: BaseModel, records: bytes) -> bytes:
 # --- audit --------------------------------------------------------------------------
 
 
-async def audit(
-    session: AsyncSession,
-    *,
+def live_audit(
     actor: UserRedis,
     action: str,
     attendance_id: UUID,
     details: dict[str, Any],
-    live: bool,
-    student_number: str | None = None,
+    *,
     at: datetime,
+    student_number: str | None = None,
+) -> AuditEntryRedis:
+    """The audit entry of a change to a live attendance, for the Redis write that makes it."""
+    return AuditEntryRedis(
+        entry_id=uuid.uuid4(),
+        at=at,
+        actor=actor.user_number,
+        action=action,
+        attendance_id=attendance_id,
+        student_number=student_number,
+        details={"role": actor.role.value, **details},
+    )
+
+
+async def stored_audit(
+    session: AsyncSession,
+    actor: UserRedis,
+    action: str,
+    attendance_id: UUID,
+    details: dict[str, Any],
+    *,
+    at: datetime,
+    student_number: str | None = None,
 ) -> None:
-    """Write one audit entry (see the module docstring for the live / stored difference)."""
-    entry: dict[str, Any] = {
-        "actor": actor.user_number,
-        "action": action,
-        "attendance_id": attendance_id,
-        "student_number": student_number,
-        "details": {"role": actor.role.value, **details},
-        "at": at,
-    }
-    if not live:
-        await repository.add_audit(session, **entry)
-        return
-    try:
-        async with session.begin_nested():
-            await repository.add_audit(session, **entry)
-    except (SQLAlchemyError, OSError) as exc:
-        AUDIT_NOT_WRITTEN.inc()
-        logged = {**entry, "attendance_id": str(attendance_id), "at": format_utc(at)}
-        log.warning(
-            "audit entry not written (%s); the live change stands: %s",
-            type(exc).__name__,
-            json.dumps(logged, ensure_ascii=False, default=str),
-        )
+    """Write the audit row of a change to a stored attendance, in the change's transaction."""
+    entry = live_audit(actor, action, attendance_id, details, at=at, student_number=student_number)
+    await repository.add_audit(session, **entry.model_dump())

@@ -184,7 +184,7 @@ async def _refresh(
         return user_session
     refreshed = user_session.model_copy(update={"expires_at": new_end})
     ttl = max(1, math.ceil((new_end - now).total_seconds()))
-    if not await redis.refresh_user_session(refreshed, ttl):
+    if not await redis.refresh_user_session(refreshed, ttl, read=user_session):
         raise Unauthorized("session expired or logged out", code="invalid_token")
     return refreshed
 

@@ -42,6 +42,7 @@ from attn.models.types import SELF, normalize_name, utcnow
 from attn.services import auth, rate_limit
 from attn.services.attendances import (
     attendance_not_found,
+    for_student,
     is_not_live,
     lesson_out,
     lesson_state,
@@ -93,8 +94,9 @@ class CheckInOutcome:
 async def search_open(
     redis: RedisClient, teacher_name: str, lesson_name: str, now: datetime | None = None
 ) -> list[AttendanceSearchOut]:
-    """Open attendances whose names contain both queries (forgiving: case, spaces, Turkish
-    i); at least one query is required, so nobody lists every open attendance."""
+    """Open attendances whose names contain every word of both queries, in any order
+    (forgiving: case, diacritics, Turkish i, punctuation); at least one query with a word
+    in it is required, so nobody lists every open attendance."""
     if not normalize_name(teacher_name) and not normalize_name(lesson_name):
         raise InvalidInput(
             "give a teacher_name or a lesson_name to search for",
@@ -299,7 +301,7 @@ async def my_record(
             raise attendance_not_found(attendance_id)
         record = await redis.get_attendance_record(attendance_id, user.user_number)
         if record is not None:
-            return record_out(record)
+            return for_student(record_out(record))
         if await redis.get_lesson(attendance_id) is not None:
             raise record_not_found(attendance_id, user.user_number)
     row = await repository.get_attendance(session, attendance_id)
@@ -308,7 +310,7 @@ async def my_record(
     stored = await repository.get_record(session, attendance_id, user.user_number)
     if stored is None:
         raise record_not_found(attendance_id, user.user_number)
-    return row_record_out(stored, user.full_name)
+    return for_student(row_record_out(stored, user.full_name))
 
 
 async def my_history(
@@ -326,7 +328,7 @@ async def my_history(
         reverse=True,
     )
     items = [
-        MyAttendanceItem(attendance=lesson_out(lesson, now), record=record_out(record))
+        MyAttendanceItem(attendance=lesson_out(lesson, now), record=for_student(record_out(record)))
         for lesson, record in live[query.offset : query.offset + query.limit]
     ]
     archive_limit = query.limit - len(items)
@@ -357,5 +359,5 @@ def _archived_item(
 ) -> MyAttendanceItem:
     return MyAttendanceItem(
         attendance=row_out(attendance, names[attendance.teacher_number], now),
-        record=row_record_out(record, user.full_name),
+        record=for_student(row_record_out(record, user.full_name)),
     )

@@ -31,6 +31,7 @@ from attn.db.sql import repository
 from attn.db.sql.rows import NewUserRow, UserRow
 from attn.errors import InvalidInput
 from attn.models.api_users import ImportResult, OnExisting, UserCreate
+from attn.services import users
 from attn.services.csv_text import NotText, decode_csv
 from attn.services.users import hash_passwords, validation_problems
 
@@ -193,7 +194,7 @@ async def import_rows(
 
     ``update`` sets name, role and (when given) password of existing users, and ends their
     login session when the role or password changes, so a demoted teacher does not keep a
-    teacher's session.
+    teacher's session; a new name is written into the session (``users.apply_to_session``).
     """
     all_problems = [*problems, *_duplicates(rows)]
     existing = await repository.get_users(session, [row.user.user_number for row in rows])
@@ -254,8 +255,9 @@ async def _update(
         role=user.role,
         password_hash=password_hash,
     )
-    if user.role != current.role or password_hash is not None:
-        await redis.delete_user_session(user.user_number)
+    await users.apply_to_session(
+        redis, current, user.full_name, user.role, password_changed=password_hash is not None
+    )
 
 
 def _rejected(problems: Sequence[Problem]) -> InvalidInput:

@@ -1,6 +1,8 @@
-"""Accounts: admins create users (one by one here, in bulk in ``user_import``) and list them.
+"""Accounts: admins create users (one by one here, in bulk in ``user_import``), correct
+and list them.
 
-Every account change by an admin lands in the audit log in the same transaction.
+Every account change by an admin lands in the audit log in the same transaction, and
+reaches the user's live login at once (:func:`apply_to_session`).
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attn.db.redis_client import RedisClient
 from attn.db.sql import repository
 from attn.db.sql.rows import Page, UserRow
-from attn.errors import InvalidInput
-from attn.models.api_users import UserCreate
+from attn.errors import InvalidInput, NotFound
+from attn.models.api_users import UserCreate, UserUpdate
 from attn.models.types import Role
 from attn.services.passwords import hash_password
 
@@ -80,3 +83,46 @@ async def list_users(
     """Users ordered by number, optionally of one role (``limit`` capped)."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     return await repository.list_users(session, role=role, limit=limit, offset=max(0, offset))
+
+
+async def update_user(
+    session: AsyncSession, redis: RedisClient, user_number: str, data: UserUpdate, *, actor: str
+) -> UserRow:
+    """Correct an account's name and/or role; 404 ``user_not_found`` for an unknown number."""
+    current = await repository.get_user(session, user_number)
+    if current is None:
+        raise NotFound(f"no user {user_number}", code="user_not_found")
+    full_name = data.full_name or current.full_name
+    role = data.role or current.role
+    await repository.update_user(session, user_number, full_name=full_name, role=role)
+    await repository.add_audit(
+        session,
+        actor=actor,
+        action="user_updated",
+        details={
+            "user_number": user_number,
+            "before": {"full_name": current.full_name, "role": current.role.value},
+            "after": {"full_name": full_name, "role": role.value},
+        },
+    )
+    await apply_to_session(redis, current, full_name, role, password_changed=False)
+    updated = await repository.get_user(session, user_number)
+    assert updated is not None
+    return updated
+
+
+async def apply_to_session(
+    redis: RedisClient,
+    before: UserRow,
+    full_name: str,
+    role: Role,
+    *,
+    password_changed: bool,
+) -> None:
+    """Make an admin's change reach the user's live login: a new role or password ends it
+    (a demoted teacher keeps no teacher's session; a reset password locks out whoever had
+    the old one); a new name is written into it, so the next check-in carries it."""
+    if role is not before.role or password_changed:
+        await redis.delete_user_session(before.user_number)
+    elif full_name != before.full_name:
+        await redis.update_session_identity(before.user_number, full_name, role)

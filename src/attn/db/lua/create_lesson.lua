@@ -1,14 +1,19 @@
 -- create_lesson: store a new attendance's lesson, refusing an id that already exists.
 -- SET NX and the version bump happen in one step, so the version key is never missing
--- for a lesson that exists.
+-- for a lesson that exists; the audit entry of the start goes in the same step.
 --
 -- KEYS[1]  lesson key   (string, LessonRedis JSON)
 -- KEYS[2]  version key  (string, int)
+-- KEYS[3]  audit key    (list, AuditEntryRedis JSON)
 -- ARGV[1]  LessonRedis JSON
+-- ARGV[2]  AuditEntryRedis JSON of the start, or '' for none
 --
 -- Returns 1 when created, 0 when the lesson already existed (nothing written).
 if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
   redis.call('INCR', KEYS[2])
+  if ARGV[2] ~= '' then
+    redis.call('RPUSH', KEYS[3], ARGV[2])
+  end
   return 1
 end
 return 0

@@ -1,14 +1,27 @@
--- delete_record: remove one record and bump the version in the same step.
--- The version is bumped only when a record was removed, so deleting from an attendance
--- that persistence already removed never recreates an orphan version key.
+-- delete_record: remove one record, bump the version and append the audit entry, in one
+-- step. With an expected record JSON it is a compare-and-delete: the audit entry names
+-- the record it removed, so it must be the record the caller read.
+-- Nothing is written when no record was removed, so deleting from an attendance that
+-- persistence already removed never recreates an orphan version or audit key.
 --
 -- KEYS[1]  records key  (hash, student_number -> AttendanceRecordRedis JSON)
 -- KEYS[2]  version key  (string, int)
+-- KEYS[3]  audit key    (list, AuditEntryRedis JSON)
 -- ARGV[1]  student_number
+-- ARGV[2]  the record JSON the caller read, or '' to delete whatever is there
+-- ARGV[3]  AuditEntryRedis JSON, or '' for none
 --
--- Returns 1 when a record was removed, else 0.
-if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then
-  redis.call('INCR', KEYS[2])
-  return 1
+-- Returns 'deleted' | 'missing' | 'changed' (re-read and retry).
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if not current then
+  return 'missing'
 end
-return 0
+if ARGV[2] ~= '' and current ~= ARGV[2] then
+  return 'changed'
+end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('INCR', KEYS[2])
+if ARGV[3] ~= '' then
+  redis.call('RPUSH', KEYS[3], ARGV[3])
+end
+return 'deleted'

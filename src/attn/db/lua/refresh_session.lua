@@ -1,14 +1,21 @@
 -- Extend a login session only if it is still the same login (token hash unchanged).
 -- A request that authenticated with an old token must not write its session back over a
--- newer login (that would revive the replaced token).
+-- newer login (that would revive the replaced token), and a request that read the session
+-- before an admin changed the user's name or role must not write the old ones back: the
+-- write happens only while the session is exactly the one the caller read.
 -- KEYS[1] = attn:user:{<user_number>}:session
 -- ARGV[1] = token hash the caller authenticated with
 -- ARGV[2] = new session JSON
 -- ARGV[3] = TTL in seconds
--- Returns 1 when refreshed, 0 when the session is gone or was replaced.
+-- ARGV[4] = the session JSON the caller read
+-- Returns 1 when refreshed or still this login (changed meanwhile: not extended this
+-- time), 0 when the session is gone or was replaced.
 local current = redis.call('GET', KEYS[1])
 if not current then
   return 0
+end
+if current ~= ARGV[4] then
+  return cjson.decode(current)['token_hash'] == ARGV[1] and 1 or 0
 end
 if cjson.decode(current)['token_hash'] ~= ARGV[1] then
   return 0

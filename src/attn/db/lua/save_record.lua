@@ -1,12 +1,15 @@
 -- save_record: write a record unconditionally (a teacher adding or editing one by hand),
 -- but only while the attendance is still in Redis: after persistence removed it, a late
--- write would leave a records hash that nothing ever persists or deletes.
+-- write would leave a records hash that nothing ever persists or deletes. The change's
+-- audit entry is appended in the same step, so neither exists without the other.
 --
 -- KEYS[1]  lesson key   (string; only tested for existence)
 -- KEYS[2]  records key  (hash, student_number -> AttendanceRecordRedis JSON)
 -- KEYS[3]  version key  (string, int; bumped with the write)
+-- KEYS[4]  audit key    (list, AuditEntryRedis JSON)
 -- ARGV[1]  student_number
 -- ARGV[2]  AttendanceRecordRedis JSON
+-- ARGV[3]  AuditEntryRedis JSON, or '' for none
 --
 -- Returns 1 when written, 0 when the lesson is missing (nothing written).
 if redis.call('EXISTS', KEYS[1]) == 0 then
@@ -14,4 +17,7 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
 end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('INCR', KEYS[3])
+if ARGV[3] ~= '' then
+  redis.call('RPUSH', KEYS[4], ARGV[3])
+end
 return 1

@@ -1,13 +1,16 @@
--- update_lesson: compare-and-set of a lesson's JSON (finish, soft delete).
+-- update_lesson: compare-and-set of a lesson's JSON (finish, soft delete), with the
+-- change's audit entry appended in the same step.
 -- Python builds the new JSON (so the model validates it); this script guarantees it was
 -- built from the current state and refuses lessons in a state the caller forbids.
 --
 -- KEYS[1]  lesson key   (string, LessonRedis JSON)
 -- KEYS[2]  version key  (string, int; bumped with the write)
+-- KEYS[3]  audit key    (list, AuditEntryRedis JSON)
 -- ARGV[1]  the lesson JSON the caller read
 -- ARGV[2]  the new lesson JSON
 -- ARGV[3]  '1' to refuse a finished lesson
 -- ARGV[4]  '1' to refuse a soft-deleted lesson
+-- ARGV[5]  AuditEntryRedis JSON, or '' for none
 --
 -- Returns 'ok' | 'missing' | 'deleted' | 'finished' | 'changed' (re-read and retry).
 local current = redis.call('GET', KEYS[1])
@@ -29,4 +32,7 @@ if current ~= ARGV[1] then
 end
 redis.call('SET', KEYS[1], ARGV[2])
 redis.call('INCR', KEYS[2])
+if ARGV[5] ~= '' then
+  redis.call('RPUSH', KEYS[3], ARGV[5])
+end
 return 'ok'

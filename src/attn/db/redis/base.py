@@ -12,6 +12,7 @@ from redis.commands.core import AsyncScript
 
 from attn.db.redis_connection import AnyRedis
 from attn.errors import NotFound
+from attn.models import AuditEntryRedis
 
 LUA_PACKAGE = "attn.db"
 """The scripts ship as package data in ``attn/db/lua/`` (read with importlib.resources)."""
@@ -41,6 +42,7 @@ class Scripts:
     cleanup_persisted: AsyncScript
     refresh_session: AsyncScript
     end_session: AsyncScript
+    replace_session: AsyncScript
 
     @classmethod
     def register(cls, redis: AnyRedis) -> Scripts:
@@ -66,8 +68,9 @@ def text(value: str | bytes) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def opt_text(value: str | bytes | None) -> str | None:
-    return None if value is None else text(value)
+def audit_arg(entry: AuditEntryRedis | None) -> str:
+    """An audit entry as a script argument: its JSON, or '' for none."""
+    return "" if entry is None else entry.to_json()
 
 
 def epoch_seconds(at: datetime) -> float:

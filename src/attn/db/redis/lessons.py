@@ -19,9 +19,16 @@ from uuid import UUID
 from pydantic import ValidationError
 
 from attn.db import keys
-from attn.db.redis.base import MAX_CAS_ATTEMPTS, RedisBase, epoch_seconds, not_live, text
+from attn.db.redis.base import (
+    MAX_CAS_ATTEMPTS,
+    RedisBase,
+    audit_arg,
+    epoch_seconds,
+    not_live,
+    text,
+)
 from attn.errors import AttendanceDeleted, AttendanceFinished, Conflict
-from attn.models import LessonRedis
+from attn.models import AuditEntryRedis, LessonRedis
 from attn.models.types import contains_words, name_words
 
 log = logging.getLogger(__name__)
@@ -72,9 +79,9 @@ def _by_start(lessons: Iterable[LessonRedis]) -> list[LessonRedis]:
 
 
 class LessonsMixin(RedisBase):
-    async def save_lesson(self, attendance_id: UUID, lesson: LessonRedis) -> None:
+    async def save_lesson(self, attendance_id: UUID | str, lesson: LessonRedis) -> None:
         """Overwrite a lesson's JSON, bumping its version in the same MULTI."""
-        if lesson.attendance_id != attendance_id:
+        if str(lesson.attendance_id) != str(attendance_id):
             raise ValueError(
                 f"lesson.attendance_id {lesson.attendance_id} != attendance_id {attendance_id}"
             )
@@ -92,8 +99,11 @@ class LessonsMixin(RedisBase):
         found, _missing = await self._fetch_lessons([str(aid) for aid in ids])
         return found
 
-    async def create_lesson(self, lesson: LessonRedis, due_at: datetime) -> None:
-        """Start an attendance. Raises :class:`Conflict` if the id already exists.
+    async def create_lesson(
+        self, lesson: LessonRedis, due_at: datetime, *, audit: AuditEntryRedis | None = None
+    ) -> None:
+        """Start an attendance (with the start's ``audit`` entry in the same step). Raises
+        :class:`Conflict` if the id already exists.
 
         The ``due`` entry is written first: a crash after it leaves at worst a due id without
         a lesson (the worker drops it), never a lesson that nothing will persist. ZADD NX
@@ -103,7 +113,8 @@ class LessonsMixin(RedisBase):
         aid = str(lesson.attendance_id)
         await self._redis.zadd(keys.due(), {aid: epoch_seconds(due_at)}, nx=True)
         created = await self._scripts.create_lesson(
-            keys=[keys.lesson(aid), keys.version(aid)], args=[lesson.to_json()]
+            keys=[keys.lesson(aid), keys.version(aid), keys.audit(aid)],
+            args=[lesson.to_json(), audit_arg(audit)],
         )
         if not created:
             raise Conflict(f"attendance {aid} already exists", code="attendance_exists")
@@ -156,8 +167,15 @@ class LessonsMixin(RedisBase):
         soft-deleted ones leave it at once), by start time."""
         return await self._index_lessons(keys.live_index())
 
-    async def finish_lesson(self, attendance_id: UUID | str, finished_at: datetime) -> LessonRedis:
-        """Close an attendance and make it due for persistence at ``finished_at``.
+    async def finish_lesson(
+        self,
+        attendance_id: UUID | str,
+        finished_at: datetime,
+        *,
+        audit: AuditEntryRedis | None = None,
+    ) -> LessonRedis:
+        """Close an attendance (``audit`` appended in the same step) and make it due for
+        persistence at ``finished_at``.
 
         Raises NotFound (``attendance_not_live``), AttendanceFinished, AttendanceDeleted.
         It leaves the name index (no longer discoverable) but stays in the teacher's index
@@ -167,6 +185,7 @@ class LessonsMixin(RedisBase):
             attendance_id,
             lambda _current: {"finished_at": finished_at},
             refuse_finished=True,
+            audit=audit,
         )
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.zadd(keys.due(), {str(attendance_id): epoch_seconds(finished_at)})
@@ -176,7 +195,12 @@ class LessonsMixin(RedisBase):
         return lesson
 
     async def soft_delete_lesson(
-        self, attendance_id: UUID | str, reason: str, at: datetime
+        self,
+        attendance_id: UUID | str,
+        reason: str,
+        at: datetime,
+        *,
+        audit: AuditEntryRedis | None = None,
     ) -> LessonRedis:
         """Mark an attendance deleted (finishing it too) and make it due now, so the
         database keeps it, with the reason, out of normal queries.
@@ -191,6 +215,7 @@ class LessonsMixin(RedisBase):
                 "finished_at": current.finished_at or at,
             },
             refuse_finished=False,
+            audit=audit,
         )
         aid = str(attendance_id)
         async with self._redis.pipeline(transaction=False) as pipe:
@@ -226,9 +251,12 @@ class LessonsMixin(RedisBase):
         changes: Callable[[LessonRedis], dict[str, Any]],
         *,
         refuse_finished: bool,
+        audit: AuditEntryRedis | None,
     ) -> LessonRedis:
-        """Read, change in Python (validated), write back by compare-and-set + version bump."""
+        """Read, change in Python (validated), write back by compare-and-set + version bump
+        (and the change's audit entry)."""
         lesson_key, version_key = keys.lesson(attendance_id), keys.version(attendance_id)
+        audit_key, entry = keys.audit(attendance_id), audit_arg(audit)
         for _attempt in range(MAX_CAS_ATTEMPTS):
             raw = await self._redis.get(lesson_key)
             if raw is None:
@@ -237,8 +265,8 @@ class LessonsMixin(RedisBase):
             updated = LessonRedis.model_validate({**current.model_dump(), **changes(current)})
             outcome = text(
                 await self._scripts.update_lesson(
-                    keys=[lesson_key, version_key],
-                    args=[raw, updated.to_json(), "1" if refuse_finished else "0", "1"],
+                    keys=[lesson_key, version_key, audit_key],
+                    args=[raw, updated.to_json(), "1" if refuse_finished else "0", "1", entry],
                 )
             )
             if outcome == "ok":

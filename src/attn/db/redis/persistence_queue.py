@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from typing import Any, Literal
@@ -32,12 +32,14 @@ CleanupOutcome = Literal["deleted", "changed", "lease_lost"]
 
 @dataclass(frozen=True)
 class AttendanceSnapshot:
-    """One attendance read in one MULTI: the lesson and its records as stored (raw JSON, so
-    the job can dead-letter what it cannot parse) and the version they belong to."""
+    """One attendance read in one MULTI: the lesson, its records and its audit entries as
+    stored (raw JSON, so the job can dead-letter what it cannot parse) and the version they
+    belong to."""
 
     raw_lesson: str
     raw_records: dict[str, str]
     version: int
+    raw_audit: list[str] = field(default_factory=list)
 
     @cached_property
     def lesson(self) -> LessonRedis:
@@ -189,12 +191,20 @@ def _read_snapshot(pipe: Any, attendance_id: UUID | str) -> None:
     pipe.get(keys.lesson(attendance_id))
     pipe.hgetall(keys.records(attendance_id))
     pipe.get(keys.version(attendance_id))
+    pipe.lrange(keys.audit(attendance_id), 0, -1)
 
 
-def _snapshot(raw_lesson: Any, raw_records: Any, raw_version: Any) -> AttendanceSnapshot | None:
+def _snapshot(
+    raw_lesson: Any, raw_records: Any, raw_version: Any, raw_audit: list[Any]
+) -> AttendanceSnapshot | None:
     if raw_lesson is None:
         return None
-    return AttendanceSnapshot(text(raw_lesson), _decoded(raw_records), int(raw_version or 0))
+    return AttendanceSnapshot(
+        text(raw_lesson),
+        _decoded(raw_records),
+        int(raw_version or 0),
+        [text(entry) for entry in raw_audit],
+    )
 
 
 def _decoded(pairs: dict[Any, Any]) -> dict[str, str]:

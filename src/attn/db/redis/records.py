@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from redis.client import NEVER_DECODE
 
 from attn.db import keys
-from attn.db.redis.base import MAX_CAS_ATTEMPTS, RedisBase, not_live, text
+from attn.db.redis.base import MAX_CAS_ATTEMPTS, RedisBase, audit_arg, not_live, text
 from attn.errors import (
     AttendanceDeleted,
     AttendanceEnded,
@@ -24,7 +24,7 @@ from attn.errors import (
     Conflict,
     NotFound,
 )
-from attn.models import AttendanceRecordRedis, LessonRedis, RecordStatus
+from attn.models import AttendanceRecordRedis, AuditEntryRedis, LessonRedis, RecordStatus
 from attn.models.types import SELF, format_utc
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,12 @@ class LiveView:
     raw_records: list[bytes]
 
 
+DecisionAudit = Callable[[AttendanceRecordRedis, AttendanceRecordRedis], AuditEntryRedis]
+"""Builds a decision's audit entry from the record before and after it (per attempt: a
+compare-and-set retry may start from a different record)."""
+DeletionAudit = Callable[[AttendanceRecordRedis], AuditEntryRedis]
+"""Builds a deletion's audit entry from the record it removes."""
+
 _REFUSALS: dict[str, tuple[type[Conflict], str]] = {
     "deleted": (AttendanceDeleted, "was deleted"),
     "finished": (AttendanceFinished, "is finished"),
@@ -65,16 +71,19 @@ _REFUSALS: dict[str, tuple[type[Conflict], str]] = {
 
 
 class RecordsMixin(RedisBase):
-    async def save_attendance_record_user(self, record: AttendanceRecordRedis) -> None:
-        """Write a record whatever it held before (a teacher adding/editing by hand).
+    async def save_attendance_record_user(
+        self, record: AttendanceRecordRedis, *, audit: AuditEntryRedis | None = None
+    ) -> None:
+        """Write a record whatever it held before (a teacher adding/editing by hand), with
+        the change's ``audit`` entry in the same step.
 
         Raises NotFound (``attendance_not_live``) once the attendance has left Redis: the
         write would otherwise land in a hash that nothing persists any more.
         """
         aid = record.attendance_id
         written = await self._scripts.save_record(
-            keys=[keys.lesson(aid), keys.records(aid), keys.version(aid)],
-            args=[record.student_number, record.to_json()],
+            keys=[keys.lesson(aid), keys.records(aid), keys.version(aid), keys.audit(aid)],
+            args=[record.student_number, record.to_json(), audit_arg(audit)],
         )
         if not written:
             raise not_live(aid)
@@ -153,6 +162,12 @@ class RecordsMixin(RedisBase):
                 log.warning("unparsable lesson or record %s/%s", aid, student_number)
         return sorted(found, key=lambda pair: (pair[0].starts_at, str(pair[0].attendance_id)))
 
+    async def audit_outbox(self, attendance_id: UUID | str) -> list[AuditEntryRedis]:
+        """The audit entries of a live attendance not yet moved to ``audit_log``, oldest
+        first (persistence moves them when it stores the attendance)."""
+        raws = await self._redis.lrange(keys.audit(attendance_id), 0, -1)
+        return [AuditEntryRedis.from_json(raw) for raw in raws]
+
     async def count_records(self, attendance_id: UUID | str) -> int:
         return int(await self._redis.hlen(keys.records(attendance_id)))
 
@@ -205,9 +220,12 @@ class RecordsMixin(RedisBase):
         decided_by: str,
         fail_reason: str | None,
         now: datetime,
+        reason: str | None = None,
+        audit: DecisionAudit | None = None,
     ) -> AttendanceRecordRedis:
         """A teacher's accept / reject of an existing record, while the attendance is live
-        or finished but not yet persisted.
+        or finished but not yet persisted; ``reason`` is kept on the record and the entry
+        ``audit`` builds is appended in the same step.
 
         Raises NotFound ``attendance_not_live`` (lesson gone) or ``record_not_found``.
         """
@@ -215,25 +233,56 @@ class RecordsMixin(RedisBase):
             "status": status,
             "decided_by": decided_by,
             "fail_reason": fail_reason,
+            "decision_reason": reason,
             "updated_at": now,
         }
-        return await self._update_record(attendance_id, student_number, lambda _: changes)
+        return await self._update_record(attendance_id, student_number, lambda _: changes, audit)
 
-    async def delete_record(self, attendance_id: UUID | str, student_number: str) -> bool:
-        """Remove a record (bumping the version); True if there was one."""
-        removed = await self._scripts.delete_record(
-            keys=[keys.records(attendance_id), keys.version(attendance_id)],
-            args=[student_number],
-        )
-        return bool(removed)
+    async def delete_record(
+        self,
+        attendance_id: UUID | str,
+        student_number: str,
+        *,
+        audit: DeletionAudit | None = None,
+    ) -> bool:
+        """Remove a record (bumping the version); True if there was one.
+
+        With ``audit`` the entry names the record removed: the record is read first and
+        removed only if it is still that one (retried otherwise), with the entry.
+        """
+        script_keys = [
+            keys.records(attendance_id),
+            keys.version(attendance_id),
+            keys.audit(attendance_id),
+        ]
+        if audit is None:
+            outcome = await self._scripts.delete_record(
+                keys=script_keys, args=[student_number, "", ""]
+            )
+            return text(outcome) == "deleted"
+        for _attempt in range(MAX_CAS_ATTEMPTS):
+            raw = await self._redis.hget(keys.records(attendance_id), student_number)
+            if raw is None:
+                return False
+            entry = audit(AttendanceRecordRedis.from_json(raw))
+            outcome = text(
+                await self._scripts.delete_record(
+                    keys=script_keys, args=[student_number, text(raw), entry.to_json()]
+                )
+            )
+            if outcome != "changed":
+                return outcome == "deleted"
+        raise Conflict(f"record {student_number} kept changing; try again", code="busy")
 
     async def _update_record(
         self,
         attendance_id: UUID | str,
         student_number: str,
         change: Callable[[AttendanceRecordRedis], dict[str, Any]],
+        audit: DecisionAudit | None = None,
     ) -> AttendanceRecordRedis:
-        """Read, change in Python (validated), write back by compare-and-set + version bump.
+        """Read, change in Python (validated), write back by compare-and-set + version bump
+        (and the audit entry built from the record before and after).
 
         ``change(current)`` returns the fields to set; it may raise to refuse the change.
         Retried from a fresh read whenever the record moved in between.
@@ -242,6 +291,7 @@ class RecordsMixin(RedisBase):
             keys.lesson(attendance_id),
             keys.records(attendance_id),
             keys.version(attendance_id),
+            keys.audit(attendance_id),
         ]
         for _attempt in range(MAX_CAS_ATTEMPTS):
             async with self._redis.pipeline(transaction=True) as pipe:
@@ -256,9 +306,10 @@ class RecordsMixin(RedisBase):
             updated = AttendanceRecordRedis.model_validate(
                 {**current.model_dump(), **change(current)}
             )
+            entry = "" if audit is None else audit(current, updated).to_json()
             outcome = text(
                 await self._scripts.update_record(
-                    keys=record_keys, args=[student_number, text(raw), updated.to_json()]
+                    keys=record_keys, args=[student_number, text(raw), updated.to_json(), entry]
                 )
             )
             if outcome == "ok":

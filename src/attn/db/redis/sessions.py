@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from attn.db import keys
-from attn.db.redis.base import RedisBase
-from attn.models import UserRedis
+from attn.db.redis.base import MAX_CAS_ATTEMPTS, RedisBase, text
+from attn.errors import Conflict
+from attn.models import Role, UserRedis
 
 
 class SessionsMixin(RedisBase):
@@ -30,12 +31,33 @@ class SessionsMixin(RedisBase):
         )
         return bool(result)
 
-    async def refresh_user_session(self, user: UserRedis, ttl: int) -> bool:
-        """Extend a session unless a newer login replaced it meanwhile; True if extended."""
+    async def refresh_user_session(self, user: UserRedis, ttl: int, *, read: UserRedis) -> bool:
+        """Extend a session (``read`` is the session as the caller read it) unless a newer
+        login replaced it meanwhile; True while it is still this login. A session changed
+        since ``read`` (an admin's edit) is left as it is, not extended this time."""
         if ttl <= 0:
             raise ValueError("ttl must be a positive number of seconds")
         result = await self._scripts.refresh_session(
             keys=[keys.user_session(user.user_number)],
-            args=[user.token_hash, user.to_json(), ttl],
+            args=[user.token_hash, user.to_json(), ttl, read.to_json()],
         )
         return bool(result)
+
+    async def update_session_identity(self, user_number: str, full_name: str, role: Role) -> bool:
+        """Give the user's live session the directory's name and role, keeping its TTL (an
+        admin's edit takes effect at once); False when the user has no session."""
+        key = keys.user_session(user_number)
+        for _attempt in range(MAX_CAS_ATTEMPTS):
+            raw = await self._redis.get(key)
+            if raw is None:
+                return False
+            current = UserRedis.from_json(raw)
+            updated = UserRedis.model_validate(
+                {**current.model_dump(), "full_name": full_name, "role": role}
+            )
+            outcome = text(
+                await self._scripts.replace_session(keys=[key], args=[text(raw), updated.to_json()])
+            )
+            if outcome != "changed":
+                return outcome == "ok"
+        raise Conflict(f"the session of {user_number} kept changing; try again", code="busy")

@@ -38,6 +38,7 @@ _RECORD_CONTENT = (
     "device_id",
     "attempt_count",
     "updated_at",
+    "decision_reason",
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -23,11 +24,14 @@ async def add_audit(
     student_number: str | None = None,
     details: dict[str, Any] | None = None,
     at: datetime | None = None,
+    entry_id: UUID | None = None,
 ) -> int:
-    """Append one entry (put the reason in ``details``) and return its id."""
+    """Append one entry (put the reason in ``details``) and return its id; every entry
+    gets an ``entry_id`` (given, or a new one)."""
     new_id = await session.scalar(
         insert(AUDIT_LOG)
         .values(
+            entry_id=entry_id or uuid.uuid4(),
             at=at or utcnow(),
             actor=actor,
             action=action,

@@ -22,10 +22,10 @@ from attn.db.sql.users_repo import (
     create_users,
     get_user,
     get_users,
+    insert_missing_users,
     list_users,
     set_password_hash,
     update_user,
-    upsert_users,
 )
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "get_record",
     "get_user",
     "get_users",
+    "insert_missing_users",
     "list_attendances",
     "list_audit",
     "list_records",
@@ -48,5 +49,4 @@ __all__ = [
     "update_user",
     "upsert_attendance",
     "upsert_records",
-    "upsert_users",
 ]

@@ -30,35 +30,32 @@ class Page(NamedTuple, Generic[T]):
 
 
 @dataclass(frozen=True, slots=True)
-class UserUpsert:
-    """A user as persistence knows it; ``role`` only counts when the user is new.
-
-    ``updated_at`` is when this name was seen: a name only replaces an older one. Prefer
-    :meth:`teacher_of` / :meth:`student_of`, which take it from the Redis data, so that
-    replaying an old attendance later cannot undo a rename made in between.
-    """
+class UserFromAttendance:
+    """A user as an attendance knows them, created only if missing: ``role`` and
+    ``full_name`` never change an existing user; ``seen_at`` becomes a new user's
+    ``created_at``. :meth:`teacher_of` / :meth:`student_of` take them from the Redis data."""
 
     user_number: str
     full_name: str
     role: Role
-    updated_at: datetime = field(default_factory=utcnow)
+    seen_at: datetime = field(default_factory=utcnow)
 
     @classmethod
-    def teacher_of(cls, lesson: LessonRedis) -> UserUpsert:
+    def teacher_of(cls, lesson: LessonRedis) -> UserFromAttendance:
         return cls(
             user_number=lesson.teacher_number,
             full_name=lesson.teacher_full_name,
             role=Role.TEACHER,
-            updated_at=lesson.created_at,
+            seen_at=lesson.created_at,
         )
 
     @classmethod
-    def student_of(cls, record: AttendanceRecordRedis) -> UserUpsert:
+    def student_of(cls, record: AttendanceRecordRedis) -> UserFromAttendance:
         return cls(
             user_number=record.student_number,
             full_name=record.user_full_name,
             role=Role.STUDENT,
-            updated_at=record.updated_at,
+            seen_at=record.updated_at,
         )
 
 
@@ -156,6 +153,7 @@ class RecordRow:
     attempt_count: int = 1
     deleted_at: datetime | None = None
     deletion_reason: str | None = None
+    decision_reason: str | None = None
 
     @classmethod
     def from_redis(cls, record: AttendanceRecordRedis) -> RecordRow:
@@ -170,6 +168,7 @@ class RecordRow:
             client_ip=record.client_ip,
             device_id=record.device_id,
             attempt_count=record.attempt_count,
+            decision_reason=record.decision_reason,
         )
 
     @classmethod
@@ -201,6 +200,7 @@ class AuditRow:
     attendance_id: UUID | None
     student_number: str | None
     details: dict[str, Any]
+    entry_id: UUID | None = None
 
     @classmethod
     def from_mapping(cls, row: Mapping[Any, Any]) -> AuditRow:

@@ -129,6 +129,7 @@ class AttendanceRecord(Base):
     updated_at: Mapped[datetime]
     deleted_at: Mapped[datetime | None]
     deletion_reason: Mapped[str | None] = mapped_column(String(500))
+    decision_reason: Mapped[str | None] = mapped_column(String(500))
 
 
 class AuditLog(Base):
@@ -143,6 +144,7 @@ class AuditLog(Base):
         Index("ix_audit_log_at", "at"),
         Index("ix_audit_log_attendance_id", "attendance_id"),
         Index("ix_audit_log_student_number", "student_number"),
+        Index("ix_audit_log_entry_id", "entry_id", unique=True),
     )
 
     # BIGINT on PostgreSQL; plain INTEGER on SQLite, where only that is the auto-rowid alias.
@@ -155,6 +157,9 @@ class AuditLog(Base):
     attendance_id: Mapped[UUID | None] = mapped_column(Uuid())
     student_number: Mapped[str | None] = mapped_column(String(32))
     details: Mapped[dict[str, Any]]
+    entry_id: Mapped[UUID | None] = mapped_column(Uuid())
+    """Unique id of the entry, given where it was made (Redis outbox or SQL), so moving it
+    from Redis twice writes it once; None only on entries from before revision 0003."""
 
 
 def _table(model: type[Base]) -> Table:

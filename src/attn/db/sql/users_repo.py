@@ -1,4 +1,4 @@
-"""Users: bulk upserts for persistence, and the account operations for admins."""
+"""Users: missing ones created for persistence, and the account operations for admins."""
 
 from __future__ import annotations
 
@@ -6,50 +6,42 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attn.db.sql._dml import any_changed, chunked, insert_for, last_per_key
-from attn.db.sql.rows import NewUserRow, Page, UserRow, UserUpsert
+from attn.db.sql._dml import chunked, insert_for, last_per_key
+from attn.db.sql.rows import NewUserRow, Page, UserFromAttendance, UserRow
 from attn.db.sql.tables import USERS
 from attn.errors import Conflict
 from attn.models.types import Role, utcnow
 
-_UPSERT_COLUMNS = 5  # user_number, full_name, role, created_at, updated_at
+_INSERT_COLUMNS = 5  # user_number, full_name, role, created_at, updated_at
 
 
-async def upsert_users(session: AsyncSession, rows: Sequence[UserUpsert]) -> None:
-    """Create missing users and refresh names; never touch an existing role or password.
+async def insert_missing_users(session: AsyncSession, rows: Sequence[UserFromAttendance]) -> None:
+    """Create the users that do not exist yet; never change one that does.
 
-    Persistence writes every student it sees as a ``student``: overwriting the role would
-    demote a teacher who once checked in, and resetting the hash would lock a user out. A
-    name is only replaced by a newer one (by ``updated_at``), so replaying an old attendance
-    cannot undo a later rename, and replaying the same batch writes nothing.
+    The user directory belongs to admins (and later an identity provider). An attendance
+    knows a student's name only so that a student nobody created can still be stored (a
+    foreign key needs the user): a name typed by a teacher, or the one a session kept from
+    before an admin's correction, must never rename an account.
     """
     # Sorted: concurrent workers then lock overlapping users in one order (no deadlocks).
     unique = sorted(last_per_key(rows, lambda row: row.user_number), key=lambda r: r.user_number)
-    for chunk in chunked(session, unique, _UPSERT_COLUMNS):
+    for chunk in chunked(session, unique, _INSERT_COLUMNS):
         stmt = insert_for(session, USERS).values(
             [
                 {
                     "user_number": row.user_number,
                     "full_name": row.full_name,
                     "role": row.role.value,
-                    "created_at": row.updated_at,
-                    "updated_at": row.updated_at,
+                    "created_at": row.seen_at,
+                    "updated_at": row.seen_at,
                 }
                 for row in chunk
             ]
         )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[USERS.c.user_number],
-            set_={"full_name": stmt.excluded.full_name, "updated_at": stmt.excluded.updated_at},
-            where=and_(
-                any_changed(USERS, stmt.excluded, ["full_name"]),
-                USERS.c.updated_at <= stmt.excluded.updated_at,
-            ),
-        )
-        await session.execute(stmt)
+        await session.execute(stmt.on_conflict_do_nothing(index_elements=[USERS.c.user_number]))
 
 
 async def create_user(
