@@ -25,6 +25,7 @@ class TestKeyStrings:
             (keys.secret(AID), f"attn:att:{{{AID}}}:secret"),
             (keys.device_attempts(AID), f"attn:att:{{{AID}}}:device_attempts"),
             (keys.audit(AID), f"attn:att:{{{AID}}}:audit"),
+            (keys.tombstone(AID), f"attn:att:{{{AID}}}:tombstone"),
             (
                 keys.name_index("ayşe yilmaz", "veri yapilari"),
                 "attn:index:name:ayşe yilmaz:veri yapilari",
@@ -62,7 +63,7 @@ class TestKeyStrings:
 
 class TestClusterSlots:
     def test_one_attendance_maps_to_one_slot(self) -> None:
-        attendance = [*keys.attendance_keys(AID), keys.lease(AID)]
+        attendance = [*keys.attendance_keys(AID), keys.lease(AID), keys.tombstone(AID)]
         slots = {key_slot(key.encode()) for key in attendance}
         assert slots == {key_slot(str(AID).encode())}
 

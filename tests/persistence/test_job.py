@@ -7,17 +7,22 @@ cleanup only after the commit, only while the lease is held and nothing changed 
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import event
 
 from attn.db import keys
+from attn.db.redis.base import lua_source
+from attn.db.redis.lessons import index_keys
 from attn.db.sql import repository
 from attn.errors import AttendanceEnded, AttendanceFinished, NotFound
 from attn.models import RecordStatus, Role
 from attn.models.types import utcnow
 from attn.persistence.job import Outcome, PersistenceJob
+from attn.persistence.parse import parse_snapshot
+from attn.persistence.writer import AttendanceWriter
 from attn.runtime import Runtime
 from tests.factories import make_record
 from tests.persistence.support import (
@@ -201,6 +206,49 @@ class TestUsers:
         teacher = await stored_user(job_runtime, "T1001")
         assert teacher is not None
         assert teacher.role is Role.TEACHER
+
+
+class TestACrashAfterTheCleanup:
+    async def test_the_next_run_takes_the_id_out_of_every_index(
+        self, job: PersistenceJob, job_runtime: Runtime
+    ) -> None:
+        """A worker that died between the atomic delete and the index removal (other slots)
+        left the id in the teacher's and the live index: the next run removes it there, not
+        only a reader that happens to trip over it."""
+        redis = job_runtime.redis_client
+        lesson, _ = await seed(redis, students=3)
+        aid = str(lesson.attendance_id)
+        leased, snapshot = await redis.lease_and_snapshot(aid, "dead-worker", 60_000)
+        assert leased
+        assert snapshot is not None
+        await AttendanceWriter(job_runtime.engine).write(
+            parse_snapshot(aid, snapshot, utcnow()), _commit
+        )
+        # What the dead worker's cleanup did before it died: the script, and nothing after.
+        script = redis.redis.register_script(lua_source("cleanup_persisted"))
+        indexes = index_keys(lesson)
+        outcome = await script(
+            keys=[
+                keys.lease(aid),
+                keys.version(aid),
+                keys.tombstone(aid),
+                *keys.attendance_keys(aid),
+            ],
+            args=["dead-worker", snapshot.version, json.dumps(indexes), 3600],
+        )
+        assert outcome == "deleted"
+        assert await redis.redis.sismember(keys.teacher_index(lesson.teacher_number), aid)
+        assert await redis.redis.sismember(keys.live_index(), aid)
+
+        assert (await job.run_once()).outcomes == {aid: Outcome.GONE}
+        for index in indexes:
+            assert not await redis.redis.sismember(index, aid)
+        assert not await in_redis(redis, aid)
+        assert await redis.redis.dbsize() == 0  # tombstone gone too
+
+
+async def _commit() -> None:
+    """``before_commit`` of the dead worker: it still held its lease."""
 
 
 class TestChangesWhilePersisting:

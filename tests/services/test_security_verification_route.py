@@ -234,6 +234,24 @@ class TestCallbackRoute:
             assert record is not None
             assert record.status is RecordStatus.PENDING
 
+    async def test_a_mismatched_callback_does_not_use_up_the_real_one(self, flow: Flow) -> None:
+        """A callback naming another student than its request is refused without spending
+        the callback id: the service's correct answer for it still settles the record."""
+        aid = (await flow.start()).attendance_id
+        await flow.pending(aid, "S1")
+        await flow.pending(aid, "S2")
+        got = await flow.submit(aid, "S1")
+        wrong = await flow.answer(got, student_number="S2", result="mismatch")
+        assert (wrong.status_code, error_code(wrong)) == (422, "callback_mismatch")
+        right = await flow.answer(got, result="match")
+        assert right.status_code == 200, right.text
+        settled = await flow.record(aid, "S1")
+        assert settled is not None
+        assert settled.status is RecordStatus.PRESENT
+        other = await flow.record(aid, "S2")
+        assert other is not None
+        assert other.status is RecordStatus.PENDING
+
     async def test_missing_record_can_be_retried(self, flow: Flow) -> None:
         """The record not written yet is temporary: the same callback works on retry."""
         aid = (await flow.start()).attendance_id

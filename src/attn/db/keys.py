@@ -60,6 +60,13 @@ def audit(attendance_id: UUID | str) -> str:
     return f"{PREFIX}:att:{{{attendance_id}}}:audit"
 
 
+def tombstone(attendance_id: UUID | str) -> str:
+    """string, EX = a day: JSON list of the index keys that still name a persisted
+    attendance; written by the cleanup with the deletion, removed once the job has taken the
+    id out of them (a crash in between leaves it for the next run)."""
+    return f"{PREFIX}:att:{{{attendance_id}}}:tombstone"
+
+
 def attendance_keys(attendance_id: UUID | str) -> list[str]:
     """Every per-attendance key that persistence removes once the database has it."""
     return [

@@ -45,6 +45,15 @@ def name_key(lesson: LessonRedis) -> str:
     return _name_index(lesson.teacher_full_name, lesson.lesson_name)
 
 
+def index_keys(lesson: LessonRedis) -> list[str]:
+    """Every index set that may hold the lesson's id: its name keys, the teacher's, live."""
+    return [
+        *_name_keys(lesson.teacher_full_name, lesson.lesson_name),
+        keys.teacher_index(lesson.teacher_number),
+        keys.live_index(),
+    ]
+
+
 def _name_index(teacher_name: str, lesson_name: str) -> str:
     return keys.name_index(_exact_name(teacher_name), _exact_name(lesson_name))
 

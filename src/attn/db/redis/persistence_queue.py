@@ -21,13 +21,29 @@ from redis.exceptions import ResponseError
 
 from attn.db import keys
 from attn.db.redis.base import RedisBase, epoch_seconds, text
-from attn.db.redis.lessons import name_key
+from attn.db.redis.lessons import index_keys
 from attn.models import LessonRedis
 from attn.models.types import format_utc, utcnow
 
 log = logging.getLogger(__name__)
 
 CleanupOutcome = Literal["deleted", "changed", "lease_lost"]
+
+TOMBSTONE_TTL_S = 24 * 3600
+"""Long enough for any outage of the job; a tombstone is removed as soon as it is used."""
+
+
+def _tombstone_indexes(aid: str, raw: Any) -> list[str]:
+    """The index keys a tombstone names; none for a missing or unreadable one."""
+    if raw is None:
+        return []
+    try:
+        indexes = json.loads(raw)
+    except ValueError:
+        log.warning("unreadable tombstone of attendance %s", aid)
+        return []
+    prefix = keys.PREFIX + ":index:"
+    return [k for k in indexes if isinstance(k, str) and k.startswith(prefix)]
 
 
 @dataclass(frozen=True)
@@ -106,28 +122,41 @@ class PersistenceQueueMixin(RedisBase):
         ``lease_lost``: another worker may be on it, nothing deleted.
         """
         aid = str(lesson.attendance_id)
+        indexes = index_keys(lesson)
+        script_keys = [
+            keys.lease(aid),
+            keys.version(aid),
+            keys.tombstone(aid),
+            *keys.attendance_keys(aid),
+        ]
+        tombstone = json.dumps(indexes, ensure_ascii=False)
         outcome = text(
             await self._scripts.cleanup_persisted(
-                keys=[keys.lease(aid), keys.version(aid), *keys.attendance_keys(aid)],
-                args=[token, version],
+                keys=script_keys, args=[token, version, tombstone, TOMBSTONE_TTL_S]
             )
         )
         if outcome == "deleted":
-            # Other slots, so after the atomic delete; a crash here only leaves stale ids,
-            # which readers drop lazily and the worker drops from ``due``.
-            async with self._redis.pipeline(transaction=False) as pipe:
-                pipe.srem(name_key(lesson), aid)
-                pipe.srem(keys.teacher_index(lesson.teacher_number), aid)
-                pipe.srem(keys.live_index(), aid)
-                pipe.zrem(keys.due(), aid)
-                await pipe.execute()
+            await self._unindex(aid, indexes)
         if outcome not in ("deleted", "changed", "lease_lost"):
             raise RuntimeError(f"cleanup_persisted.lua returned {outcome!r}")
         return outcome  # type: ignore[return-value]
 
     async def drop_due(self, attendance_id: UUID | str) -> None:
-        """Forget a due id whose lesson no longer exists."""
-        await self._redis.zrem(keys.due(), str(attendance_id))
+        """Forget a due id whose lesson no longer exists, and take it out of the indexes its
+        tombstone names (a run that crashed after the cleanup left them)."""
+        aid = str(attendance_id)
+        raw = await self._redis.get(keys.tombstone(aid))
+        await self._unindex(aid, [keys.live_index(), *_tombstone_indexes(aid, raw)])
+
+    async def _unindex(self, aid: str, indexes: list[str]) -> None:
+        """Other slots, so after the atomic delete, with the due entry and the tombstone
+        last: until then the next run finds the id due and finishes the job."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for index in dict.fromkeys(indexes):
+                pipe.srem(index, aid)
+            pipe.zrem(keys.due(), aid)
+            pipe.delete(keys.tombstone(aid))
+            await pipe.execute()
 
     async def postpone_due(self, attendance_id: UUID | str, until: datetime) -> None:
         """Retry later (backoff, or not yet ended). XX: never re-adds an id cleaned up or

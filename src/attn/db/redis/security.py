@@ -132,6 +132,10 @@ class SecurityMixin(RecordsMixin):
     async def delete_face_request(self, callback_id: str) -> None:
         await self._redis.delete(keys.face_request(callback_id))
 
+    async def callback_was_seen(self, callback_id: str) -> bool:
+        """Whether the replay mark of ``callback_id`` is set (a read, nothing marked)."""
+        return bool(await self._redis.exists(keys.callback_seen(callback_id)))
+
     async def mark_callback_seen(self, callback_id: str, ttl_seconds: int) -> bool:
         """True the first time a callback id is seen within ``ttl_seconds`` (SET NX EX)."""
         return bool(

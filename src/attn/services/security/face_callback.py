@@ -8,7 +8,8 @@ Order of the checks, each stopping a different attack:
 3. payload schema: a malformed result changes nothing;
 4. replay mark (``SET NX`` on the callback id, kept for longer than the window): the same
    callback applies once even inside the window;
-5. the callback id must be one we issued, for the same attendance and student;
+5. the callback id must be one we issued, for the same attendance and student (checked
+   before step 4 sets its mark, so a wrong answer does not spend the id);
 6. the record must still wait (``pending`` by the student): a teacher's decision wins.
 A temporary failure after step 4 (record not written yet, storage down) releases the mark,
 so the service may retry; definitive answers keep it.
@@ -286,25 +287,15 @@ async def handle_callback(
     callback = verify_callback(
         headers, raw_body, secret, now, settings.face_callback_max_skew_seconds
     )
+    replayed = Conflict(
+        f"callback {callback.callback_id} was already used", code="callback_replayed"
+    )
+    if await redis.callback_was_seen(callback.callback_id):
+        raise replayed  # before the request check: an applied callback's request is gone
+    await _ensure_issued_for(redis, callback)
     if not await redis.mark_callback_seen(callback.callback_id, replay_ttl(settings)):
-        raise Conflict(
-            f"callback {callback.callback_id} was already used", code="callback_replayed"
-        )
+        raise replayed
     try:
-        request = await redis.get_face_request(callback.callback_id)
-        if request is None:
-            raise NotFound(
-                f"callback id {callback.callback_id} was not issued (or has expired)",
-                code="unknown_callback",
-            )
-        if (request.attendance_id, request.student_number) != (
-            callback.attendance_id,
-            callback.student_number,
-        ):
-            raise InvalidInput(
-                "the callback names another attendance or student than its request",
-                code="callback_mismatch",
-            )
         result = await apply_face_result(redis, sessionmaker, settings, callback, now)
     except Exception as exc:
         if _temporary(exc):
@@ -320,6 +311,27 @@ async def handle_callback(
         result.stored_in,
     )
     return result
+
+
+async def _ensure_issued_for(redis: RedisClient, callback: FaceCallback) -> None:
+    """The callback id must be one we issued for this attendance and student. Checked
+    before the replay mark is set: a callback that names the wrong student (a confused or
+    stale answer) must not spend the id, or the service's right answer for the live request
+    would be refused as a replay."""
+    request = await redis.get_face_request(callback.callback_id)
+    if request is None:
+        raise NotFound(
+            f"callback id {callback.callback_id} was not issued (or has expired)",
+            code="unknown_callback",
+        )
+    if (request.attendance_id, request.student_number) != (
+        callback.attendance_id,
+        callback.student_number,
+    ):
+        raise InvalidInput(
+            "the callback names another attendance or student than its request",
+            code="callback_mismatch",
+        )
 
 
 def _first_line(exc: BaseException) -> str:
