@@ -535,3 +535,22 @@ class TestAudit:
         assert mine.total == 1
         assert mine.items[0].student_number == "S1"
         assert mine.items[0].at == T0
+
+
+class TestIdsAsStrings:
+    async def test_every_attendance_lookup_takes_the_id_as_a_string_too(
+        self, session: AsyncSession
+    ) -> None:
+        """The seed's report passes ids as strings; the data layer takes both forms."""
+        lesson = make_lesson()
+        await persist(session, lesson, [make_record(lesson, "S1"), make_record(lesson, "S2")])
+        aid = str(lesson.attendance_id)
+        found = await repo.get_attendance(session, aid)
+        assert found is not None
+        assert found.attendance_id == lesson.attendance_id
+        assert [r.student_number for r in await repo.list_records(session, aid)] == ["S1", "S2"]
+        assert await repo.get_record(session, aid, "S1") is not None
+        await repo.add_audit(session, actor="T1", action="record_saved", attendance_id=aid)
+        assert (await repo.list_audit(session, attendance_id=aid)).total == 1
+        assert await repo.soft_delete_record(session, aid, "S2", reason="yanlış", at=T0)
+        assert await repo.soft_delete_attendance(session, aid, reason="deneme", at=T0)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
+from uuid import UUID
 
 from pydantic import AfterValidator, PlainSerializer, StringConstraints
 
@@ -161,6 +162,12 @@ def contains_words(name: str, words: Iterable[str]) -> bool:
     """
     key = normalize_name(name)
     return all(word in key for word in words)
+
+
+def as_uuid(value: UUID | str) -> UUID:
+    """An attendance id given as a UUID or as its string (the seed's report writes
+    strings): every data-layer method takes both. A malformed string raises ValueError."""
+    return value if isinstance(value, UUID) else UUID(value)
 
 
 def utcnow() -> datetime:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from attn.db.sql._dml import any_changed, chunked, insert_for, last_per_key
 from attn.db.sql.rows import AttendanceRow, Page, RecordRow, StudentRecordRow
 from attn.db.sql.tables import ATTENDANCES, RECORDS
-from attn.models.types import SELF, RecordStatus, name_words
+from attn.models.types import SELF, RecordStatus, as_uuid, name_words
 
 _ATTENDANCE_CONTENT = (
     "lesson_name",
@@ -106,8 +106,9 @@ async def upsert_records(session: AsyncSession, rows: Sequence[RecordRow]) -> No
 
 
 async def get_attendance(
-    session: AsyncSession, attendance_id: UUID, *, include_deleted: bool = False
+    session: AsyncSession, attendance_id: UUID | str, *, include_deleted: bool = False
 ) -> AttendanceRow | None:
+    attendance_id = as_uuid(attendance_id)
     stmt = select(ATTENDANCES).where(ATTENDANCES.c.attendance_id == attendance_id)
     if not include_deleted:
         stmt = stmt.where(ATTENDANCES.c.deleted_at.is_(None))
@@ -116,9 +117,10 @@ async def get_attendance(
 
 
 async def list_records(
-    session: AsyncSession, attendance_id: UUID, *, include_deleted: bool = False
+    session: AsyncSession, attendance_id: UUID | str, *, include_deleted: bool = False
 ) -> list[RecordRow]:
     """The records of one attendance by student number (none if the attendance is deleted)."""
+    attendance_id = as_uuid(attendance_id)
     stmt = (
         select(RECORDS)
         .join(ATTENDANCES, ATTENDANCES.c.attendance_id == RECORDS.c.attendance_id)
@@ -133,12 +135,13 @@ async def list_records(
 
 async def get_record(
     session: AsyncSession,
-    attendance_id: UUID,
+    attendance_id: UUID | str,
     student_number: str,
     *,
     include_deleted: bool = False,
 ) -> RecordRow | None:
     """One record, whatever the state of its attendance (the caller checks that)."""
+    attendance_id = as_uuid(attendance_id)
     stmt = select(RECORDS).where(
         RECORDS.c.attendance_id == attendance_id, RECORDS.c.student_number == student_number
     )
@@ -234,9 +237,10 @@ def _prefixed_attendance_columns() -> list[Any]:
 
 
 async def soft_delete_attendance(
-    session: AsyncSession, attendance_id: UUID, *, reason: str, at: datetime
+    session: AsyncSession, attendance_id: UUID | str, *, reason: str, at: datetime
 ) -> bool:
     """Mark a live attendance deleted; False when it is missing or already deleted."""
+    attendance_id = as_uuid(attendance_id)
     result = await session.execute(
         update(ATTENDANCES)
         .where(ATTENDANCES.c.attendance_id == attendance_id, ATTENDANCES.c.deleted_at.is_(None))
@@ -246,9 +250,15 @@ async def soft_delete_attendance(
 
 
 async def soft_delete_record(
-    session: AsyncSession, attendance_id: UUID, student_number: str, *, reason: str, at: datetime
+    session: AsyncSession,
+    attendance_id: UUID | str,
+    student_number: str,
+    *,
+    reason: str,
+    at: datetime,
 ) -> bool:
     """Mark a live record deleted; False when it is missing or already deleted."""
+    attendance_id = as_uuid(attendance_id)
     result = await session.execute(
         update(RECORDS)
         .where(
@@ -263,7 +273,7 @@ async def soft_delete_record(
 
 async def settle_pending_record(
     session: AsyncSession,
-    attendance_id: UUID,
+    attendance_id: UUID | str,
     student_number: str,
     *,
     status: RecordStatus,
@@ -278,6 +288,7 @@ async def settle_pending_record(
     condition is part of the UPDATE, so a teacher's decision made meanwhile is never
     overwritten. False when no such record exists.
     """
+    attendance_id = as_uuid(attendance_id)
     waiting = RECORDS.c.status == RecordStatus.PENDING.value
     if waiting_reasons:
         waiting = waiting | (

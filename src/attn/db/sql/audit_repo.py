@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attn.db.sql.rows import AuditRow, Page
 from attn.db.sql.tables import AUDIT_LOG
-from attn.models.types import utcnow
+from attn.models.types import as_uuid, utcnow
 
 
 async def add_audit(
@@ -20,7 +20,7 @@ async def add_audit(
     *,
     actor: str,
     action: str,
-    attendance_id: UUID | None = None,
+    attendance_id: UUID | str | None = None,
     student_number: str | None = None,
     details: dict[str, Any] | None = None,
     at: datetime | None = None,
@@ -35,7 +35,7 @@ async def add_audit(
             at=at or utcnow(),
             actor=actor,
             action=action,
-            attendance_id=attendance_id,
+            attendance_id=None if attendance_id is None else as_uuid(attendance_id),
             student_number=student_number,
             details=details or {},
         )
@@ -48,7 +48,7 @@ async def add_audit(
 async def list_audit(
     session: AsyncSession,
     *,
-    attendance_id: UUID | None = None,
+    attendance_id: UUID | str | None = None,
     student_number: str | None = None,
     limit: int = 50,
     offset: int = 0,
@@ -56,7 +56,7 @@ async def list_audit(
     """Entries newest first, optionally for one attendance and/or one student."""
     conditions: list[ColumnElement[bool]] = []
     if attendance_id is not None:
-        conditions.append(AUDIT_LOG.c.attendance_id == attendance_id)
+        conditions.append(AUDIT_LOG.c.attendance_id == as_uuid(attendance_id))
     if student_number is not None:
         conditions.append(AUDIT_LOG.c.student_number == student_number)
     total = await session.scalar(select(func.count()).select_from(AUDIT_LOG).where(*conditions))
