@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -96,3 +100,80 @@ class TestEmbeddedRedis:
             assert _client(url).ping()
         finally:
             embedded.stop()
+
+
+class TestOwnership:
+    """Issue 12.4: who stops the server, and what happens when it dies or hangs."""
+
+    def test_an_adopting_joiner_keeps_the_server_when_the_starter_stops(
+        self, tmp_path: Path
+    ) -> None:
+        starter = EmbeddedRedis(tmp_path / "data")  # a CLI command
+        url = starter.start()
+        adopter = EmbeddedRedis(tmp_path / "data")  # attn serve
+        try:
+            assert adopter.start(adopt=True) == url
+            assert adopter.owned
+            starter.stop()  # the CLI command exits
+            assert _client(url).ping()
+        finally:
+            adopter.stop()
+            starter.stop()
+        with pytest.raises((sync_redis.ConnectionError, OSError)):
+            sync_redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+        assert not (adopter.folder / "server.json").exists()
+
+    def test_a_dead_server_is_restarted_on_its_url_with_its_data(
+        self, server: EmbeddedRedis
+    ) -> None:
+        client = _client(server.url)
+        client.set("attn:test:kept", "yes")
+        client.close()
+        time.sleep(1.2)  # past appendfsync everysec
+        assert server.pid is not None
+        dead = server.pid
+        assert not server.ensure_running()  # alive: nothing to do
+        os.kill(dead, signal.SIGKILL)
+        assert server._process is not None
+        server._process.wait(timeout=10)
+        assert server.ensure_running()
+        assert server.pid != dead
+        client = _client(server.url)
+        assert client.get("attn:test:kept") == "yes"
+        client.close()
+
+    def test_a_hung_left_over_server_is_killed_and_replaced(self, tmp_path: Path) -> None:
+        left_over = EmbeddedRedis(tmp_path / "data")
+        left_over.start()
+        assert left_over.pid is not None
+        os.kill(left_over.pid, signal.SIGSTOP)  # frozen: alive, but never answers
+        fresh = EmbeddedRedis(tmp_path / "data")
+        try:
+            url = fresh.start()
+            assert fresh.owned
+            assert fresh.pid != left_over.pid
+            assert left_over._process is not None
+            assert left_over._process.wait(timeout=10) == -signal.SIGKILL
+            assert _client(url).ping()
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(left_over.pid, signal.SIGKILL)
+            fresh.stop()
+            left_over.stop()
+
+    def test_a_stale_state_file_and_socket_are_replaced(self, tmp_path: Path) -> None:
+        first = EmbeddedRedis(tmp_path / "data")
+        first.start()
+        assert first.pid is not None
+        assert first._process is not None
+        os.kill(first.pid, signal.SIGKILL)
+        first._process.wait()  # dead; server.json and redis.sock stay behind
+        second = EmbeddedRedis(tmp_path / "data")
+        try:
+            assert second.start() == first.url
+            assert second.owned
+            assert _client(second.url).ping()
+        finally:
+            second.stop()
+            first.stop()  # not the owner any more: must not touch the new server's state
+        assert not (second.folder / "server.json").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 from types import FrameType
@@ -25,6 +26,7 @@ def serve(
 
     from attn.db.sql.migrate import upgrade
     from attn.embedded import EmbeddedRedis
+    from attn.embedded_supervisor import EmbeddedRedisSupervisor
 
     settings = load_settings()
     configure_logging(settings)
@@ -32,28 +34,32 @@ def serve(
     # the default one would end the process before the embedded Redis is stopped below.
     signal.signal(signal.SIGTERM, _exit_after_shutdown)
     embedded: EmbeddedRedis | None = None
+    supervisor: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
     if settings.redis_url is None:
+        # Adopted even when a CLI command started it: that one leaves it running at exit.
         embedded = EmbeddedRedis(settings.data_dir)
-        os.environ["ATTN_REDIS_URL"] = embedded.start()
+        os.environ["ATTN_REDIS_URL"] = embedded.start(adopt=True)
+        supervisor = EmbeddedRedisSupervisor(embedded)
     try:
         if settings.auto_migrate:
             upgrade(settings.effective_database_url)
             os.environ["ATTN_AUTO_MIGRATE"] = "false"  # workers must not race to migrate
         get_settings.cache_clear()  # the app reads the environment set above
         typer.echo(f"ATTN listening on http://{host}:{port}  (API docs: /docs)", err=True)
-        uvicorn.run(
-            "attn.app:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level=settings.log_level.lower(),
-            access_log=False,  # attn.access logs each request, without query strings
-            # The client address comes from the connection unless ATTN_TRUSTED_PROXIES names
-            # the proxy: uvicorn must not rewrite it first from X-Forwarded-For (it trusts
-            # 127.0.0.1 by default, so a proxy on the same host would go unlisted).
-            proxy_headers=False,
-        )
+        with supervisor:
+            uvicorn.run(
+                "attn.app:create_app",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                log_level=settings.log_level.lower(),
+                access_log=False,  # attn.access logs each request, without query strings
+                # The client address comes from the connection unless ATTN_TRUSTED_PROXIES names
+                # the proxy: uvicorn must not rewrite it first from X-Forwarded-For (it trusts
+                # 127.0.0.1 by default, so a proxy on the same host would go unlisted).
+                proxy_headers=False,
+            )
     finally:
         if embedded is not None:
             embedded.stop()
