@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -177,3 +178,22 @@ class TestOwnership:
             second.stop()
             first.stop()  # not the owner any more: must not touch the new server's state
         assert not (second.folder / "server.json").exists()
+
+    def test_a_left_over_server_that_answers_after_a_moment_is_joined(self, tmp_path: Path) -> None:
+        """Silent for a second (busy, or frozen and resumed), not hung: never a second
+        server beside it on the same append-only file."""
+        left_over = EmbeddedRedis(tmp_path / "data")
+        url = left_over.start()
+        assert left_over.pid is not None
+        os.kill(left_over.pid, signal.SIGSTOP)
+        resume = threading.Timer(1.0, os.kill, (left_over.pid, signal.SIGCONT))
+        resume.start()
+        joiner = EmbeddedRedis(tmp_path / "data")
+        try:
+            assert joiner.start() == url
+            assert joiner.pid == left_over.pid
+            assert not joiner.owned
+        finally:
+            resume.join()
+            joiner.stop()
+            left_over.stop()

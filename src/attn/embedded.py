@@ -80,14 +80,13 @@ class EmbeddedRedis:
         self.folder.mkdir(parents=True, exist_ok=True)
         with _file_lock(self.folder / "start.lock"):
             state = self._read_state()
-            if self._answers(state):
+            if self._answers(state) or not self._clear_stale(state):
                 self.url, self.pid = str(state["url"]), int(state["pid"])
                 self.owned = adopt
                 if adopt:
                     self._write_state()
                 log.info("joined embedded redis at %s (pid %s)", self.url, self.pid)
                 return self.url
-            self._clear_stale(state)
             self._launch(str(state.get("url", "")))
         log.info("started embedded redis at %s (pid %s)", self.url, self.pid)
         return self.url
@@ -102,11 +101,11 @@ class EmbeddedRedis:
         with _file_lock(self.folder / "start.lock"):
             self._reap()
             state = self._read_state()
-            if self._answers(state):  # another process restarted it meanwhile
-                self.pid, self.owned = int(state["pid"]), True
+            if self._answers(state) or not self._clear_stale(state):
+                # another process restarted it meanwhile: keep supervising that one
+                self.url, self.pid, self.owned = str(state["url"]), int(state["pid"]), True
                 self._write_state()
                 return False
-            self._clear_stale(state)
             self._launch(self.url or str(state.get("url", "")))
         log.warning(
             "embedded redis had died; restarted it at %s (pid %s) from its append-only file",
@@ -169,15 +168,17 @@ class EmbeddedRedis:
         url = str(state.get("url", ""))
         return bool(url) and _pid_running(int(state.get("pid", 0))) and _ping(url)
 
-    def _clear_stale(self, state: dict[str, Any]) -> None:
-        """A server of an earlier run that no longer answers: killed if it is ours and
-        stays silent (hung or frozen), so it cannot share the append-only file."""
+    def _clear_stale(self, state: dict[str, Any]) -> bool:
+        """Clear the way for a new server; False when the recorded one answers after all.
+
+        A server of an earlier run that no longer answers is killed if it is ours and
+        stays silent (hung or frozen), so that two never share the append-only file."""
         pid = int(state.get("pid", 0))
         if _pid_running(pid) and _runs_in(pid, self.folder):
             deadline = time.monotonic() + STALE_AFTER_S
             while time.monotonic() < deadline:
                 if _ping(str(state.get("url", ""))):
-                    return  # it came back (a slow start): _launch's PING will fail loudly
+                    return False  # only slow for a moment: use it
                 time.sleep(0.2)
             log.warning("killing the hung embedded redis of an earlier run (pid %s)", pid)
             with contextlib.suppress(ProcessLookupError):
@@ -186,6 +187,7 @@ class EmbeddedRedis:
             while time.monotonic() < deadline and _pid_running(pid):
                 time.sleep(0.05)
         self._state_file.unlink(missing_ok=True)
+        return True
 
     def _launch(self, previous_url: str = "") -> None:
         """Start a server; on ``previous_url``'s port when it had one (a restart: the
