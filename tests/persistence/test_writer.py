@@ -130,7 +130,7 @@ class TestAuditOutbox:
     ) -> None:
         lesson, records = attendance_with(["S1"])
         entries = [make_audit_entry(lesson.attendance_id) for _ in range(3)]
-        snapshot = parsed(lesson, records, audit=entries)
+        snapshot = parsed(lesson, records, audit=[*entries, entries[1]])  # a retried append
         assert [row["entry_id"] for row in snapshot.audit] == [e.entry_id for e in entries]
         for _attempt in range(2):  # a job that crashed after its commit writes it again
             await AttendanceWriter(job_runtime.engine).write(snapshot, nothing)

@@ -155,7 +155,7 @@ def parse_snapshot(
 def _audit_rows(attendance_id: UUID, raws: list[str]) -> list[dict[str, Any]]:
     """The outbox entries as ``audit_log`` rows; one that does not parse, or belongs to
     another attendance, raises :class:`BadAttendance` (an entry is never dropped)."""
-    rows: list[dict[str, Any]] = []
+    rows: dict[UUID, dict[str, Any]] = {}
     for position, raw in enumerate(raws):
         try:
             entry = AuditEntryRedis.from_json(raw)
@@ -163,8 +163,9 @@ def _audit_rows(attendance_id: UUID, raws: list[str]) -> list[dict[str, Any]]:
             raise BadAttendance(f"audit entry {position} is invalid: {describe(exc)}") from exc
         if entry.attendance_id != attendance_id:
             raise BadAttendance(f"audit entry {position} belongs to another attendance")
-        rows.append(entry.model_dump())
-    return rows
+        # A script re-run by the client's retry (reply lost) appends its entry twice.
+        rows.setdefault(entry.entry_id, entry.model_dump())
+    return list(rows.values())
 
 
 def record_values(record: AttendanceRecordRedis) -> RecordValues:
