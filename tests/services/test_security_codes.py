@@ -3,6 +3,7 @@ limits, the check-in link and its QR code. Time comes from a FrozenClock: no sle
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import itertools
@@ -33,6 +34,7 @@ from attn.services.security.codes import (
     verify_code,
 )
 from tests.factories import make_lesson
+from tests.services.test_rate_limit import away_from_window_edge
 
 STEP = 15
 GRACE = 10
@@ -239,6 +241,30 @@ class TestCheckCode:
         # Another student is not affected, and right codes do not count.
         for _ in range(5):
             assert await check_code(redis_client, config, aid, "S2", right, clock.now()) is None
+
+    async def test_concurrent_wrong_codes_are_checked_no_more_than_the_limit(
+        self, redis_client: RedisClient, clock: FrozenClock
+    ) -> None:
+        """Counting and checking are one atomic step: 40 wrong codes at once, limit 10 ->
+        exactly 10 checked (``code_invalid``), the other 30 refused before being looked at."""
+        lesson = make_lesson()
+        await redis_client.create_lesson(lesson, due_at=lesson.ends_at)
+        aid = lesson.attendance_id
+        await ensure_secret(redis_client, aid)
+        config = settings(code_attempts_per_minute=10)
+        await away_from_window_edge()
+
+        async def attempt() -> str:
+            try:
+                result = await check_code(redis_client, config, aid, "S1", "XXXXXX", clock.now())
+            except RateLimited as refused:
+                return refused.code
+            assert result == CODE_INVALID
+            return "checked"
+
+        outcomes = await asyncio.gather(*(attempt() for _ in range(40)))
+        assert outcomes.count("checked") == 10
+        assert outcomes.count("too_many_wrong_codes") == 30
 
 
 class TestTeacherDisplay:

@@ -15,7 +15,7 @@ from attn.db.redis.persistence_queue import (
     CleanupOutcome,
     PersistenceQueueMixin,
 )
-from attn.db.redis.rate_limits import CheckInPreflight, RateLimitsMixin
+from attn.db.redis.rate_limits import CheckInPreflight, RateLimitsMixin, RateLimitTicket
 from attn.db.redis.records import CheckInResult, RecordsMixin
 from attn.db.redis.security import SecurityMixin
 from attn.db.redis.sessions import SessionsMixin
@@ -25,6 +25,7 @@ __all__ = [
     "CheckInPreflight",
     "CheckInResult",
     "CleanupOutcome",
+    "RateLimitTicket",
     "RedisClient",
 ]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from attn.db.redis_client import RedisClient
+from attn.db.redis_client import RateLimitTicket, RedisClient
 from attn.errors import RateLimited
 
 WINDOW_S = 60
@@ -34,6 +34,22 @@ async def enforce(redis: RedisClient, scope: str, subject: str, per_minute: int)
         raise _refusal(scope, reset_in)
 
 
+async def take(
+    redis: RedisClient, limits: Sequence[Limit], *, code: str = "rate_limited"
+) -> RateLimitTicket:
+    """Count an attempt against every limit, or raise :class:`RateLimited` (``code``) for the
+    first one reached without counting it anywhere.
+
+    For limits on failures: count before checking, then give the ticket back
+    (``redis.give_back_rate_limits``) if the attempt succeeded. Counting and deciding in one
+    atomic step per counter means concurrent attempts cannot slip past the limit together.
+    """
+    ticket = await redis.take_rate_limits(limits, WINDOW_S)
+    if ticket.refused is not None:
+        raise _refusal(limits[ticket.refused][0], ticket.reset_in, code)
+    return ticket
+
+
 def over_limit(limits: Sequence[Limit], counts: Sequence[int], reset_in: int) -> RateLimited | None:
     """The refusal for the first of ``limits`` (``(scope, subject, per_minute)``) whose
     count in this window is past it, or None: for callers that count several limits in one
@@ -44,7 +60,9 @@ def over_limit(limits: Sequence[Limit], counts: Sequence[int], reset_in: int) ->
     return None
 
 
-def _refusal(scope: str, reset_in: int) -> RateLimited:
+def _refusal(scope: str, reset_in: int, code: str = "rate_limited") -> RateLimited:
     return RateLimited(
-        f"too many requests ({scope}); try again in {reset_in} s", retry_after=reset_in
+        f"too many requests ({scope}); try again in {reset_in} s",
+        retry_after=reset_in,
+        code=code,
     )

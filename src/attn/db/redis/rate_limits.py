@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -23,6 +24,44 @@ class RateLimitsMixin(RedisBase):
             lua_source("hit_rate_limit"), 1, keys.rate_limit(scope, subject, window), window_s + 1
         )
         return int(count), reset_in
+
+    async def take_rate_limits(
+        self, limits: Sequence[tuple[str, str, int]], window_s: int
+    ) -> RateLimitTicket:
+        """Count one attempt against every ``(scope, subject, limit)`` still under its limit,
+        atomically per counter (``lua/take_rate_limit.lua``), in one round trip.
+
+        If any limit is reached nothing stays counted: the counters already taken are given
+        back (a second round trip, on refusal only), so attempts refused by one limit never
+        use up another (a guesser stopped per address spends none of the account's budget).
+        """
+        window, reset_in = _window(window_s)
+        counters = [keys.rate_limit(scope, subject, window) for scope, subject, _ in limits]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for counter, (_, _, limit) in zip(counters, limits, strict=True):
+                pipe.eval(lua_source("take_rate_limit"), 1, counter, limit, window_s + 1)
+            replies = await pipe.execute()
+        taken = [int(reply) > 0 for reply in replies]
+        if all(taken):
+            return RateLimitTicket(counters=tuple(counters), refused=None, reset_in=reset_in)
+        await self.give_back_rate_limits(
+            RateLimitTicket(
+                counters=tuple(c for c, ok in zip(counters, taken, strict=True) if ok),
+                refused=None,
+                reset_in=reset_in,
+            )
+        )
+        return RateLimitTicket(counters=(), refused=taken.index(False), reset_in=reset_in)
+
+    async def give_back_rate_limits(self, ticket: RateLimitTicket) -> None:
+        """Uncount the attempt of ``ticket`` (``lua/give_back_rate_limit.lua``): it was no
+        failure. A counter of a window that has ended meanwhile is left alone."""
+        if not ticket.counters:
+            return
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for counter in ticket.counters:
+                pipe.eval(lua_source("give_back_rate_limit"), 1, counter)
+            await pipe.execute()
 
     async def check_in_preflight(
         self,
@@ -69,6 +108,19 @@ class RateLimitsMixin(RedisBase):
             reset_in=reset_in,
             lesson=None if raw_lesson is None else LessonRedis.from_json(raw_lesson),
         )
+
+
+@dataclass(frozen=True)
+class RateLimitTicket:
+    """What :meth:`RateLimitsMixin.take_rate_limits` counted: hand it back to
+    :meth:`~RateLimitsMixin.give_back_rate_limits` if the attempt was no failure."""
+
+    counters: tuple[str, ...]
+    """The counters this attempt was counted in (none if it was refused)."""
+    refused: int | None
+    """Index of the first limit that was reached, or None if the attempt was counted."""
+    reset_in: int
+    """Seconds until the window ends."""
 
 
 @dataclass(frozen=True)

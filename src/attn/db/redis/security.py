@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -71,12 +70,6 @@ class SecurityMixin(RecordsMixin):
         if not found:
             raise not_live(attendance_id)
         return text(found)
-
-    async def rate_limit_count(self, scope: str, subject: str, window_s: int) -> int:
-        """The current window's count of a rate-limit counter, without counting a request."""
-        window = int(time.time() // window_s)
-        raw = await self._redis.get(keys.rate_limit(scope, subject, window))
-        return int(raw or 0)
 
     # --- devices ----------------------------------------------------------------------
 

@@ -16,7 +16,6 @@ import io
 import math
 import re
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from hashlib import sha256
@@ -27,7 +26,7 @@ import segno
 
 from attn.config import Settings
 from attn.db.redis_client import RedisClient
-from attn.errors import RateLimited
+from attn.services import rate_limit
 from attn.services.security.clock import Clock, FrozenClock, SystemClock
 
 __all__ = [
@@ -56,7 +55,6 @@ CHECKIN_PATH = "/check-in/{attendance_id}"
 """Where the QR code's link points: the web UI's check-in page, with ``?code=``."""
 WRONG_CODE_SCOPE = "checkin_code_wrong"
 """Rate-limit counter of wrong codes per student (``settings.code_attempts_per_minute``)."""
-WRONG_CODE_WINDOW_S = 60
 CODE_INVALID = "code_invalid"
 """``fail_reason`` of a check-in with a missing, malformed, wrong or expired code."""
 
@@ -152,22 +150,24 @@ async def check_code(
 
     Raises RateLimited (``too_many_wrong_codes``) before looking at the code once the
     student has sent ``settings.code_attempts_per_minute`` wrong codes in the current
-    minute, so that guessing stays hopeless; every wrong code counts against the limit.
+    minute, so that guessing stays hopeless. The attempt is counted before the code is
+    looked at, in the same atomic step as the check (:func:`rate_limit.take`), and given
+    back if the code was right: concurrent guesses cannot all pass a check made before any
+    of them was counted.
     """
-    wrong = await redis.rate_limit_count(WRONG_CODE_SCOPE, student_number, WRONG_CODE_WINDOW_S)
-    if wrong >= settings.code_attempts_per_minute:
-        retry_after = max(1, math.ceil(WRONG_CODE_WINDOW_S - time.time() % WRONG_CODE_WINDOW_S))
-        raise RateLimited(
-            f"too many wrong codes; try again in {retry_after} s",
-            retry_after=retry_after,
-            code="too_many_wrong_codes",
+    limit = (WRONG_CODE_SCOPE, student_number, settings.code_attempts_per_minute)
+    ticket = await rate_limit.take(redis, [limit], code="too_many_wrong_codes")
+    try:
+        secret = await ensure_secret(redis, attendance_id)
+        right = submitted is not None and verify_code(
+            secret, submitted, now, settings.code_step_seconds, settings.code_grace_seconds
         )
-    secret = await ensure_secret(redis, attendance_id)
-    if submitted is not None and verify_code(
-        secret, submitted, now, settings.code_step_seconds, settings.code_grace_seconds
-    ):
+    except Exception:
+        await redis.give_back_rate_limits(ticket)  # not a wrong code: the check never ran
+        raise
+    if right:
+        await redis.give_back_rate_limits(ticket)
         return None
-    await redis.hit_rate_limit(WRONG_CODE_SCOPE, student_number, WRONG_CODE_WINDOW_S)
     return CODE_INVALID
 
 
