@@ -24,7 +24,8 @@ from tests.api.attendance_support import (
     start_and_persist,
     url,
 )
-from tests.fixtures.app import MakeUser, error_code
+from tests.api.test_auth import away_from_window_edge
+from tests.fixtures.app import Account, MakeUser, error_code
 
 SEARCH = f"{BASE}/search"
 
@@ -202,18 +203,55 @@ class TestRateLimits:
         other = await make_user("student")
         assert (await check_in(api, other, aid)).status_code == 201
 
-    async def test_per_address(
+    async def test_the_address_limit_leaves_logged_in_students_alone(
+        self, api: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser
+    ) -> None:
+        """A lecture hall behind one NAT address: students with valid sessions are limited
+        per student only, however many check in from the address."""
+        teacher = await make_user("teacher")
+        aid = (await start(api, teacher))["attendance_id"]
+        students = [
+            await quick_session(runtime, f"S{n}", f"Öğrenci {n}", Role.STUDENT) for n in range(8)
+        ]
+        statuses = [(await check_in(api, s, aid)).status_code for s in students]
+        assert statuses == [201] * 8
+
+    async def test_forged_tokens_from_one_address_are_stopped(
+        self, api: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser
+    ) -> None:
+        """Tokens that match no session count against their address (5 here): past it they
+        get 429, while a real student behind the same address still checks in."""
+        teacher = await make_user("teacher")
+        aid = (await start(api, teacher))["attendance_id"]
+        await away_from_window_edge()
+        forged = [Account(f"S{n}", "x", Role.STUDENT, "", f"S{n}.{'A' * 43}") for n in range(7)]
+        statuses = [(await check_in(api, account, aid)).status_code for account in forged]
+        assert statuses == [401] * 5 + [429] * 2
+        student = await quick_session(runtime, "S1", "Öğrenci 1", Role.STUDENT)
+        assert (await check_in(api, student, aid)).status_code == 201
+
+
+class TestLectureHallBehindOneAddress:
+    """Default limits: 2,000 students behind one address, each tapping check-in twice."""
+
+    async def test_no_honest_check_in_is_refused(
         self, api: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser
     ) -> None:
         teacher = await make_user("teacher")
         aid = (await start(api, teacher))["attendance_id"]
-        allowed = 5
         students = [
-            await quick_session(runtime, f"S{n}", f"Öğrenci {n}", Role.STUDENT)
-            for n in range(allowed + 1)
+            await quick_session(runtime, f"H{n:04d}", f"Öğrenci {n}", Role.STUDENT)
+            for n in range(2000)
         ]
-        statuses = [(await check_in(api, s, aid)).status_code for s in students]
-        assert statuses == [201] * allowed + [429]
+        await away_from_window_edge()
+        statuses: list[int] = []
+        for _tap in range(2):
+            for start_at in range(0, len(students), 100):
+                batch = students[start_at : start_at + 100]
+                responses = await asyncio.gather(*(check_in(api, s, aid) for s in batch))
+                statuses += [response.status_code for response in responses]
+        assert statuses.count(429) == 0
+        assert (statuses.count(201), statuses.count(200)) == (2000, 2000)
 
 
 class TestOwnRecords:

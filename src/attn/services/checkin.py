@@ -29,6 +29,7 @@ from attn.errors import (
     InvalidInput,
     NotFound,
     RateLimited,
+    Unauthorized,
 )
 from attn.models import AttendanceRecordRedis, LessonRedis, RecordStatus, UserRedis
 from attn.models.api_attendances import (
@@ -62,8 +63,8 @@ MAX_SEARCH_RESULTS = 50
 CHECKIN_USER = "checkin_user"
 """Check-ins per student (``settings.rate_limit_checkin_per_minute``)."""
 CHECKIN_ADDRESS = "checkin_address"
-"""Check-ins per client address (``settings.rate_limit_per_address_per_minute``, far above
-the per-student limit: a lecture hall checks in from behind one NAT address)."""
+"""Check-ins with a refused token per client address
+(``settings.rate_limit_per_address_per_minute``); valid sessions are not counted here."""
 
 _REFUSALS: dict[str, tuple[type[AttendanceNotOpen], str]] = {
     "deleted": (AttendanceDeleted, "was deleted"),
@@ -125,28 +126,30 @@ async def admit(
     client_ip: str,
     attendance_id: UUID | None,
 ) -> Admission:
-    """Authenticate a check-in and count it against the per-student and per-address
-    limits, reading the lesson in the same round trip (the first of a check-in's two).
+    """Authenticate a check-in and count it against the student's limit, reading the
+    lesson in the same round trip (the first of a check-in's two).
 
     The student's counter is only counted for a token that matches the stored session
     (``lua/session_hit.lua``), so nobody can use up a student's limit by sending tokens
-    in their name. 401 ``invalid_token`` for a token without a session.
+    in their name. A refused token (401 ``invalid_token``) counts against the client
+    address instead, and past ``settings.rate_limit_per_address_per_minute`` of those the
+    address gets 429: valid sessions never count there, so a lecture hall behind one NAT
+    address is limited per student only.
     """
-    user_number, secret = auth.parse_token(token)
-    token_hash = auth.hash_secret(secret)
-    preflight = await redis.check_in_preflight(
-        (user_number, token_hash, CHECKIN_USER),
-        (CHECKIN_ADDRESS, client_ip),
-        rate_limit.WINDOW_S,
-        attendance_id,
-    )
-    user = await auth.accept_session(redis, settings, preflight.session, token_hash)
-    limits = [
-        (CHECKIN_USER, user_number, settings.rate_limit_checkin_per_minute),
-        (CHECKIN_ADDRESS, client_ip, settings.rate_limit_per_address_per_minute),
-    ]
-    counts = [preflight.user_count, preflight.address_count]
-    refusal = rate_limit.over_limit(limits, counts, preflight.reset_in)
+    try:
+        user_number, secret = auth.parse_token(token)
+        token_hash = auth.hash_secret(secret)
+        preflight = await redis.check_in_preflight(
+            (user_number, token_hash, CHECKIN_USER), rate_limit.WINDOW_S, attendance_id
+        )
+        user = await auth.accept_session(redis, settings, preflight.session, token_hash)
+    except Unauthorized:
+        await rate_limit.enforce(
+            redis, CHECKIN_ADDRESS, client_ip, settings.rate_limit_per_address_per_minute
+        )
+        raise
+    limits = [(CHECKIN_USER, user_number, settings.rate_limit_checkin_per_minute)]
+    refusal = rate_limit.over_limit(limits, [preflight.user_count], preflight.reset_in)
     return Admission(user=user, lesson=preflight.lesson, over_limit=refusal)
 
 

@@ -66,20 +66,20 @@ class RateLimitsMixin(RedisBase):
     async def check_in_preflight(
         self,
         user: tuple[str, str, str],
-        address: tuple[str, str],
         window_s: int,
         attendance_id: UUID | None,
     ) -> CheckInPreflight:
         """Everything a check-in reads before its checks, in one round trip: the session of
         ``user`` = ``(user_number, token hash, scope)``, counted against that user's limit
-        only if the token matches it (``lua/session_hit.lua``), the request counted against
-        ``address`` = ``(scope, client address)``, and the lesson (if the id is valid).
+        only if the token matches it (``lua/session_hit.lua``), and the lesson (if the id is
+        valid). The client address is not counted here: only a refused token counts
+        against it (:func:`attn.services.checkin.admit`), so a hall behind one NAT address
+        is limited per student alone.
 
-        Pipelined without MULTI: the user's keys, the address counter and the lesson may
-        live on different cluster nodes.
+        Pipelined without MULTI: the user's keys and the lesson may live on different
+        cluster nodes.
         """
         user_number, token_hash, user_scope = user
-        address_scope, client_ip = address
         window, reset_in = _window(window_s)
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.eval(
@@ -90,21 +90,14 @@ class RateLimitsMixin(RedisBase):
                 token_hash,
                 window_s + 1,
             )
-            pipe.eval(
-                lua_source("hit_rate_limit"),
-                1,
-                keys.rate_limit(address_scope, client_ip, window),
-                window_s + 1,
-            )
             if attendance_id is not None:
                 pipe.get(keys.lesson(attendance_id))
             replies = await pipe.execute()
-        (raw_session, user_count), address_count = replies[0], replies[1]
-        raw_lesson = replies[2] if attendance_id is not None else None
+        raw_session, user_count = replies[0]
+        raw_lesson = replies[1] if attendance_id is not None else None
         return CheckInPreflight(
             session=None if raw_session is None else UserRedis.from_json(raw_session),
             user_count=int(user_count),
-            address_count=int(address_count),
             reset_in=reset_in,
             lesson=None if raw_lesson is None else LessonRedis.from_json(raw_lesson),
         )
@@ -131,7 +124,6 @@ class CheckInPreflight:
     """The stored session of the token's user number, whichever token it was issued for."""
     user_count: int
     """Requests of the user in this window; 0 if the token did not match (not counted)."""
-    address_count: int
     reset_in: int
     lesson: LessonRedis | None
 
