@@ -53,13 +53,25 @@ class Settings(BaseSettings):
     one_live_attendance_per_teacher: bool = True
     max_attendance_minutes: int = Field(default=12 * 60, ge=1)
 
-    rate_limit_login_per_minute: int = Field(default=20, ge=1, description="Per user.")
+    rate_limit_login_per_user_address_per_minute: int = Field(
+        default=10,
+        ge=1,
+        description="Failed logins per user number from one client address: stops a guesser "
+        "without locking the owner, who logs in from another address, out.",
+    )
+    rate_limit_login_per_minute: int = Field(
+        default=100,
+        ge=1,
+        description="Failed logins per user number from all addresses together: the ceiling "
+        "against guessing spread over many addresses. Right passwords never count.",
+    )
     rate_limit_checkin_per_minute: int = Field(default=30, ge=1, description="Per user.")
     rate_limit_per_address_per_minute: int = Field(
         default=3000,
         ge=1,
-        description="Per client address, for login and check-in alike. A lecture hall often "
-        "shares one NAT address, so this is far above the per-user limits.",
+        description="Failures per client address: failed logins, and check-ins whose token "
+        "matches no session (counted apart). Logged-in requests and right passwords never "
+        "count, so a lecture hall behind one NAT address is limited per student only.",
     )
     trusted_proxies: list[str] = Field(default_factory=list)
 

@@ -16,6 +16,7 @@ from attn.models import Role, UserRedis
 from attn.models.types import utcnow
 from attn.services import auth
 from attn.services.passwords import hash_password
+from tests.services.test_rate_limit import away_from_window_edge
 
 PASSWORD = "correct horse battery"
 
@@ -156,21 +157,28 @@ class TestLogout:
 
 
 class TestLoginRateLimits:
-    async def test_the_address_is_counted_before_the_user_number(
+    async def test_attempts_refused_at_the_address_spend_nothing_of_the_account(
         self, session: AsyncSession, redis_client: RedisClient, student: str
     ) -> None:
-        """Past its own limit a client no longer spends the account's budget."""
+        """Past its own limit a client no longer spends the account's budget, and right
+        passwords are never counted."""
         from attn.errors import RateLimited
 
-        config = settings(rate_limit_per_address_per_minute=1, rate_limit_login_per_minute=2)
-        await auth.attempt_login(session, redis_client, config, student, PASSWORD, "192.0.2.1")
+        config = settings(rate_limit_per_address_per_minute=1, rate_limit_login_per_minute=3)
+        await away_from_window_edge()
+        for _ in range(3):
+            await auth.attempt_login(session, redis_client, config, student, PASSWORD, "192.0.2.1")
+        with pytest.raises(Unauthorized):
+            await auth.attempt_login(session, redis_client, config, student, "wrong", "192.0.2.1")
         for _ in range(3):
             with pytest.raises(RateLimited):
                 await auth.attempt_login(
-                    session, redis_client, config, student, PASSWORD, "192.0.2.1"
+                    session, redis_client, config, student, "wrong", "192.0.2.1"
                 )
+        with pytest.raises(Unauthorized):
+            await auth.attempt_login(session, redis_client, config, student, "wrong", "192.0.2.2")
         result = await auth.attempt_login(
-            session, redis_client, config, student, PASSWORD, "192.0.2.2"
+            session, redis_client, config, student, PASSWORD, "192.0.2.3"
         )
         assert result.session.user_number == student
 

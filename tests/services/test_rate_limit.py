@@ -53,3 +53,35 @@ class TestEnforce:
         ttls = [await redis_client.redis.ttl(key) async for key in redis_client.redis.scan_iter()]
         assert ttls
         assert all(0 < ttl <= rate_limit.WINDOW_S + 1 for ttl in ttls)
+
+
+class TestTake:
+    """Limits on failures: counted before the check, atomically, given back on success."""
+
+    async def test_a_refusal_counts_against_no_limit(self, redis_client: RedisClient) -> None:
+        await away_from_window_edge()
+        limits = [(rate_limit.LOGIN_ADDRESS, "10.0.0.1", 5), (rate_limit.LOGIN_USER, "S1", 1)]
+        await rate_limit.take(redis_client, limits)
+        for _ in range(3):
+            with pytest.raises(RateLimited) as refused:
+                await rate_limit.take(redis_client, limits)
+            assert rate_limit.LOGIN_USER in refused.value.message
+        others = [(rate_limit.LOGIN_ADDRESS, "10.0.0.1", 2)]
+        await rate_limit.take(redis_client, others)  # the address holds 2: the refused gave back
+        with pytest.raises(RateLimited):
+            await rate_limit.take(redis_client, others)
+
+    async def test_given_back_attempts_leave_room(self, redis_client: RedisClient) -> None:
+        await away_from_window_edge()
+        limits = [(rate_limit.LOGIN_USER, "S1", 2)]
+        for _ in range(5):
+            await redis_client.give_back_rate_limits(await rate_limit.take(redis_client, limits))
+        assert [key async for key in redis_client.redis.scan_iter()] == []
+
+    async def test_giving_back_after_the_window_ended_leaves_nothing_behind(
+        self, redis_client: RedisClient
+    ) -> None:
+        ticket = await rate_limit.take(redis_client, [(rate_limit.LOGIN_USER, "S1", 2)])
+        await redis_client.redis.delete(*ticket.counters)  # as if the window had expired
+        await redis_client.give_back_rate_limits(ticket)
+        assert [key async for key in redis_client.redis.scan_iter()] == []

@@ -118,21 +118,40 @@ async def attempt_login(
     password: str,
     client_address: str,
 ) -> LoginResult:
-    """:func:`login` behind the rate limits: per client address first, then per user number.
+    """:func:`login` behind limits on failed attempts: per client address, per user number
+    from that address, and (higher) per user number from all addresses.
 
-    The address is counted first so that a client already over its limit stops spending
-    the target account's budget (which would lock its owner out of logging in).
+    The attempt is counted before the password is checked, atomically per counter, so
+    concurrent guesses cannot slip past a limit together; a right password gives the count
+    back. So nobody is held back by the failures of others: a guesser locks out only their
+    own address, unless guessing from enough addresses to meet the per-user ceiling. An
+    attempt refused by one limit counts against none.
     """
-    await rate_limit.enforce(
+    ticket = await rate_limit.take(
         redis,
-        rate_limit.LOGIN_ADDRESS,
-        client_address,
-        settings.rate_limit_per_address_per_minute,
+        [
+            (
+                rate_limit.LOGIN_ADDRESS,
+                client_address,
+                settings.rate_limit_per_address_per_minute,
+            ),
+            (
+                rate_limit.LOGIN_USER_ADDRESS,
+                f"{user_number} {client_address}",  # no space in a user number
+                settings.rate_limit_login_per_user_address_per_minute,
+            ),
+            (rate_limit.LOGIN_USER, user_number, settings.rate_limit_login_per_minute),
+        ],
     )
-    await rate_limit.enforce(
-        redis, rate_limit.LOGIN_USER, user_number, settings.rate_limit_login_per_minute
-    )
-    return await login(session, redis, settings, user_number, password)
+    try:
+        result = await login(session, redis, settings, user_number, password)
+    except Unauthorized:
+        raise  # a failed attempt: it stays counted
+    except Exception:
+        await redis.give_back_rate_limits(ticket)  # no verdict on the password
+        raise
+    await redis.give_back_rate_limits(ticket)
+    return result
 
 
 async def authenticate(

@@ -16,9 +16,12 @@ from attn.errors import RateLimited
 WINDOW_S = 60
 
 LOGIN_ADDRESS = "login_address"
-"""Login attempts per client address (``settings.rate_limit_per_address_per_minute``)."""
+"""Failed logins per client address (``settings.rate_limit_per_address_per_minute``)."""
+LOGIN_USER_ADDRESS = "login_user_address"
+"""Failed logins per user number from one address
+(``settings.rate_limit_login_per_user_address_per_minute``)."""
 LOGIN_USER = "login_user"
-"""Login attempts per user number, whoever sends them (``settings.rate_limit_login_per_minute``)."""
+"""Failed logins per user number, whoever sends them (``settings.rate_limit_login_per_minute``)."""
 
 Limit = tuple[str, str, int]
 """``(scope, subject, per_minute)``."""
