@@ -1,4 +1,5 @@
-"""A check-in's first round trip: session, both rate limits and the lesson at once."""
+"""A check-in's first round trip: session, the student's rate limit and the lesson at once;
+the address counted only for refused tokens."""
 
 from __future__ import annotations
 
