@@ -2,9 +2,10 @@
 
 ``--once`` runs exactly the code ``attn serve`` and ``attn worker`` run on a schedule and
 prints the run's summary line; it exits 1 when the database or Redis was unreachable (the
-data stays in Redis) and 3 when an attendance was moved to the dead letters, so cron jobs
-and scripts notice. ``--failed`` lists the dead letters with their errors; ``--retry ID``
-puts one back in the queue once its data or the database has been fixed.
+data stays in Redis; one ``error:`` line on stderr says why, never a traceback) and 3 when
+an attendance was moved to the dead letters, so cron jobs and scripts notice. ``--failed``
+lists the dead letters with their errors; ``--retry ID`` puts one back in the queue once
+its data or the database has been fixed.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ async def persist(
     ] = None,
 ) -> None:
     """Persist due attendances once, or inspect the ones that could not be persisted."""
+    from attn.db.sql.migrate import upgrade_async
+    from attn.persistence.errors import Failure, classify, first_line
     from attn.persistence.job import Outcome, PersistenceJob
     from attn.runtime import Runtime
 
@@ -38,7 +41,7 @@ async def persist(
         raise fail("choose exactly one of --once, --failed, --retry ID", 2)
     settings = load_settings()
     configure_logging(settings)
-    runtime = await Runtime.open(settings, role="persist", migrate=settings.auto_migrate and once)
+    runtime = await Runtime.open(settings, role="persist")
     try:
         if failed:
             dead = await runtime.redis_client.list_dead_letters()
@@ -52,10 +55,21 @@ async def persist(
                 raise fail(f"no failed attendance {retry}")
             typer.echo(f"attendance {retry} is due again")
             return
+        unmigrated: str | None = None
+        if settings.auto_migrate:
+            try:
+                await upgrade_async(settings.effective_database_url)
+            except Exception as exc:
+                if classify(exc) is not Failure.OUTAGE:
+                    raise
+                unmigrated = first_line(exc)  # the run still reports what stays in Redis
         summary = await PersistenceJob(runtime).run_once()
+        if unmigrated is not None and not summary.outage:
+            summary.database_down = True
+            summary.outage_reason = f"database unavailable, not migrated: {unmigrated}"
         typer.echo(summary.line())
         if summary.outage:
-            raise typer.Exit(EXIT_OUTAGE)
+            raise fail(summary.outage_reason or "the database or Redis is unavailable", EXIT_OUTAGE)
         if Outcome.DEAD in summary.outcomes.values():
             typer.echo("some attendances were moved aside: see `attn persist --failed`", err=True)
             raise typer.Exit(EXIT_DEAD_LETTERED)

@@ -82,6 +82,8 @@ class RunSummary:
     dead_letters: int | None = None
     database_down: bool = False
     redis_down: bool = False
+    outage_reason: str | None = None
+    """The first outage's error, one line (for ``attn persist --once``)."""
     outcomes: dict[str, Outcome] = field(default_factory=dict)
 
     @property
@@ -213,6 +215,7 @@ class PersistenceJob:
         what = "database" if isinstance(exc, DatabaseUnavailable) else "redis"
         if not summary.outage:
             log.warning("%s unavailable, attendances stay in Redis: %s", what, exc)
+            summary.outage_reason = f"{what} unavailable, attendances stay in Redis: {exc}"
         if what == "database":
             summary.database_down = True
         else:
