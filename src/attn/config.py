@@ -33,6 +33,16 @@ class Settings(BaseSettings):
     )
     redis_cluster: bool = Field(default=False, description="Connect with the Redis Cluster client.")
     database_url: str | None = Field(default=None, description="Unset: SQLite file in data_dir.")
+    database_statement_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        le=600,
+        description=(
+            "Seconds one SQL statement, connection or pool checkout may take before the "
+            "request answers 503 database_unavailable (PostgreSQL: server statement_timeout "
+            "plus a client bound for a server that hangs; SQLite: the busy timeout)."
+        ),
+    )
     auto_migrate: bool = Field(
         default=True, description="Run Alembic migrations when the service starts."
     )

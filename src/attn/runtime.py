@@ -49,7 +49,11 @@ class Runtime:
             embedded = EmbeddedRedis(settings.data_dir)
             redis_url = embedded.start()
         redis = create_redis(redis_url, cluster=settings.redis_cluster, client_name=f"attn-{role}")
-        engine = create_engine(settings.effective_database_url, application_name=f"attn-{role}")
+        engine = create_engine(
+            settings.effective_database_url,
+            application_name=f"attn-{role}",
+            statement_timeout=settings.database_statement_timeout,
+        )
         redis_client = RedisClient(redis)
         verifier = FaceVerifier(settings, redis_client) if settings.face_service_url else None
         runtime = cls(

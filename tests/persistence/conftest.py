@@ -11,8 +11,11 @@ server, which other tests use, is never touched.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
 import shutil
+import signal
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -75,6 +78,7 @@ class StoppablePostgres:
         self.home = home
         self.server: Any = get_server(home / "pg", cleanup_mode="delete")
         self.server_url = str(self.server.get_uri("postgres"))
+        self._frozen: list[int] = []
 
     def new_database(self) -> str:
         """A new, migrated database on this server (async driver URL)."""
@@ -93,6 +97,37 @@ class StoppablePostgres:
             ["-w", "-m", "fast", "stop"], pgdata=self.server.pgdata, user=self.server.system_user
         )
 
+    def freeze(self) -> None:
+        """SIGSTOP the postmaster and its backends: connections stay open, nothing answers
+        (a hung server, not a refusing one). Always :meth:`thaw` in a ``finally``."""
+        self._frozen = self._server_pids()
+        for pid in self._frozen:
+            os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """SIGCONT what :meth:`freeze` stopped (a no-op when nothing is frozen)."""
+        for pid in self._frozen:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+        self._frozen = []
+
+    def _server_pids(self) -> list[int]:
+        """The postmaster (first line of ``postmaster.pid``) and its children (``/proc``)."""
+        first_line = (Path(self.server.pgdata) / "postmaster.pid").read_text().split("\n")[0]
+        postmaster = int(first_line)
+        children: list[int] = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            # "pid (comm) state ppid ...": comm may hold spaces, so split after the ")"
+            if int(stat.rsplit(")", 1)[1].split()[1]) == postmaster:
+                children.append(int(entry.name))
+        return [postmaster, *children]
+
     def start(self) -> None:
         if not self.running:
             self.server.ensure_postgres_running()
@@ -105,6 +140,7 @@ class StoppablePostgres:
         return info is not None and info.is_running()
 
     def cleanup(self) -> None:
+        self.thaw()
         self.start()  # cleanup stops it with pg_ctl, which needs it running
         self.server.cleanup()
         shutil.rmtree(self.home, ignore_errors=True)
@@ -126,6 +162,8 @@ def stoppable_postgres() -> Iterator[StoppablePostgres]:
 @pytest.fixture
 def outage_database(stoppable_postgres: StoppablePostgres) -> Iterator[str]:
     """A migrated database on the stoppable server, which is running again afterwards."""
+    stoppable_postgres.thaw()
     stoppable_postgres.start()
     yield stoppable_postgres.new_database()
+    stoppable_postgres.thaw()
     stoppable_postgres.start()

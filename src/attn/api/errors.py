@@ -11,7 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from redis import exceptions as redis_exceptions
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from attn.errors import AttnError, RateLimited
@@ -130,6 +131,19 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     return response
 
 
+QUERY_CANCELED = "57014"
+"""PostgreSQL's SQLSTATE when ``statement_timeout`` cancelled a statement."""
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A statement the server cancelled at the statement timeout (a hung or overloaded
+    database) is unavailability too; any other database error is a bug (500)."""
+    assert isinstance(exc, DBAPIError)
+    if exc.connection_invalidated or getattr(exc.orig, "sqlstate", None) == QUERY_CANCELED:
+        return await _database_unavailable(request, exc)
+    return await _unexpected_error(request, exc)
+
+
 async def _redis_unavailable(request: Request, exc: Exception) -> JSONResponse:
     log.error("redis unavailable on %s %s: %s", request.method, request.url.path, exc)
     response = _envelope(503, "redis_unavailable", "live storage is unavailable; try again")
@@ -150,6 +164,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InterfaceError, _database_unavailable)
     app.add_exception_handler(ConnectionError, _database_unavailable)
     app.add_exception_handler(TimeoutError, _database_unavailable)
+    app.add_exception_handler(PoolTimeout, _database_unavailable)  # no free connection in time
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(redis_exceptions.ConnectionError, _redis_unavailable)
     app.add_exception_handler(redis_exceptions.TimeoutError, _redis_unavailable)
     app.add_exception_handler(Exception, _unexpected_error)

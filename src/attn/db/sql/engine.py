@@ -17,8 +17,9 @@ from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 
 from attn.config import async_database_url
 
-SQLITE_BUSY_TIMEOUT_MS = 5_000
-"""How long a SQLite writer waits for another one instead of failing with "database is locked"."""
+SQLITE_BUSY_TIMEOUT_S = 5.0
+"""How long a SQLite writer waits for another one instead of failing with "database is
+locked", unless the caller gives a ``statement_timeout``."""
 
 
 CONNECT_TIMEOUT_S = 10.0
@@ -30,6 +31,7 @@ def create_engine(
     application_name: str = "attn",
     null_pool: bool = False,
     echo: bool = False,
+    statement_timeout: float | None = None,
 ) -> AsyncEngine:
     """An async engine for ``url`` (plain ``postgresql://`` / ``sqlite://`` URLs are accepted).
 
@@ -38,6 +40,12 @@ def create_engine(
     connections get foreign keys, WAL (readers never block the writer) and a busy timeout on
     every connection, since those are per-connection settings. ``null_pool`` is for one-shot
     users such as migrations, which should not leave idle connections behind.
+
+    ``statement_timeout`` (seconds) bounds every statement, connection attempt and pool
+    checkout, so a hung database costs a request that long and not for ever: on PostgreSQL
+    the server's ``statement_timeout`` cancels slow queries cleanly and asyncpg's
+    ``command_timeout`` covers a server that does not answer at all (frozen, network
+    gone); on SQLite it is the busy timeout. Migrations leave it unset (DDL may be slow).
     """
     parsed = make_url(async_database_url(url))
     options: dict[str, Any] = {
@@ -46,20 +54,29 @@ def create_engine(
     }
     if null_pool:
         options["poolclass"] = NullPool
+    elif statement_timeout is not None:
+        options["pool_timeout"] = statement_timeout
     backend = parsed.get_backend_name()
     if backend == "postgresql":
         options["pool_pre_ping"] = True
-        options["connect_args"] = {
-            "server_settings": {"application_name": application_name},
+        server_settings = {"application_name": application_name}
+        connect_args: dict[str, Any] = {
+            "server_settings": server_settings,
             # fail fast on a database that hangs instead of refusing: a persistence run
             # or a request must not wait asyncpg's default 60 s per connection attempt
             "timeout": CONNECT_TIMEOUT_S,
         }
+        if statement_timeout is not None:
+            server_settings["statement_timeout"] = str(round(statement_timeout * 1000))
+            connect_args["command_timeout"] = statement_timeout
+            connect_args["timeout"] = min(CONNECT_TIMEOUT_S, statement_timeout)
+        options["connect_args"] = connect_args
     elif backend == "sqlite":
         _ensure_sqlite_folder(parsed)
     engine = _create_async_engine(parsed, **options)
     if backend == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+        busy_ms = round((statement_timeout or SQLITE_BUSY_TIMEOUT_S) * 1000)
+        event.listen(engine.sync_engine, "connect", functools.partial(_sqlite_on_connect, busy_ms))
     return engine
 
 
@@ -85,13 +102,13 @@ def _ensure_sqlite_folder(url: URL) -> None:
     Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+def _sqlite_on_connect(busy_ms: int, dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
     # synchronous stays FULL (the default): the persistence job deletes Redis data once the
     # commit returns, so a commit must survive a power cut.
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA journal_mode=WAL")
     finally:
         cursor.close()
