@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from attn import __version__
+from attn.api.body_limit import BodyLimitMiddleware, check_in_body_limit, route_body_limits
 from attn.api.errors import install_error_handlers
 from attn.api.health import router as health_router
 from attn.api.metrics import router as metrics_router
@@ -67,7 +68,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default=settings.max_json_body_bytes,
+        limits=route_body_limits(),
+        check_in=check_in_body_limit(settings),
+    )
+    app.add_middleware(AccessLogMiddleware)  # added last: outermost, so it logs the 413s
     app.include_router(health_router)
     app.include_router(metrics_router)
     app.include_router(v1_router)

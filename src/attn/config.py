@@ -108,6 +108,12 @@ class Settings(BaseSettings):
         default=3600, ge=0, description="Callbacks accepted this long after persistence."
     )
     face_photo_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    max_json_body_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        description="Largest request body of every route without a limit of its own (all "
+        "JSON ones, login included); larger is refused with 413 while still being read.",
+    )
 
     secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
     log_level: str = "INFO"

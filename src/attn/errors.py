@@ -98,3 +98,16 @@ class AttendanceEnded(AttendanceNotOpen):
 
 class AttendanceDeleted(AttendanceNotOpen):
     code = "attendance_deleted"
+
+
+class PayloadTooLarge(AttnError):
+    """A request body over its route's limit (``details.max_bytes``), refused while read."""
+
+    status = 413
+    code = "payload_too_large"
+
+    def __init__(self, max_bytes: int, what: str = "the request body") -> None:
+        super().__init__(
+            f"{what} is larger than {max_bytes} bytes", details={"max_bytes": max_bytes}
+        )
+        self.max_bytes = max_bytes

@@ -160,7 +160,9 @@ class TestFaceCheckIn:
         teacher, student = await quick_user("teacher"), await quick_user("student")
         aid = (await start_checked(api, teacher, {"face": True}))["attendance_id"]
         huge = await check_in(api, student, aid, photo=JPEG + b"\x00" * (MAX_PHOTO + 70_000))
-        assert (huge.status_code, error_code(huge)) == (422, "photo_too_large")
+        assert (huge.status_code, error_code(huge)) == (413, "payload_too_large")
+        over = await check_in(api, student, aid, photo=JPEG + b"\x00" * MAX_PHOTO)
+        assert (over.status_code, error_code(over)) == (422, "photo_too_large")
 
         async def chunks() -> AsyncIterator[bytes]:
             yield b'--x\r\nContent-Disposition: form-data; name="code"\r\n\r\nA\r\n--x--\r\n'

@@ -75,17 +75,15 @@ async def read_check_in(
 async def _from_form(
     request: Request, max_photo_bytes: int, client_ip: str, device_id: str | None
 ) -> CheckInAttempt:
-    # The multipart parser spools a file of any size before we see it, so the size must be
-    # known up front (browsers and HTTP libraries always declare it for a form upload).
-    declared = request.headers.get("content-length", "")
-    if not declared.isdigit():
+    # The multipart parser spools a file before we see it, so the size must be known up
+    # front (browsers and HTTP libraries always declare it for a form upload); a declared
+    # size over the photo limit plus MULTIPART_OVERHEAD_BYTES is refused by body_limit.
+    if not request.headers.get("content-length", "").isdigit():
         raise AttnError(
             "a multipart check-in needs a Content-Length header",
             code="length_required",
             status=411,
         )
-    if int(declared) > max_photo_bytes + MULTIPART_OVERHEAD_BYTES:
-        raise _too_large(max_photo_bytes)
     async with request.form(max_files=1, max_fields=8) as form:
         code, photo = form.get("code"), form.get(PHOTO_FIELD)
         if isinstance(code, UploadFile):
@@ -112,14 +110,6 @@ async def _from_form(
         device_id=device_id,
         photo=data,
         photo_type=photo_type,
-    )
-
-
-def _too_large(max_bytes: int) -> InvalidInput:
-    return InvalidInput(
-        f"the photo is larger than {max_bytes} bytes",
-        code="photo_too_large",
-        details={"max_bytes": max_bytes},
     )
 
 

@@ -59,12 +59,17 @@ def _envelope(status: int, code: str, message: str, details: Any = None) -> JSON
     return JSONResponse(status_code=status, content=body)
 
 
-async def _attn_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, AttnError)
+def error_response(exc: AttnError) -> JSONResponse:
+    """The envelope of a domain error (also sent by middleware, outside the handlers)."""
     response = _envelope(exc.status, exc.code, exc.message, exc.details)
     if isinstance(exc, RateLimited):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
+
+
+async def _attn_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AttnError)
+    return error_response(exc)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
@@ -107,6 +112,8 @@ def _body_problem(exc: StarletteHTTPException) -> str | None:
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if isinstance(exc.__cause__, AttnError):  # FastAPI wraps what reading the body raised
+        return error_response(exc.__cause__)
     problem = _body_problem(exc)
     if problem is not None:
         details = [{"loc": ["body"], "msg": problem, "type": "json_invalid"}]

@@ -9,7 +9,7 @@ from starlette.datastructures import UploadFile
 
 from attn.api.deps import CurrentAdmin, RedisDep, SessionDep
 from attn.api.errors import error_responses
-from attn.errors import AttnError, InvalidInput
+from attn.errors import AttnError, InvalidInput, PayloadTooLarge
 from attn.models.api_users import (
     ImportResult,
     OnExisting,
@@ -24,6 +24,8 @@ from attn.services import user_import, users
 router = APIRouter(tags=["users"])
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_IMPORT_BODY_BYTES = MAX_IMPORT_BYTES + 64 * 1024
+"""The request body: the CSV plus room for a multipart form's part headers."""
 MAX_IMPORT_ROWS = 5000
 """Per request: every password costs ~0.1 s of Argon2 CPU; larger files go through the CLI."""
 CSV_MEDIA_TYPES = frozenset({"text/csv", "text/plain", "application/csv"})
@@ -47,18 +49,14 @@ _IMPORT_BODY: dict[str, Any] = {
 }
 
 
-def _too_large() -> AttnError:
-    return AttnError(
-        f"the CSV is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB; split it",
-        code="payload_too_large",
-        status=413,
-    )
+def _too_large() -> PayloadTooLarge:
+    return PayloadTooLarge(MAX_IMPORT_BYTES, "the CSV")
 
 
 async def csv_upload(request: Request) -> bytes:
     """The CSV bytes from a ``text/csv`` body or a multipart ``file`` field, size-capped."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_IMPORT_BYTES + 64 * 1024:
+    if declared.isdigit() and int(declared) > MAX_IMPORT_BODY_BYTES:
         raise _too_large()
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type == "multipart/form-data":

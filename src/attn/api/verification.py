@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from attn.api.deps import ClockDep, RuntimeDep
 from attn.api.errors import error_responses
-from attn.errors import AttnError
+from attn.errors import PayloadTooLarge
 from attn.models import RecordStatus
 from attn.services.security.face_callback import handle_callback
 
@@ -49,25 +49,17 @@ class CallbackApplied(BaseModel):
     stored_in: Literal["redis", "database"]
 
 
-def payload_too_large() -> AttnError:
-    return AttnError(
-        f"the callback body is larger than {MAX_CALLBACK_BYTES} bytes",
-        code="payload_too_large",
-        status=413,
-    )
-
-
 async def read_body(request: Request, limit: int) -> bytes:
     """The raw body, refused as soon as it passes ``limit`` bytes."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise payload_too_large()
+        raise PayloadTooLarge(limit)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise payload_too_large()
+            raise PayloadTooLarge(limit)
         chunks.append(chunk)
     return b"".join(chunks)
 

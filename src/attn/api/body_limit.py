@@ -1,0 +1,115 @@
+"""Request body size limits, enforced while the body is read, before any route sees it.
+
+:class:`BodyLimitMiddleware` is pure ASGI (``BaseHTTPMiddleware`` would buffer): it answers
+``413 payload_too_large`` at once when ``Content-Length`` already says too much, and else
+counts the bytes ``receive`` hands out, raising :class:`attn.errors.PayloadTooLarge` as
+soon as they pass the route's limit, so a chunked body or one longer than it declared is
+cut off, never buffered whole. A 413 also closes the connection: the rest of an oversized
+upload is not read just to be thrown away.
+
+The per-request cost is a dict lookup, a scan of the headers and a counter: the check-in
+a lecture hall sends all at once pays nothing measurable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from attn.api.checkin_input import MAX_JSON_BYTES, MULTIPART_OVERHEAD_BYTES
+from attn.api.errors import error_response
+from attn.api.users import MAX_IMPORT_BODY_BYTES
+from attn.api.verification import MAX_CALLBACK_BYTES
+from attn.config import Settings
+from attn.errors import PayloadTooLarge
+
+CHECK_IN_PREFIX, CHECK_IN_SUFFIX = "/api/v1/attendances/", "/check-in"
+
+
+def route_body_limits() -> dict[str, int]:
+    """Exact paths with limits of their own (their readers check the same constants)."""
+    return {
+        "/api/v1/users/import": MAX_IMPORT_BODY_BYTES,
+        "/api/v1/verification/callback": MAX_CALLBACK_BYTES,
+    }
+
+
+def check_in_body_limit(settings: Settings) -> int:
+    """A check-in is a tiny JSON body or a form with one photo (checkin_input's own limits)."""
+    return max(MAX_JSON_BYTES, settings.face_photo_max_bytes + MULTIPART_OVERHEAD_BYTES)
+
+
+class BodyLimitMiddleware:
+    """Caps every HTTP request body: ``limits`` by exact path, the check-in path's own,
+    ``default`` (``ATTN_MAX_JSON_BODY_BYTES``) for everything else."""
+
+    def __init__(
+        self, app: ASGIApp, *, default: int, limits: Mapping[str, int], check_in: int
+    ) -> None:
+        self.app = app
+        self.default = default
+        self.limits = dict(limits)
+        self.check_in = check_in
+
+    def limit_for(self, path: str) -> int:
+        limit = self.limits.get(path)
+        if limit is not None:
+            return limit
+        if path.endswith(CHECK_IN_SUFFIX) and path.startswith(CHECK_IN_PREFIX):
+            return self.check_in
+        return self.default
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["path"])
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                if not value.isdigit() or int(value) > limit:  # servers refuse a bad one first
+                    await _refuse(scope, send, limit)
+                    return
+                break
+        received = 0
+        exceeded = False
+        started = False
+
+        async def receive_counted() -> Message:
+            nonlocal received, exceeded
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    exceeded = True
+                    raise PayloadTooLarge(limit)
+            return message
+
+        async def send_watched(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                if exceeded:  # whoever rendered the 413: do not read the rest of the upload
+                    message = {**message, "headers": [*message["headers"], _CLOSE]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive_counted, send_watched)
+        except PayloadTooLarge:
+            if started:
+                raise
+            await _refuse(scope, send, limit)
+
+
+_CLOSE = (b"connection", b"close")
+
+
+async def _refuse(scope: Scope, send: Send, limit: int) -> None:
+    """The 413 envelope, sent directly (the app was not called or rendered nothing)."""
+    response = error_response(PayloadTooLarge(limit))
+    response.headers["connection"] = "close"
+    await response(scope, _no_receive, send)
+
+
+async def _no_receive() -> Message:
+    return {"type": "http.disconnect"}
