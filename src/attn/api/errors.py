@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from attn.errors import AttnError, RateLimited
+from attn.errors import AttnError, PayloadTooLarge, RateLimited
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,8 @@ def error_response(exc: AttnError) -> JSONResponse:
     response = _envelope(exc.status, exc.code, exc.message, exc.details)
     if isinstance(exc, RateLimited):
         response.headers["Retry-After"] = str(exc.retry_after)
+    elif isinstance(exc, PayloadTooLarge):  # the rest of the upload is not worth reading
+        response.headers["Connection"] = "close"
     return response
 
 
