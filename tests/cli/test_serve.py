@@ -80,6 +80,21 @@ class TestMigrate:
         assert "Traceback" not in done.stderr
 
 
+def _restarted_state(data_dir: Path, old_pid: int) -> dict[str, Any]:
+    """``server.json`` once the supervisor has recorded the new server: it is rewritten a
+    moment after the new server first answers, which ``/ready`` may already see."""
+    deadline = time.monotonic() + 10
+    while True:
+        path = data_dir / "redis" / "server.json"
+        try:
+            state: dict[str, Any] = json.loads(path.read_text())
+        except (OSError, ValueError):
+            state = {}
+        if state.get("pid") not in (None, old_pid) or time.monotonic() > deadline:
+            return state
+        time.sleep(0.05)
+
+
 def _embedded_state(data_dir: Path) -> dict[str, Any]:
     state: dict[str, Any] = json.loads((data_dir / "redis" / "server.json").read_text())
     return state
@@ -147,7 +162,7 @@ class TestEmbeddedRedisSupervision:
             time.sleep(1.2)  # past appendfsync everysec
             os.kill(before["pid"], signal.SIGKILL)
             assert _ready_within(served.base_url, 10) < 10
-            after = _embedded_state(data_dir)
+            after = _restarted_state(data_dir, before["pid"])
             assert after["url"] == before["url"]  # same socket: the clients reconnect
             assert after["pid"] != before["pid"]
             client = sync_redis.Redis.from_url(after["url"], decode_responses=True)
