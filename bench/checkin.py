@@ -42,7 +42,7 @@ from attn.db.sql.migrate import upgrade
 from attn.embedded import EmbeddedRedis
 from attn.models import Role, UserRedis
 from attn.models.types import utcnow
-from attn.services.auth import hash_secret
+from attn.services.accounts.auth import hash_secret
 from bench.checkin_app import PROBE_KEY
 from bench.loadgen import LoadResult, Request, run_load
 

@@ -30,8 +30,8 @@ from attn.config import Environment, Settings
 from attn.models import AttendanceRecordRedis, RecordStatus, Role, UserRedis
 from attn.models.types import SELF, utcnow
 from attn.runtime import Runtime
-from attn.services import attendance_records
-from attn.services.auth import hash_secret
+from attn.services.accounts.auth import hash_secret
+from attn.services.attendance import views
 
 FIRST_NAMES = ["Çağrı", "Gülşen", "İsmail", "Ümran", "Şükrü", "Işıl", "Ayşe", "Oğuz"]
 LAST_NAMES = ["Yılmaz", "Öztürk", "Şahin", "Kılıç", "Doğan", "Aydın", "Çelik", "Güneş"]
@@ -123,9 +123,7 @@ async def run(args: argparse.Namespace) -> None:
                 async def service() -> float:
                     began = time.perf_counter()
                     async with runtime.sessionmaker() as session:
-                        await attendance_records.attendance_records(
-                            runtime.redis_client, session, teacher, aid
-                        )
+                        await views.attendance_records(runtime.redis_client, session, teacher, aid)
                     return time.perf_counter() - began
 
                 first = await client.get(path, headers=headers)

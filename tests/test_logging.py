@@ -91,7 +91,7 @@ class TestRedact:
         "text",
         [
             "persisted 3 attendances in 0.25 s",
-            "logger attn.services.auth started",
+            "logger attn.services.accounts.auth started",
             "wrong user number or password, try again",
             "2026-01-31T09:00:00.000000Z S2001 checked in from 192.0.2.1",
             "token_type=bearer",

@@ -27,7 +27,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from attn.config import Settings
-from attn.services.client_address import client_address, parse_networks
+from attn.services.security.client_address import client_address, parse_networks
 
 REDACTED = "[REDACTED]"
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from attn.clock import Clock, SystemClock
 from attn.config import Settings
 from attn.db.redis_client import RedisClient
 from attn.db.redis_connection import AnyRedis, create_redis
 from attn.db.sql.engine import create_engine, create_sessionmaker
 from attn.db.sql.migrate import upgrade_async
 from attn.embedded import EmbeddedRedis
-from attn.services.security.clock import Clock, SystemClock
 from attn.services.security.face import FaceVerifier
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from attn.models import LessonRedis, Role, UserRedis
 from attn.models.types import format_utc, utcnow
 from attn.persistence.job import PersistenceJob, RunSummary
 from attn.runtime import Runtime
-from attn.services.auth import hash_secret
+from attn.services.accounts.auth import hash_secret
 from tests.factories import make_lesson
 from tests.fixtures.app import Account
 

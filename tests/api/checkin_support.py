@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from attn.services.security.clock import FrozenClock
+from attn.clock import FrozenClock
 from tests.api.attendance_support import iso, minutes_ago, start, url
 from tests.fixtures.app import Account
 

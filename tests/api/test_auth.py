@@ -23,7 +23,7 @@ from attn.db.sql import repository
 from attn.models import Role
 from attn.models.types import utcnow
 from attn.runtime import Runtime
-from attn.services.passwords import hash_password
+from attn.services.accounts.passwords import hash_password
 from tests.fixtures.app import DEFAULT_PASSWORD, MakeUser, error_code
 
 LOGIN = "/api/v1/auth/login"

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 
-from attn.api.checkin_input import MULTIPART_OVERHEAD_BYTES
+from attn.api.checkin.body import MULTIPART_OVERHEAD_BYTES
 from attn.api.users import MAX_IMPORT_BODY_BYTES, MAX_IMPORT_BYTES
 from attn.api.verification import MAX_CALLBACK_BYTES
 from attn.config import Settings

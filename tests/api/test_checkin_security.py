@@ -8,10 +8,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from attn.clock import FrozenClock
 from attn.config import Settings
 from attn.db import keys
 from attn.runtime import Runtime
-from attn.services.security.clock import FrozenClock
 from tests.api.attendance_support import persist, start, url
 from tests.api.checkin_support import (
     check_in,

@@ -8,9 +8,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from attn.clock import FrozenClock
 from attn.config import Settings
 from attn.runtime import Runtime
-from attn.services.security.clock import FrozenClock
 from tests.api.attendance_support import persist, url
 from tests.api.checkin_support import (
     OTHER_PHONE,

@@ -13,7 +13,7 @@ from attn.app import create_app
 from attn.config import Environment, Settings
 from attn.models import Role, UserRedis
 from attn.models.types import utcnow
-from attn.services.auth import hash_secret
+from attn.services.accounts.auth import hash_secret
 
 
 def _settings(tmp_path: Path, *, redis_url: str, database_url: str) -> Settings:

@@ -18,7 +18,7 @@ from typer.testing import CliRunner, Result
 
 from attn.cli import app
 from attn.config import get_settings
-from attn.services.passwords import verify_password
+from attn.services.accounts.passwords import verify_password
 from tests.process_support import clean_env, run_attn
 from tests.test_logging import restore_logging
 

@@ -11,7 +11,7 @@ import pytest
 from attn.models import AttendanceRecordRedis, RecordStatus
 from attn.models.api_attendances import AttendanceOut, RecordOut
 from attn.models.types import utcnow
-from attn.services.attendances import (
+from attn.services.attendance.views import (
     lesson_out,
     live_records_json,
     record_out,

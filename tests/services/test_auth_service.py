@@ -14,8 +14,8 @@ from attn.db.sql import repository
 from attn.errors import Forbidden, Unauthorized
 from attn.models import Role, UserRedis
 from attn.models.types import utcnow
-from attn.services import auth
-from attn.services.passwords import hash_password
+from attn.services.accounts import auth
+from attn.services.accounts.passwords import hash_password
 from tests.services.test_rate_limit import away_from_window_edge
 
 PASSWORD = "correct horse battery"

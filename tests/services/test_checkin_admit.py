@@ -14,8 +14,9 @@ from attn.db.redis_client import RedisClient
 from attn.errors import RateLimited, Unauthorized
 from attn.models import Role, UserRedis
 from attn.models.types import utcnow
-from attn.services import checkin, rate_limit
-from attn.services.auth import hash_secret
+from attn.services.accounts.auth import hash_secret
+from attn.services.checkin import admission as checkin
+from attn.services.security import rate_limit
 from tests.factories import make_lesson
 from tests.services.test_rate_limit import away_from_window_edge
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from attn.services.client_address import UNKNOWN, client_address, parse_ip, parse_networks
+from attn.services.security.client_address import UNKNOWN, client_address, parse_ip, parse_networks
 
 NO_PROXIES = parse_networks([])
 PROXIES = parse_networks(["10.0.0.0/8", "2001:db8:ffff::/48"])

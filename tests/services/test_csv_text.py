@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from attn.services.csv_text import NotText, decode_csv
+from attn.services.accounts.csv_text import NotText, decode_csv
 
 TURKISH_NAMES = ["Şükrü Gündoğdu", "Ayşe Yılmaz", "Çiğdem Öztürk", "İlker Işık"]
 

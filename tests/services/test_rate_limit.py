@@ -9,7 +9,7 @@ import pytest
 
 from attn.db.redis_client import RedisClient
 from attn.errors import RateLimited
-from attn.services import rate_limit
+from attn.services.security import rate_limit
 
 
 async def away_from_window_edge() -> None:

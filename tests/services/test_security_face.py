@@ -16,12 +16,12 @@ import pytest
 from pydantic import SecretStr
 from starlette.datastructures import UploadFile
 
+from attn.clock import FrozenClock
 from attn.config import Environment, Settings
 from attn.db import keys
 from attn.db.redis_client import RedisClient
 from attn.db.redis_connection import AnyRedis
 from attn.errors import InvalidInput, ServiceUnavailable
-from attn.services.security.clock import FrozenClock
 from attn.services.security.face import (
     CALLBACK_PATH,
     FaceVerifier,

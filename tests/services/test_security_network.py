@@ -9,7 +9,7 @@ from starlette.requests import Request
 from attn.api.deps import get_client_address
 from attn.config import Environment, Settings
 from attn.errors import InvalidInput
-from attn.services.client_address import client_address, parse_networks
+from attn.services.security.client_address import client_address, parse_networks
 from attn.services.security.network import (
     NETWORK_MISMATCH,
     address_allowed,

@@ -15,6 +15,7 @@ import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 
+from attn.clock import FrozenClock
 from attn.config import Settings
 from attn.db import keys
 from attn.db.sql import repository as repo
@@ -22,7 +23,6 @@ from attn.db.sql.rows import AttendanceRow, RecordRow, UserFromAttendance
 from attn.models import AttendanceRecordRedis, LessonRedis, RecordStatus
 from attn.models.types import SELF, utcnow
 from attn.runtime import Runtime
-from attn.services.security.clock import FrozenClock
 from attn.services.security.face import FaceVerifier
 from attn.services.security.face_callback import FACE_MISMATCH, VERIFICATION_TIMEOUT
 from tests.factories import make_lesson, make_record

@@ -11,8 +11,8 @@ from attn.db.sql import repository
 from attn.errors import Conflict, InvalidInput
 from attn.models import Role
 from attn.models.api_users import OnExisting
-from attn.services import user_import
-from attn.services.passwords import verify_password
+from attn.services.accounts import user_import
+from attn.services.accounts.passwords import verify_password
 from tests.factories import make_user
 
 

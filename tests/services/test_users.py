@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attn.errors import Conflict, InvalidInput
 from attn.models import Role
-from attn.services import users
-from attn.services.passwords import verify_password
+from attn.services.accounts import users
+from attn.services.accounts.passwords import verify_password
 
 
 class TestUsersService:

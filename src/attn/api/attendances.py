@@ -7,7 +7,6 @@ from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
 
-from attn.api.checkin_context import CHECK_IN_OPENAPI, CheckInContextDep
 from attn.api.deps import (
     ClientAddress,
     ClockDep,
@@ -36,14 +35,12 @@ from attn.models.api_attendances import (
     StartAttendanceIn,
 )
 from attn.models.types import USER_NUMBER_PATTERN, Reason
-from attn.services import (
-    attendance_export,
-    attendance_history,
-    attendance_manage,
-    attendance_records,
-    attendance_start,
-    checkin,
-)
+from attn.services.attendance import export as attendance_export
+from attn.services.attendance import history as attendance_history
+from attn.services.attendance import manage as attendance_manage
+from attn.services.attendance import records, views
+from attn.services.attendance import start as attendance_start
+from attn.services.checkin import admission, mine
 
 router = APIRouter(tags=["attendances"])
 
@@ -87,41 +84,6 @@ def _status(response: Response, created: bool) -> None:
 
 def _with_200(description: str, errors: dict[int | str, dict[str, Any]]) -> dict[int | str, Any]:
     return {200: {"model": RecordOut, "description": description}, **errors}
-
-
-# --- the check-in: declared first because FastAPI tries routes in declaration order, and
-# this is the one a lecture hall sends all at once (trying the others first cost ~15% of
-# its CPU). Its path shadows none of them.
-
-
-@router.post(
-    "/{attendance_id}/check-in",
-    status_code=status.HTTP_201_CREATED,
-    response_model=RecordOut,
-    responses=_with_200(
-        "already checked in: the existing record",
-        error_responses(401, 403, 404, 409, 415, 422, 429),
-    ),
-    openapi_extra=CHECK_IN_OPENAPI,
-)
-async def check_in(attendance_id: AttendanceId, context: CheckInContextDep) -> Response:
-    """Check in (students): 201 with the new record, rejected with fail_reason if a check failed."""
-    # No request transaction here: the hot path touches only Redis; the database is read
-    # (in a session of its own) only to explain why an unknown id takes no check-in. The
-    # record comes back as JSON already (RecordOut's fields), so it is sent as it is.
-    runtime = context.runtime
-    outcome = await checkin.check_in(
-        runtime.redis_client,
-        runtime.sessionmaker,
-        runtime.settings,
-        context.student,
-        attendance_id,
-        context.attempt,
-        context.lesson,
-        verifier=runtime.face_verifier,
-        now=context.now,
-    )
-    return _json(outcome.record_json, created=outcome.created)
 
 
 # --- collection routes: declared before /{attendance_id}, which would swallow them ----
@@ -170,7 +132,7 @@ async def search_attendances(
     _user: CurrentUser, redis: RedisDep, teacher_name: SearchText = "", lesson_name: SearchText = ""
 ) -> list[AttendanceSearchOut]:
     """Find open attendances by teacher and/or lesson name (forgiving match)."""
-    return await checkin.search_open(redis, teacher_name, lesson_name)
+    return await admission.search_open(redis, teacher_name, lesson_name)
 
 
 # --- one attendance -------------------------------------------------------------------
@@ -181,7 +143,7 @@ async def get_attendance(
     attendance_id: AttendanceId, user: CurrentStaff, redis: RedisDep, session: SessionDep
 ) -> Response:
     """One attendance with its records, live or stored (same shape, see `source`)."""
-    return _json(await attendance_records.attendance_detail(redis, session, user, attendance_id))
+    return _json(await views.attendance_detail(redis, session, user, attendance_id))
 
 
 @router.patch("/{attendance_id}", response_model=AttendanceOut, responses=WRITE)
@@ -250,7 +212,7 @@ async def list_records(
     attendance_id: AttendanceId, user: CurrentStaff, redis: RedisDep, session: SessionDep
 ) -> Response:
     """The teacher's list of one attendance's records, live or stored."""
-    return _json(await attendance_records.attendance_records(redis, session, user, attendance_id))
+    return _json(await views.attendance_records(redis, session, user, attendance_id))
 
 
 @router.get("/{attendance_id}/records/me", response_model=RecordOut, responses=READ)
@@ -258,7 +220,7 @@ async def my_record(
     attendance_id: AttendanceId, user: CurrentUser, redis: RedisDep, session: SessionDep
 ) -> RecordOut:
     """The caller's own record in this attendance, live or stored."""
-    return await checkin.my_record(redis, session, user, attendance_id)
+    return await mine.my_record(redis, session, user, attendance_id)
 
 
 @router.post(
@@ -273,7 +235,7 @@ async def accept_record(
     body: AcceptIn | None = None,
 ) -> RecordOut:
     """Accept a student's record: present, or late by the check-in time."""
-    return await attendance_records.decide_record(
+    return await records.decide_record(
         redis,
         session,
         user,
@@ -296,7 +258,7 @@ async def reject_record(
     session: SessionDep,
 ) -> RecordOut:
     """Reject a student's record (``teacher_rejected``), with a reason."""
-    return await attendance_records.decide_record(
+    return await records.decide_record(
         redis, session, user, attendance_id, student_number, accept=False, reason=body.reason
     )
 
@@ -317,9 +279,7 @@ async def save_record(
     session: SessionDep,
 ) -> RecordOut:
     """Add a student by hand (201) or set a record's status (200)."""
-    saved = await attendance_records.save_record(
-        redis, session, user, attendance_id, student_number, body
-    )
+    saved = await records.save_record(redis, session, user, attendance_id, student_number, body)
     _status(response, saved.created)
     return saved.record
 
@@ -339,6 +299,4 @@ async def delete_record(
     session: SessionDep,
 ) -> None:
     """Delete a record with a reason (soft once the attendance is stored)."""
-    await attendance_records.delete_record(
-        redis, session, user, attendance_id, student_number, reason
-    )
+    await records.delete_record(redis, session, user, attendance_id, student_number, reason)

@@ -16,7 +16,7 @@ from attn.api.deps import (
 from attn.api.errors import error_responses
 from attn.config import Environment, Settings
 from attn.models.api_auth import LoginIn, MeOut, SessionUser, TokenOut
-from attn.services import auth
+from attn.services.accounts import auth
 
 router = APIRouter(tags=["auth"])
 

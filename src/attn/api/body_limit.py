@@ -17,7 +17,7 @@ from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from attn.api.checkin_input import MAX_JSON_BYTES, MULTIPART_OVERHEAD_BYTES
+from attn.api.checkin.body import MAX_JSON_BYTES, MULTIPART_OVERHEAD_BYTES
 from attn.api.errors import error_response
 from attn.api.users import MAX_IMPORT_BODY_BYTES
 from attn.api.verification import MAX_CALLBACK_BYTES

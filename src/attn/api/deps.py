@@ -9,14 +9,14 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attn.clock import Clock
 from attn.config import Settings
 from attn.db.redis_client import RedisClient
 from attn.errors import Forbidden, Unauthorized
 from attn.models import Role, UserRedis
 from attn.runtime import Runtime
-from attn.services import auth
-from attn.services.client_address import client_address, parse_networks
-from attn.services.security.clock import Clock
+from attn.services.accounts import auth
+from attn.services.security.client_address import client_address, parse_networks
 
 
 async def get_runtime(request: Request) -> Runtime:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from attn.api.deps import CurrentUser, RedisDep, SessionDep
 from attn.api.errors import error_responses
 from attn.models.api_attendances import MyAttendancePage, PageQuery
-from attn.services import checkin
+from attn.services.checkin import mine
 
 router = APIRouter(tags=["me"])
 
@@ -19,4 +19,4 @@ async def my_attendance(
     query: Annotated[PageQuery, Query()], user: CurrentUser, redis: RedisDep, session: SessionDep
 ) -> MyAttendancePage:
     """The caller's own attendance records, live ones first, then the archive."""
-    return await checkin.my_history(redis, session, user, query)
+    return await mine.my_history(redis, session, user, query)

@@ -19,7 +19,7 @@ from attn.models.api_users import (
     UserUpdate,
 )
 from attn.models.types import USER_NUMBER_PATTERN, Role
-from attn.services import user_import, users
+from attn.services.accounts import user_import, users
 
 router = APIRouter(tags=["users"])
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from attn.api import attendances, auth, checkin_security, me, users, verification
+from attn.api import attendances, auth, classroom, me, users, verification
+from attn.api.checkin import route as checkin
 
 router = APIRouter(prefix="/api/v1")
-# Attendances first: FastAPI tries routes in order, and the check-in (first among them) is
-# the route a lecture hall sends all at once. The prefixes do not overlap.
+# The check-in first: FastAPI tries routes in order, and it is the route a lecture hall
+# sends all at once. The prefixes do not overlap.
+router.include_router(checkin.router, prefix="/attendances")
 router.include_router(attendances.router, prefix="/attendances")
 router.include_router(auth.router, prefix="/auth")
 router.include_router(users.router, prefix="/users")
-router.include_router(checkin_security.router, prefix="/attendances")
+router.include_router(classroom.router, prefix="/attendances")
 router.include_router(me.router, prefix="/me")
 router.include_router(verification.router, prefix="/verification")

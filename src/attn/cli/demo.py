@@ -48,7 +48,7 @@ def demo_users() -> list[UserCreate]:
 @run_async
 async def demo() -> None:
     """Create (or reset) demo accounts; refused in production."""
-    from attn.services.user_import import ParsedRow, import_rows
+    from attn.services.accounts.user_import import ParsedRow, import_rows
 
     settings = load_settings()
     if settings.environment is Environment.PRODUCTION:

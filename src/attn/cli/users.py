@@ -95,7 +95,7 @@ async def add(
     ] = False,
 ) -> None:
     """Create one account (prompts for the password unless told otherwise)."""
-    from attn.services import users
+    from attn.services.accounts import users
 
     secret = _read_password(password, password_stdin, no_password)
     data = users.parse_new_user(
@@ -119,7 +119,7 @@ async def import_(
     ] = OnExisting.ERROR,
 ) -> None:
     """Import accounts from a CSV file: all rows or none; bad rows reported by line."""
-    from attn.services import user_import
+    from attn.services.accounts import user_import
 
     try:
         data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
@@ -143,7 +143,7 @@ async def list_(
     offset: Annotated[int, typer.Option(min=0)] = 0,
 ) -> None:
     """List accounts (tab-separated: number, role, name, password set)."""
-    from attn.services import users
+    from attn.services.accounts import users
 
     async with transaction("cli") as (_, session):
         page = await users.list_users(session, role=role, limit=limit, offset=offset)

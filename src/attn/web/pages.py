@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from attn.api.deps import CSRF_COOKIE, CSRF_HEADER, ClockDep, RedisDep, SessionDep
-from attn.services.checkin_page import check_in_page
+from attn.services.checkin.page import check_in_page
 from attn.services.security.devices import DEVICE_ID_HEADER
 from attn.services.security.face import PHOTO_FIELD
 

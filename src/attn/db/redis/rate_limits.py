@@ -73,7 +73,7 @@ class RateLimitsMixin(RedisBase):
         ``user`` = ``(user_number, token hash, scope)``, counted against that user's limit
         only if the token matches it (``lua/session_hit.lua``), and the lesson (if the id is
         valid). The client address is not counted here: only a refused token counts
-        against it (:func:`attn.services.checkin.admit`), so a hall behind one NAT address
+        against it (:func:`attn.services.checkin.admission.admit`), so a hall behind one NAT address
         is limited per student alone.
 
         Pipelined without MULTI: the user's keys and the lesson may live on different

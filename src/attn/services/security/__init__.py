@@ -15,7 +15,7 @@ raises InvalidInput, and too many wrong codes raise RateLimited. The check-in ru
 
 from __future__ import annotations
 
-from attn.services.security.clock import Clock, FrozenClock, SystemClock
+from attn.clock import Clock, FrozenClock, SystemClock
 from attn.services.security.codes import CODE_INVALID
 from attn.services.security.devices import DEVICE_ID_HEADER, DEVICE_REUSED
 from attn.services.security.face import PHOTO_FIELD, VERIFICATION_UNAVAILABLE

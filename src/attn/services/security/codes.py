@@ -24,10 +24,10 @@ from uuid import UUID
 
 import segno
 
+from attn.clock import Clock, FrozenClock, SystemClock
 from attn.config import Settings
 from attn.db.redis_client import RedisClient
-from attn.services import rate_limit
-from attn.services.security.clock import Clock, FrozenClock, SystemClock
+from attn.services.security import rate_limit
 
 __all__ = [
     "ALPHABET",

@@ -22,11 +22,11 @@ from uuid import UUID
 
 import httpx
 
+from attn.clock import Clock, SystemClock
 from attn.config import Settings
 from attn.db.redis.security import FaceRequest
 from attn.db.redis_client import RedisClient
 from attn.errors import InvalidInput, ServiceUnavailable
-from attn.services.security.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
 

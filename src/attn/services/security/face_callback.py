@@ -36,7 +36,7 @@ from attn.db.sql import attendance_repo, audit_repo
 from attn.errors import AttnError, Conflict, InvalidInput, NotFound, Unauthorized
 from attn.models import AttendanceRecordRedis, RecordStatus
 from attn.models.types import UserNumber
-from attn.services.attendances import self_status
+from attn.services.attendance.rules import self_status
 from attn.services.security.face import (
     CALLBACK_ID_PATTERN,
     SIGNATURE_HEADER,
@@ -155,7 +155,7 @@ def callback_outcome(
 
 
 def is_late(checked_in_at: datetime, starts_at: datetime, late_after_minutes: int | None) -> bool:
-    """The check-in's own late rule (:func:`attn.services.attendances.self_status`), so a
+    """The check-in's own late rule (:func:`attn.services.attendance.rules.self_status`), so a
     face-verified record is late exactly when a plain check-in at that instant would be."""
     return self_status(starts_at, late_after_minutes, checked_in_at) is RecordStatus.LATE
 

@@ -1,6 +1,6 @@
 """The ``network`` check (DESIGN §6): the client must be on the classroom's network.
 
-The client address comes from :func:`attn.services.client_address.client_address`, which
+The client address comes from :func:`attn.services.security.client_address.client_address`, which
 honours ``X-Forwarded-For`` only when the connection comes from a proxy listed in
 ``settings.trusted_proxies``; otherwise anyone could claim any address in a header.
 

@@ -4,9 +4,9 @@ The busiest route of a lecture's first minutes resolves one dependency, which ta
 the request, instead of a tree of ten (caller, role, settings, runtime, client address,
 attempt, verifier, clock, bearer scheme, device header): FastAPI pays for every dependency
 and parameter it resolves on every request, about half of a check-in's CPU for that tree.
-The steps are the shared ones of :mod:`attn.api.deps` and :mod:`attn.api.checkin_input`,
+The steps are the shared ones of :mod:`attn.api.deps` and :mod:`attn.api.checkin.body`,
 in the order session, role, rate limits, body; the session, the limits and the lesson are
-one Redis round trip (:func:`attn.services.checkin.admit`). The bearer token and the
+one Redis round trip (:func:`attn.services.checkin.admission.admit`). The bearer token and the
 ``X-Device-Id`` header are read here, so the route declares them to OpenAPI itself
 (:data:`CHECK_IN_OPENAPI`), exactly as FastAPI would have from parameters.
 """
@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, Request
 
-from attn.api.checkin_input import CHECK_IN_REQUEST_BODY, DEVICE_ID_DESCRIPTION, read_check_in
+from attn.api.checkin.body import read_check_in
 from attn.api.deps import (
     accept_caller,
     bearer_scheme,
@@ -30,28 +30,9 @@ from attn.api.deps import (
 )
 from attn.models import LessonRedis, Role, UserRedis
 from attn.runtime import Runtime
-from attn.services import checkin
+from attn.services.checkin.admission import admit
 from attn.services.security.checkin_checks import CheckInAttempt
 from attn.services.security.devices import DEVICE_ID_HEADER
-
-CHECK_IN_OPENAPI: dict[str, Any] = {
-    **CHECK_IN_REQUEST_BODY,
-    "parameters": [
-        {
-            "name": DEVICE_ID_HEADER,
-            "in": "header",
-            "required": False,
-            "description": DEVICE_ID_DESCRIPTION,
-            "schema": {
-                "anyOf": [{"type": "string"}, {"type": "null"}],
-                "description": DEVICE_ID_DESCRIPTION,
-                "title": DEVICE_ID_HEADER,
-            },
-        }
-    ],
-    "security": [{bearer_scheme.scheme_name: []}],
-}
-"""What the route's parameters would have told OpenAPI: the body, the header, the token."""
 
 
 @dataclass(frozen=True)
@@ -66,12 +47,12 @@ class CheckInContext:
 async def get_check_in_context(request: Request) -> CheckInContext:
     """The logged-in student (401, 403 ``wrong_role``) within the rate limits (429) and the
     attempt as sent (411, 413, 415, 422), read at the clock's current instant; the lesson
-    comes with the session, in one round trip (:func:`checkin.admit`)."""
+    comes with the session, in one round trip (:func:`admit`)."""
     runtime: Runtime = request.app.state.runtime
     settings = runtime.settings
     token, by_cookie = request_token(request, await bearer_scheme(request))
     client_ip = request_client_address(request, settings)
-    admission = await checkin.admit(
+    admission = await admit(
         runtime.redis_client, settings, token, client_ip, _attendance_id(request)
     )
     accept_caller(request, settings, admission.user, by_cookie=by_cookie)

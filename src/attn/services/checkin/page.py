@@ -15,9 +15,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attn.db.redis_client import RedisClient
 from attn.db.sql import repository
-from attn.models import CheckSettings
-from attn.models.api_attendances import AttendanceState
-from attn.services.attendances import lesson_state, row_state, stored_checks, user_names
+from attn.models import (
+    CheckSettings,
+)
+from attn.models.api_attendances import (
+    AttendanceState,
+)
+from attn.services.attendance.locate import (
+    user_names,
+)
+from attn.services.attendance.rules import (
+    lesson_state,
+    row_state,
+    stored_checks,
+)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from attn.api.attendances import AttendanceId
 from attn.api.deps import ClockDep, CurrentStaff, RedisDep, SessionDep, SettingsDep
 from attn.api.errors import error_responses
 from attn.models.api_checkin import CodeOut, SharedDevicesOut
-from attn.services import checkin_security
+from attn.services.attendance import classroom
 
 router = APIRouter(tags=["check-in security"])
 
@@ -33,9 +33,7 @@ async def current_code(
     clock: ClockDep,
 ) -> CodeOut:
     """The check-in code in force, seconds until it changes, and the check-in link."""
-    shown = await checkin_security.current_code(
-        redis, session, settings, user, attendance_id, clock.now()
-    )
+    shown = await classroom.current_code(redis, session, settings, user, attendance_id, clock.now())
     response.headers.update(NO_STORE)
     return CodeOut(
         code=shown.code,
@@ -59,9 +57,7 @@ async def current_code_qr(
     clock: ClockDep,
 ) -> Response:
     """A QR code (SVG) of the check-in link with the code in force."""
-    shown = await checkin_security.current_code(
-        redis, session, settings, user, attendance_id, clock.now()
-    )
+    shown = await classroom.current_code(redis, session, settings, user, attendance_id, clock.now())
     return Response(content=shown.qr_svg, media_type=SVG_MEDIA, headers=NO_STORE)
 
 
@@ -74,4 +70,4 @@ async def shared_devices(
     attendance_id: AttendanceId, user: CurrentStaff, redis: RedisDep, session: SessionDep
 ) -> SharedDevicesOut:
     """Devices several students tried to check in with (the device check), holder first."""
-    return await checkin_security.shared_devices(redis, session, user, attendance_id)
+    return await classroom.shared_devices(redis, session, user, attendance_id)

@@ -5,7 +5,7 @@ columns, blank lines ignored. Semicolons are accepted as the delimiter when the 
 has more of them than commas (spreadsheets in locales whose decimal mark is a comma export
 that way). An empty password cell means "no password".
 
-Encoding: UTF-8 with or without BOM; otherwise the one :func:`attn.services.csv_text.
+Encoding: UTF-8 with or without BOM; otherwise the one :func:`attn.services.accounts.csv_text.
 decode_csv` detects, Windows-1254 preferred (what Excel in a Turkish locale saves). The
 encoding read is part of the answer, so a garbled name can be traced to it.
 
@@ -31,9 +31,9 @@ from attn.db.sql import repository
 from attn.db.sql.rows import NewUserRow, UserRow
 from attn.errors import InvalidInput
 from attn.models.api_users import ImportResult, OnExisting, UserCreate
-from attn.services import users
-from attn.services.csv_text import NotText, decode_csv
-from attn.services.users import hash_passwords, validation_problems
+from attn.services.accounts import users
+from attn.services.accounts.csv_text import NotText, decode_csv
+from attn.services.accounts.users import hash_passwords, validation_problems
 
 COLUMNS = ("user_number", "full_name", "role", "password")
 REQUIRED_COLUMNS = 3

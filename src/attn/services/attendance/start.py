@@ -22,7 +22,9 @@ from attn.errors import Conflict, InvalidInput
 from attn.models import CheckSettings, LessonRedis, Role, UserRedis
 from attn.models.api_attendances import AttendanceOut, StartAttendanceIn
 from attn.models.types import format_utc, utcnow
-from attn.services.attendances import lesson_out, lesson_state, live_audit
+from attn.services.attendance.rules import lesson_state
+from attn.services.attendance.views import lesson_out
+from attn.services.audit import live_audit
 from attn.services.security import codes, network
 
 MAX_SCHEDULE_AHEAD = timedelta(days=14)

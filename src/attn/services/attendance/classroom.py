@@ -1,5 +1,5 @@
-"""The teacher's side of check-in security (DESIGN §6): the rotating code to show in class,
-and which students shared a device.
+"""What the teacher shows and watches in class: the rotating code in force (with its
+check-in link and QR), and which students shared a device.
 
 Only the attendance's teacher (or an admin) may see either: the code is what a student at
 home would need, and device sharing names students. The code secret itself never leaves
@@ -18,11 +18,26 @@ from attn.config import Settings
 from attn.db.redis_client import RedisClient
 from attn.db.sql import repository
 from attn.db.sql.rows import AttendanceRow
-from attn.errors import Conflict, NotFound
-from attn.models import UserRedis
+from attn.errors import (
+    Conflict,
+    NotFound,
+)
+from attn.models import (
+    UserRedis,
+)
 from attn.models.api_checkin import SharedDeviceOut, SharedDevicesOut
-from attn.services.attendances import ensure_can_manage, is_not_live, locate, stored_checks
-from attn.services.checkin import live_refusal, stored_refusal
+from attn.services.attendance.locate import (
+    ensure_can_manage,
+    is_not_live,
+    locate,
+)
+from attn.services.attendance.rules import (
+    stored_checks,
+)
+from attn.services.checkin.refusals import (
+    live_refusal,
+    stored_refusal,
+)
 from attn.services.security import codes
 
 

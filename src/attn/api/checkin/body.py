@@ -2,14 +2,11 @@
 (fields ``code`` and the file ``photo``), plus the ``X-Device-Id`` header.
 
 The route reads the body itself instead of declaring a body model, because one endpoint
-takes both JSON and multipart, and the photo must be read with a size limit. The two
-content types are documented in OpenAPI by :data:`CHECK_IN_REQUEST_BODY`, the header by
-:data:`attn.api.checkin_context.CHECK_IN_OPENAPI`.
+takes both JSON and multipart, and the photo must be read with a size limit; what OpenAPI
+says of it is in :mod:`attn.api.checkin.openapi`.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from fastapi import Request
 from pydantic import ValidationError
@@ -18,7 +15,7 @@ from starlette.datastructures import UploadFile
 from attn.api.verification import read_body
 from attn.config import Settings
 from attn.errors import AttnError, InvalidInput
-from attn.models.api_checkin import CHECK_IN_MULTIPART_SCHEMA, CheckInIn
+from attn.models.api_checkin import CheckInIn
 from attn.services.security.checkin_checks import CheckInAttempt
 from attn.services.security.face import PHOTO_FIELD, read_photo
 
@@ -26,22 +23,6 @@ MAX_JSON_BYTES = 4 * 1024
 """A code is a few bytes; a larger JSON body is refused unread."""
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
 """Room for the form's other fields and part headers above the photo size limit."""
-
-CHECK_IN_REQUEST_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": False,
-        "description": "Optional: none, JSON, or multipart/form-data when a photo is sent.",
-        "content": {
-            "application/json": {"schema": CheckInIn.model_json_schema()},
-            "multipart/form-data": {"schema": CHECK_IN_MULTIPART_SCHEMA},
-        },
-    }
-}
-
-DEVICE_ID_DESCRIPTION = (
-    "The device's id (8-128 of A-Z a-z 0-9 . _ : -); required when the attendance has the "
-    "device check. The web UI keeps a random one in local storage."
-)
 
 
 def unsupported_media_type(media_type: str) -> AttnError:

@@ -29,17 +29,15 @@ from attn.errors import (
 from attn.models import UserRedis
 from attn.models.api_attendances import AttendanceOut, EditAttendanceIn
 from attn.models.types import format_utc, utcnow
-from attn.services.attendances import (
+from attn.services.attendance.locate import (
     archived,
     ensure_can_manage,
     is_not_live,
-    lesson_out,
-    live_audit,
     locate,
-    row_out,
-    stored_audit,
     user_names,
 )
+from attn.services.attendance.views import lesson_out, row_out
+from attn.services.audit import live_audit, stored_audit
 
 
 async def finish_attendance(

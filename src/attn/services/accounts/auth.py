@@ -29,8 +29,8 @@ from attn.db.sql import repository
 from attn.errors import Forbidden, Unauthorized
 from attn.models import Role, UserRedis
 from attn.models.types import USER_NUMBER_PATTERN, utcnow
-from attn.services import rate_limit
-from attn.services.passwords import verify_password
+from attn.services.accounts.passwords import verify_password
+from attn.services.security import rate_limit
 
 TOKEN_SECRET_BYTES = 32
 MAX_TOKEN_LENGTH = 200

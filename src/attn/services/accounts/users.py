@@ -21,7 +21,7 @@ from attn.db.sql.rows import Page, UserRow
 from attn.errors import InvalidInput, NotFound
 from attn.models.api_users import UserCreate, UserUpdate
 from attn.models.types import Role
-from attn.services.passwords import hash_password
+from attn.services.accounts.passwords import hash_password
 
 MAX_PAGE_SIZE = 200
 _HASH_CONCURRENCY = max(1, os.cpu_count() or 1)

@@ -18,7 +18,8 @@ from attn.errors import Forbidden
 from attn.models import LessonRedis, Role, UserRedis
 from attn.models.api_attendances import AttendancePage, HistoryQuery
 from attn.models.types import contains_words, name_words, utcnow
-from attn.services.attendances import lesson_out, row_out, user_names
+from attn.services.attendance.locate import user_names
+from attn.services.attendance.views import lesson_out, row_out
 
 
 async def list_history(

@@ -21,8 +21,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attn.db.redis_client import RedisClient
 from attn.db.sql import repository
-from attn.db.sql.rows import AttendanceRow, RecordRow, UserFromAttendance
-from attn.errors import AttendanceDeleted, Conflict, InvalidInput, NotAStudent, NotFound
+from attn.db.sql.rows import RecordRow, UserFromAttendance
+from attn.errors import (
+    AttendanceDeleted,
+    Conflict,
+    InvalidInput,
+    NotAStudent,
+    NotFound,
+)
 from attn.models import (
     AttendanceRecordRedis,
     AuditEntryRedis,
@@ -31,95 +37,33 @@ from attn.models import (
     Role,
     UserRedis,
 )
-from attn.models.api_attendances import RecordOut, RecordsSummary, SavedRecord, SaveRecordIn
+from attn.models.api_attendances import (
+    RecordOut,
+    SavedRecord,
+    SaveRecordIn,
+)
 from attn.models.types import utcnow
-from attn.services.attendances import (
+from attn.services.attendance.locate import (
     archived,
     ensure_can_manage,
     is_not_live,
-    lesson_out,
-    lesson_state,
-    live_audit,
-    live_records_json,
     locate,
     record_not_found,
-    record_out,
-    records_json,
-    row_out,
-    row_record_out,
-    row_state,
-    self_status,
-    stored_audit,
     user_names,
-    with_records,
 )
+from attn.services.attendance.rules import (
+    self_status,
+)
+from attn.services.attendance.views import (
+    record_out,
+    row_record_out,
+)
+from attn.services.audit import live_audit, stored_audit
 
 TEACHER_REJECTED = "teacher_rejected"
+
+
 _DATABASE_DOWN = (OperationalError, InterfaceError, OSError)
-
-
-# --- views --------------------------------------------------------------------------
-
-
-async def attendance_detail(
-    redis: RedisClient,
-    session: AsyncSession,
-    user: UserRedis,
-    attendance_id: UUID,
-    now: datetime | None = None,
-) -> bytes:
-    """``AttendanceDetailOut`` JSON: live from Redis, else from SQL, the same shape."""
-    now = now or utcnow()
-    view = await redis.live_view(attendance_id)
-    if view is not None:
-        ensure_can_manage(user, view.lesson.teacher_number)
-        return with_records(lesson_out(view.lesson, now), live_records_json(view.raw_records))
-    row = await archived(session, attendance_id)
-    ensure_can_manage(user, row.teacher_number)
-    records, names = await _archived_records(session, row)
-    return with_records(row_out(row, names[row.teacher_number], now), records_json(records))
-
-
-async def attendance_records(
-    redis: RedisClient,
-    session: AsyncSession,
-    user: UserRedis,
-    attendance_id: UUID,
-    now: datetime | None = None,
-) -> bytes:
-    """``RecordsOut`` JSON: the teacher's list, live from Redis, else from SQL."""
-    now = now or utcnow()
-    view = await redis.live_view(attendance_id)
-    if view is not None:
-        ensure_can_manage(user, view.lesson.teacher_number)
-        summary = RecordsSummary(
-            attendance_id=attendance_id,
-            source="live",
-            state=lesson_state(view.lesson, now),
-            count=len(view.raw_records),
-        )
-        return with_records(summary, live_records_json(view.raw_records))
-    row = await archived(session, attendance_id)
-    ensure_can_manage(user, row.teacher_number)
-    records, _names = await _archived_records(session, row)
-    summary = RecordsSummary(
-        attendance_id=attendance_id, source="archive", state=row_state(row, now), count=len(records)
-    )
-    return with_records(summary, records_json(records))
-
-
-async def _archived_records(
-    session: AsyncSession, row: AttendanceRow
-) -> tuple[list[RecordOut], dict[str, str]]:
-    """The stored records that are not deleted (also of a deleted attendance, which only
-    its teacher and admins see) and the names of everyone involved."""
-    rows = await repository.list_records(session, row.attendance_id, include_deleted=True)
-    rows = [record for record in rows if record.deleted_at is None]
-    names = await user_names(session, [row.teacher_number, *(r.student_number for r in rows)])
-    return [row_record_out(r, names[r.student_number]) for r in rows], names
-
-
-# --- decisions ----------------------------------------------------------------------
 
 
 async def decide_record(
@@ -381,9 +325,6 @@ async def delete_record(
     )
 
 
-# --- the student a teacher adds -------------------------------------------------------
-
-
 async def _live_student_name(
     redis: RedisClient, session: AsyncSession, student_number: str, body: SaveRecordIn
 ) -> str:
@@ -437,8 +378,6 @@ def _typed_name(body: SaveRecordIn) -> str:
         )
     return body.full_name
 
-
-# --- helpers ------------------------------------------------------------------------
 
 _DECISION_FIELDS = {"status", "fail_reason", "decided_by", "decision_reason", "updated_at"}
 

@@ -30,13 +30,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from attn.db.redis_client import RedisClient
 from attn.db.sql import repository
 from attn.models import UserRedis
-from attn.services.attendances import (
-    archived,
-    ensure_can_manage,
-    record_out,
-    row_record_out,
-    user_names,
-)
+from attn.services.attendance.locate import archived, ensure_can_manage, user_names
+from attn.services.attendance.views import record_out, row_record_out
 
 COLUMNS = ("student_number", "full_name", "status", "checked_in_at", "fail_reason", "decided_by")
 """The columns; ``checked_in_at``'s header also names the time zone (see :func:`header`)."""

@@ -1,0 +1,153 @@
+"""The student's side: find an open attendance, check in, see one's own records.
+
+Check-in is one atomic Redis script (``RedisClient.check_in``): it refuses an attendance
+that is not open, never duplicates a record and never overwrites a teacher's decision. A
+repeated check-in returns the record already there, so a student tapping twice on a slow
+network is harmless. The attendance's security checks (DESIGN §6) run first
+(:mod:`attn.services.security.checkin_checks`); a failed one is stored as a rejected
+attempt that the student's next correct attempt replaces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from attn.config import Settings
+from attn.db.redis_client import CheckInResult, RedisClient
+from attn.errors import (
+    NotFound,
+)
+from attn.models import (
+    AttendanceRecordRedis,
+    LessonRedis,
+    RecordStatus,
+    UserRedis,
+)
+from attn.models.types import SELF, utcnow
+from attn.services.attendance.locate import (
+    is_not_live,
+)
+from attn.services.attendance.rules import (
+    self_status,
+)
+from attn.services.attendance.views import (
+    record_out,
+)
+from attn.services.checkin.refusals import (
+    _not_open,
+    _refuse_unless_open,
+)
+from attn.services.security.checkin_checks import CheckInAttempt, run_checks, submit_face
+from attn.services.security.devices import DEVICE_REUSED
+from attn.services.security.face import FaceVerifier
+
+
+@dataclass(frozen=True)
+class CheckInOutcome:
+    record_json: bytes
+    """The record the student has now, as ``RecordOut`` JSON."""
+    created: bool
+
+
+async def check_in(
+    redis: RedisClient,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    student: UserRedis,
+    attendance_id: UUID,
+    attempt: CheckInAttempt,
+    lesson: LessonRedis | None,
+    *,
+    verifier: FaceVerifier | None = None,
+    now: datetime | None = None,
+) -> CheckInOutcome:
+    """Check the student in, or return the record already there; ``lesson`` is the one
+    :func:`admit` read (None: not live), whose limits the caller has enforced.
+
+    The record is ``present``/``late`` when every check of the attendance passes,
+    ``pending`` while the face verification service decides, and ``rejected`` with the
+    first failed check's ``fail_reason`` otherwise. A rejected record of the student's own
+    is replaced by the next attempt (``attempt_count`` + 1); anything else (a good record,
+    a pending one, a teacher's decision) is kept and returned unchanged.
+    """
+    now = now or utcnow()
+    if lesson is None:
+        raise await _not_open(sessions, attendance_id)
+    _refuse_unless_open(lesson, now)
+    verdict = await run_checks(redis, settings, lesson, student.user_number, attempt, now)
+    status = self_status(lesson.starts_at, lesson.late_after_minutes, now)
+    fail_reason = verdict.fail_reason
+    callback_id: str | None = None
+    if fail_reason is None and lesson.checks.face:
+        existing = await redis.get_attendance_record(attendance_id, student.user_number)
+        if existing is not None and not replaceable(existing):
+            return CheckInOutcome(record_json=_json(existing), created=False)
+        submission = await submit_face(redis, verifier, lesson, student.user_number, verdict)
+        callback_id, fail_reason = submission.callback_id, submission.fail_reason
+        if callback_id is not None:
+            status = RecordStatus.PENDING
+    if fail_reason is not None:
+        status = RecordStatus.REJECTED
+    record = AttendanceRecordRedis(
+        attendance_id=attendance_id,
+        student_number=student.user_number,
+        user_full_name=student.full_name,
+        status=status,
+        checked_in_at=now,
+        fail_reason=fail_reason,
+        decided_by=SELF,
+        client_ip=attempt.client_ip,
+        device_id=verdict.device_id,
+        updated_at=now,
+    )
+    result = await _store(redis, sessions, record, now, lesson.checks.device, callback_id)
+    stored = result.stored_json
+    return CheckInOutcome(
+        record_json=stored.encode() if stored is not None else _json(result.record),
+        created=result.created or result.replaced,
+    )
+
+
+def _json(record: AttendanceRecordRedis) -> bytes:
+    """``RecordOut`` JSON of a record. A stored record's own JSON is that too, byte for
+    byte (the same fields in the same order and formats), which lets :func:`check_in` send
+    the JSON of a plain first check-in on as the script stored it."""
+    return record_out(record).model_dump_json().encode()
+
+
+def replaceable(record: AttendanceRecordRedis) -> bool:
+    """A failed attempt of the student's own, which the next attempt replaces (the same
+    rule as ``lua/check_in.lua``)."""
+    return record.decided_by == SELF and record.status is RecordStatus.REJECTED
+
+
+async def _store(
+    redis: RedisClient,
+    sessions: async_sessionmaker[AsyncSession],
+    record: AttendanceRecordRedis,
+    now: datetime,
+    device_check: bool,
+    callback_id: str | None,
+) -> CheckInResult:
+    """Write the record (claiming the device in the same step); a face request whose
+    record was not stored as pending is withdrawn, so its callback changes nothing."""
+    waiting = False
+    try:
+        result = await redis.check_in(
+            record, now, device_taken_reason=DEVICE_REUSED if device_check else None
+        )
+        waiting = result.record.status is RecordStatus.PENDING and (
+            result.created or result.replaced
+        )
+    except NotFound as error:
+        if not is_not_live(error):
+            raise
+        raise await _not_open(sessions, record.attendance_id) from error
+    finally:
+        if callback_id is not None and not waiting:
+            await redis.delete_face_request(callback_id)
+    return result
