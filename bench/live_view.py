@@ -123,7 +123,9 @@ async def run(args: argparse.Namespace) -> None:
                 async def service() -> float:
                     began = time.perf_counter()
                     async with runtime.sessionmaker() as session:
-                        await views.attendance_records(runtime.redis_client, session, teacher, aid)
+                        await views.attendance_records(
+                            runtime.redis_client, session, teacher, aid, utcnow()
+                        )
                     return time.perf_counter() - began
 
                 first = await client.get(path, headers=headers)

@@ -1,37 +1,30 @@
-"""Domain errors. Services raise these; one handler renders the JSON error envelope.
+"""Every error a client may see, as a named class: its HTTP status and stable ``code``.
 
+Services raise these; one handler renders the JSON error envelope
 ``{"error": {"code": ..., "message": ..., "details": ...}}`` with ``status`` as HTTP status.
+The data layer does not raise them: it reports its own outcomes
+(:mod:`attn.db.outcomes`), which :mod:`attn.services.outcomes` translates into these.
+:func:`catalogue` lists every class; the OpenAPI error responses are built from it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 
 class AttnError(Exception):
     """Base of every error a client may see; ``code`` is stable and machine-readable."""
 
-    status: int = 400
-    code: str = "bad_request"
+    status: ClassVar[int] = 400
+    code: ClassVar[str] = "bad_request"
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: str | None = None,
-        details: Any = None,
-        status: int | None = None,
-    ) -> None:
+    def __init__(self, message: str, *, details: Any = None) -> None:
         super().__init__(message)
         self.message = message
-        if code is not None:
-            self.code = code
-        if status is not None:
-            self.status = status
         self.details = details
 
-    def to_body(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+
+# --- by HTTP status: the general kinds, each also raised as it is ---------------------
 
 
 class InvalidInput(AttnError):
@@ -59,19 +52,43 @@ class Conflict(AttnError):
     code = "conflict"
 
 
-class NotAStudent(InvalidInput):
-    """A teacher's or admin's number given where a student's belongs (a manual add)."""
+class LengthRequired(AttnError):
+    status = 411
+    code = "length_required"
 
-    code = "not_a_student"
+
+class PayloadTooLarge(AttnError):
+    """A request body over its route's limit (``details.max_bytes``), refused while read."""
+
+    status = 413
+    code = "payload_too_large"
+
+    def __init__(self, max_bytes: int, what: str = "the request body") -> None:
+        super().__init__(
+            f"{what} is larger than {max_bytes} bytes", details={"max_bytes": max_bytes}
+        )
+        self.max_bytes = max_bytes
+
+
+class UnsupportedMediaType(AttnError):
+    status = 415
+    code = "unsupported_media_type"
 
 
 class RateLimited(AttnError):
+    """Too many requests: ``details.retry_after`` (and the Retry-After header) say when."""
+
     status = 429
     code = "rate_limited"
 
-    def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
-        super().__init__(message, code=code, details={"retry_after": retry_after})
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, details={"retry_after": retry_after})
         self.retry_after = retry_after
+
+
+class InternalError(AttnError):
+    status = 500
+    code = "internal_error"
 
 
 class ServiceUnavailable(AttnError):
@@ -79,8 +96,137 @@ class ServiceUnavailable(AttnError):
     code = "unavailable"
 
 
-# Check-in refusals: the attendance exists but cannot take check-ins now (409, own codes).
+class DatabaseUnavailable(ServiceUnavailable):
+    code = "database_unavailable"
+
+
+class RedisUnavailable(ServiceUnavailable):
+    code = "redis_unavailable"
+
+
+class VerificationUnavailable(ServiceUnavailable):
+    """The face verification service is not configured or did not answer."""
+
+    code = "verification_unavailable"
+
+
+# --- 401: who is calling --------------------------------------------------------------
+
+
+class InvalidCredentials(Unauthorized):
+    code = "invalid_credentials"
+
+
+class InvalidToken(Unauthorized):
+    """A malformed, expired, replaced or logged-out session token."""
+
+    code = "invalid_token"
+
+
+class BadSignature(Unauthorized):
+    """A face verification callback without a valid signature."""
+
+    code = "bad_signature"
+
+
+class StaleTimestamp(Unauthorized):
+    """A face verification callback signed too far from our clock (a replay, or skew)."""
+
+    code = "stale_timestamp"
+
+
+# --- 403: who may ---------------------------------------------------------------------
+
+
+class WrongRole(Forbidden):
+    code = "wrong_role"
+
+
+class NotYourAttendance(Forbidden):
+    code = "not_your_attendance"
+
+
+class CsrfFailed(Forbidden):
+    code = "csrf_failed"
+
+
+# --- 404: what is not there -----------------------------------------------------------
+
+
+class AttendanceNotFound(NotFound):
+    code = "attendance_not_found"
+
+
+class AttendanceNotLive(NotFound):
+    """The attendance left Redis (persisted) where only a live one will do."""
+
+    code = "attendance_not_live"
+
+
+class RecordNotFound(NotFound):
+    code = "record_not_found"
+
+
+class UserNotFound(NotFound):
+    code = "user_not_found"
+
+
+class UnknownCallback(NotFound):
+    code = "unknown_callback"
+
+
+# --- 409: the state refuses the change ------------------------------------------------
+
+
+class Busy(Conflict):
+    """A compare-and-set kept losing to concurrent changes, or a start is in progress."""
+
+    code = "busy"
+
+
+class AttendanceExists(Conflict):
+    code = "attendance_exists"
+
+
+class LiveAttendanceExists(Conflict):
+    """The teacher already runs an attendance in this time window."""
+
+    code = "live_attendance_exists"
+
+
+class AttendanceLive(Conflict):
+    """A correction of an attendance that is still live (they apply once it is stored)."""
+
+    code = "attendance_live"
+
+
+class RecordDeleted(Conflict):
+    code = "record_deleted"
+
+
+class RecordNotPending(Conflict):
+    code = "record_not_pending"
+
+
+class CodeNotEnabled(Conflict):
+    code = "code_not_enabled"
+
+
+class CallbackTooLate(Conflict):
+    code = "callback_too_late"
+
+
+class CallbackReplayed(Conflict):
+    code = "callback_replayed"
+
+
+class UserExists(Conflict):
+    code = "user_exists"
+
+
 class AttendanceNotOpen(Conflict):
+    """The attendance exists but takes no check-in (nor code) now."""
+
     code = "attendance_not_open"
 
 
@@ -100,14 +246,106 @@ class AttendanceDeleted(AttendanceNotOpen):
     code = "attendance_deleted"
 
 
-class PayloadTooLarge(AttnError):
-    """A request body over its route's limit (``details.max_bytes``), refused while read."""
+# --- 422: what was sent ---------------------------------------------------------------
 
-    status = 413
-    code = "payload_too_large"
 
-    def __init__(self, max_bytes: int, what: str = "the request body") -> None:
-        super().__init__(
-            f"{what} is larger than {max_bytes} bytes", details={"max_bytes": max_bytes}
-        )
-        self.max_bytes = max_bytes
+class ReasonRequired(InvalidInput):
+    code = "reason_required"
+
+
+class FullNameRequired(InvalidInput):
+    code = "full_name_required"
+
+
+class NotAStudent(InvalidInput):
+    """A teacher's or admin's number given where a student's belongs (a manual add)."""
+
+    code = "not_a_student"
+
+
+class InvalidWindow(InvalidInput):
+    code = "invalid_window"
+
+
+class InvalidChecks(InvalidInput):
+    code = "invalid_checks"
+
+
+class FaceUnavailable(InvalidInput):
+    """The face check asked for on a server without a verification service."""
+
+    code = "face_unavailable"
+
+
+class NetworkUnknown(InvalidInput):
+    code = "network_unknown"
+
+
+class SearchQueryRequired(InvalidInput):
+    code = "search_query_required"
+
+
+class InvalidUser(InvalidInput):
+    code = "invalid_user"
+
+
+class InvalidCsv(InvalidInput):
+    code = "invalid_csv"
+
+
+class NoFile(InvalidInput):
+    code = "no_file"
+
+
+class PhotoRequired(InvalidInput):
+    code = "photo_required"
+
+
+class PhotoTooLarge(InvalidInput):
+    code = "photo_too_large"
+
+
+class PhotoType(InvalidInput):
+    code = "photo_type"
+
+
+class DeviceIdRequired(InvalidInput):
+    code = "device_id_required"
+
+
+class DeviceIdInvalid(InvalidInput):
+    code = "device_id_invalid"
+
+
+class InvalidCallback(InvalidInput):
+    code = "invalid_callback"
+
+
+class CallbackMismatch(InvalidInput):
+    code = "callback_mismatch"
+
+
+# --- 429 ------------------------------------------------------------------------------
+
+
+class TooManyWrongCodes(RateLimited):
+    code = "too_many_wrong_codes"
+
+
+def catalogue() -> list[type[AttnError]]:
+    """Every error class, by status then code: what a client may be answered."""
+    found: list[type[AttnError]] = []
+    pending: list[type[AttnError]] = [AttnError]
+    while pending:
+        cls = pending.pop()
+        found.append(cls)
+        pending.extend(cls.__subclasses__())
+    return sorted(found, key=lambda cls: (cls.status, cls.code))
+
+
+def codes_by_status() -> dict[int, list[str]]:
+    """The codes each HTTP status may carry, for the OpenAPI error responses."""
+    by_status: dict[int, list[str]] = {}
+    for cls in catalogue():
+        by_status.setdefault(cls.status, []).append(cls.code)
+    return by_status

@@ -18,6 +18,7 @@ from attn.db.sql.rows import AttendanceRow, RecordRow, UserFromAttendance
 from attn.db.sql.tables import ATTENDANCES, RECORDS, USERS
 from attn.errors import Conflict
 from attn.models import AttendanceRecordRedis, CheckSettings, LessonRedis, RecordStatus, Role
+from tests.helpers.outcomes import refused_as
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ISTANBUL = timezone(timedelta(hours=3))
@@ -254,7 +255,7 @@ class TestAccounts:
         self, session: AsyncSession
     ) -> None:
         await repo.create_user(session, user_number="A1", full_name="Admin", role=Role.ADMIN)
-        with pytest.raises(Conflict) as caught:
+        with refused_as(Conflict) as caught:
             await repo.create_user(session, user_number="A1", full_name="Other", role=Role.STUDENT)
         assert caught.value.code == "user_exists"
         await session.commit()  # the transaction was not aborted by the duplicate

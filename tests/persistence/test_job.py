@@ -10,10 +10,10 @@ import asyncio
 import json
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import event
 
 from attn.db import keys
+from attn.db.outcomes import DataOutcome
 from attn.db.redis.base import lua_source
 from attn.db.redis.lessons import index_keys
 from attn.db.sql import repository
@@ -24,7 +24,9 @@ from attn.persistence.job import Outcome, PersistenceJob
 from attn.persistence.parse import parse_snapshot
 from attn.persistence.writer import AttendanceWriter
 from attn.runtime import Runtime
+from attn.services.outcomes import domain_error
 from tests.factories import make_record
+from tests.helpers.outcomes import refused_as
 from tests.persistence.support import (
     assert_matches,
     in_redis,
@@ -341,7 +343,10 @@ class TestChangesWhilePersisting:
                 number = f"S{stream:02d}{attempt:04d}"
                 try:
                     await redis.check_in(make_record(aid, student_number=number), utcnow())
-                except (AttendanceFinished, AttendanceEnded, NotFound) as exc:
+                except DataOutcome as outcome:
+                    exc = domain_error(outcome)
+                    if not isinstance(exc, AttendanceFinished | AttendanceEnded | NotFound):
+                        raise
                     refused.append(exc)
                     return
                 accepted.add(number)
@@ -360,7 +365,7 @@ class TestChangesWhilePersisting:
         stored = await stored_records(job_runtime, aid)
         assert set(stored) == accepted
         # After the cleanup, a check-in is refused as "not live", not silently kept.
-        with pytest.raises(NotFound) as late:
+        with refused_as(NotFound) as late:
             await redis.check_in(make_record(aid, student_number="LATE1"), utcnow())
         assert late.value.code == "attendance_not_live"
 

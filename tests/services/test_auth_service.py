@@ -41,7 +41,7 @@ async def student(session: AsyncSession) -> str:
 async def log_in(
     session: AsyncSession, redis_client: RedisClient, config: Settings, number: str
 ) -> auth.LoginResult:
-    return await auth.login(session, redis_client, config, number, PASSWORD)
+    return await auth.login(session, redis_client, config, number, PASSWORD, utcnow())
 
 
 class TestTokens:
@@ -86,7 +86,7 @@ class TestSlidingSessions:
         result = await log_in(session, redis_client, config, student)
         key = keys.user_session(student)
         await redis_client.redis.expire(key, 590)  # marker: a rewrite would reset it to 600
-        same = await auth.authenticate(redis_client, config, result.token)
+        same = await auth.authenticate(redis_client, config, result.token, utcnow())
         assert same == result.session
         assert await redis_client.redis.ttl(key) <= 590
 
@@ -131,7 +131,7 @@ class TestSlidingSessions:
         later = utcnow() + timedelta(seconds=120)
         with pytest.raises(Unauthorized):
             await auth.authenticate(redis_client, config, first.token, now=later)
-        assert await auth.authenticate(redis_client, config, second.token)
+        assert await auth.authenticate(redis_client, config, second.token, utcnow())
 
 
 class TestLogout:
@@ -140,9 +140,11 @@ class TestLogout:
     ) -> None:
         config = settings()
         login = await log_in(session, redis_client, config, student)
-        await auth.logout(redis_client, await auth.authenticate(redis_client, config, login.token))
+        await auth.logout(
+            redis_client, await auth.authenticate(redis_client, config, login.token, utcnow())
+        )
         with pytest.raises(Unauthorized):
-            await auth.authenticate(redis_client, config, login.token)
+            await auth.authenticate(redis_client, config, login.token, utcnow())
 
     async def test_a_logout_racing_a_new_login_leaves_the_new_login(
         self, session: AsyncSession, redis_client: RedisClient, student: str
@@ -150,10 +152,10 @@ class TestLogout:
         """The phone's logout authenticated, then the laptop logged in, then it ran."""
         config = settings()
         phone = await log_in(session, redis_client, config, student)
-        authenticated = await auth.authenticate(redis_client, config, phone.token)
+        authenticated = await auth.authenticate(redis_client, config, phone.token, utcnow())
         laptop = await log_in(session, redis_client, config, student)
         await auth.logout(redis_client, authenticated)
-        assert await auth.authenticate(redis_client, config, laptop.token)
+        assert await auth.authenticate(redis_client, config, laptop.token, utcnow())
 
 
 class TestLoginRateLimits:
@@ -167,18 +169,24 @@ class TestLoginRateLimits:
         config = settings(rate_limit_per_address_per_minute=1, rate_limit_login_per_minute=3)
         await away_from_window_edge()
         for _ in range(3):
-            await auth.attempt_login(session, redis_client, config, student, PASSWORD, "192.0.2.1")
+            await auth.attempt_login(
+                session, redis_client, config, student, PASSWORD, "192.0.2.1", utcnow()
+            )
         with pytest.raises(Unauthorized):
-            await auth.attempt_login(session, redis_client, config, student, "wrong", "192.0.2.1")
+            await auth.attempt_login(
+                session, redis_client, config, student, "wrong", "192.0.2.1", utcnow()
+            )
         for _ in range(3):
             with pytest.raises(RateLimited):
                 await auth.attempt_login(
-                    session, redis_client, config, student, "wrong", "192.0.2.1"
+                    session, redis_client, config, student, "wrong", "192.0.2.1", utcnow()
                 )
         with pytest.raises(Unauthorized):
-            await auth.attempt_login(session, redis_client, config, student, "wrong", "192.0.2.2")
+            await auth.attempt_login(
+                session, redis_client, config, student, "wrong", "192.0.2.2", utcnow()
+            )
         result = await auth.attempt_login(
-            session, redis_client, config, student, PASSWORD, "192.0.2.3"
+            session, redis_client, config, student, PASSWORD, "192.0.2.3", utcnow()
         )
         assert result.session.user_number == student
 

@@ -60,7 +60,7 @@ class TestAdmit:
         await redis_client.create_lesson(lesson, due_at=lesson.ends_at)
         token = await log_in(redis_client)
         admission = await checkin.admit(
-            redis_client, limits(), token, ADDRESS, lesson.attendance_id
+            redis_client, limits(), token, ADDRESS, lesson.attendance_id, utcnow()
         )
         assert admission.user.user_number == "S1"
         assert admission.lesson == lesson
@@ -73,16 +73,18 @@ class TestAdmit:
     ) -> None:
         token = await log_in(redis_client)
         for attendance_id in (uuid4(), None):
-            admission = await checkin.admit(redis_client, limits(), token, ADDRESS, attendance_id)
+            admission = await checkin.admit(
+                redis_client, limits(), token, ADDRESS, attendance_id, utcnow()
+            )
             assert admission.lesson is None
 
     async def test_past_a_limit_the_refusal_names_it(self, redis_client: RedisClient) -> None:
         await away_from_window_edge()
         token = await log_in(redis_client)
         for _ in range(2):
-            admission = await checkin.admit(redis_client, limits(2), token, ADDRESS, None)
+            admission = await checkin.admit(redis_client, limits(2), token, ADDRESS, None, utcnow())
             assert admission.over_limit is None
-        admission = await checkin.admit(redis_client, limits(2), token, ADDRESS, None)
+        admission = await checkin.admit(redis_client, limits(2), token, ADDRESS, None, utcnow())
         assert isinstance(admission.over_limit, RateLimited)
         assert checkin.CHECKIN_USER in admission.over_limit.message
         assert 1 <= admission.over_limit.retry_after <= rate_limit.WINDOW_S
@@ -95,15 +97,19 @@ class TestAdmit:
         await away_from_window_edge()
         forged = f"S1.{secrets.token_urlsafe(24)}"
         with pytest.raises(Unauthorized):
-            await checkin.admit(redis_client, limits(per_address=1), forged, ADDRESS, None)
+            await checkin.admit(
+                redis_client, limits(per_address=1), forged, ADDRESS, None, utcnow()
+            )
         for bad in (forged, "not a token"):
             with pytest.raises(RateLimited) as refused:
-                await checkin.admit(redis_client, limits(per_address=1), bad, ADDRESS, None)
+                await checkin.admit(
+                    redis_client, limits(per_address=1), bad, ADDRESS, None, utcnow()
+                )
             assert checkin.CHECKIN_ADDRESS in refused.value.message
         for number in ("S1", "S2"):
             token = await log_in(redis_client, number)
             admission = await checkin.admit(
-                redis_client, limits(per_address=1), token, ADDRESS, None
+                redis_client, limits(per_address=1), token, ADDRESS, None, utcnow()
             )
             assert admission.over_limit is None
 
@@ -117,12 +123,12 @@ class TestAdmit:
         forged = f"S1.{secrets.token_urlsafe(24)}"
         for _ in range(3):
             with pytest.raises(Unauthorized):
-                await checkin.admit(redis_client, limits(1), forged, ADDRESS, None)
+                await checkin.admit(redis_client, limits(1), forged, ADDRESS, None, utcnow())
         assert await counted(redis_client, checkin.CHECKIN_USER, "S1") == 0
         assert await counted(redis_client, checkin.CHECKIN_ADDRESS, ADDRESS) == 3
 
     async def test_no_session_or_a_malformed_token_is_401(self, redis_client: RedisClient) -> None:
         for token in (f"S9.{secrets.token_urlsafe(24)}", "not a token"):
             with pytest.raises(Unauthorized):
-                await checkin.admit(redis_client, limits(), token, ADDRESS, None)
+                await checkin.admit(redis_client, limits(), token, ADDRESS, None, utcnow())
         assert await counted(redis_client, checkin.CHECKIN_USER, "S9") == 0

@@ -34,6 +34,7 @@ from attn.services.security.codes import (
     verify_code,
 )
 from tests.factories import make_lesson
+from tests.helpers.outcomes import refused_as
 from tests.services.test_rate_limit import away_from_window_edge
 
 STEP = 15
@@ -196,7 +197,7 @@ class TestSecret:
         self, redis_client: RedisClient, redis: AnyRedis
     ) -> None:
         aid = uuid4()
-        with pytest.raises(NotFound) as info:
+        with refused_as(NotFound) as info:
             await ensure_secret(redis_client, aid)
         assert info.value.code == "attendance_not_live"
         assert not await redis.exists(keys.secret(aid))

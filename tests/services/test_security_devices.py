@@ -16,6 +16,7 @@ from attn.models import AttendanceRecordRedis, RecordStatus
 from attn.models.types import utcnow
 from attn.services.security.devices import DEVICE_REUSED, validate_device_id
 from tests.factories import make_lesson, make_record
+from tests.helpers.outcomes import refused_as
 
 PHONE = "phone-0001"
 
@@ -155,7 +156,7 @@ class TestClaimInTheCheckIn:
         self, redis_client: RedisClient, redis: AnyRedis
     ) -> None:
         aid = uuid4()
-        with pytest.raises(NotFound) as info:
+        with refused_as(NotFound) as info:
             await check_in(redis_client, aid, "S1")
         assert info.value.code == "attendance_not_live"
         assert not await redis.exists(keys.devices(aid), keys.device_attempts(aid))

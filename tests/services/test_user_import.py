@@ -14,6 +14,7 @@ from attn.models.api_users import OnExisting
 from attn.services.accounts import user_import
 from attn.services.accounts.passwords import verify_password
 from tests.factories import make_user
+from tests.helpers.outcomes import refused_as
 
 
 def lines_and_codes(problems: list[user_import.Problem]) -> list[tuple[int, str]]:
@@ -177,7 +178,7 @@ class TestImportRows:
                 )
                 await repository.create_users(session, new_rows)
 
-        with pytest.raises(Conflict) as conflict:
+        with refused_as(Conflict) as conflict:
             await import_after_a_race()
         assert conflict.value.details == {"user_numbers": ["S2"]}
         async with session.begin():

@@ -19,7 +19,7 @@ from attn.api.deps import (
     SettingsDep,
 )
 from attn.api.errors import error_responses
-from attn.errors import InvalidInput
+from attn.errors import ReasonRequired
 from attn.models.api_attendances import (
     AcceptIn,
     AttendanceDetailOut,
@@ -35,11 +35,7 @@ from attn.models.api_attendances import (
     StartAttendanceIn,
 )
 from attn.models.types import USER_NUMBER_PATTERN, Reason
-from attn.services.attendance import export as attendance_export
-from attn.services.attendance import history as attendance_history
-from attn.services.attendance import manage as attendance_manage
-from attn.services.attendance import records, views
-from attn.services.attendance import start as attendance_start
+from attn.services.attendance import export, history, manage, records, start, views
 from attn.services.checkin import admission, mine
 
 router = APIRouter(tags=["attendances"])
@@ -64,9 +60,7 @@ async def required_reason(
     if body is not None:
         return body.reason
     if reason is None:
-        raise InvalidInput(
-            "a reason is required", code="reason_required", details={"field": "reason"}
-        )
+        raise ReasonRequired("a reason is required", details={"field": "reason"})
     return reason
 
 
@@ -99,7 +93,7 @@ async def start_attendance(
     clock: ClockDep,
 ) -> AttendanceOut:
     """Start an attendance (teachers) with its checks; one live attendance at a time."""
-    return await attendance_start.start_attendance(
+    return await start.start_attendance(
         redis,
         runtime.settings,
         teacher,
@@ -116,23 +110,30 @@ async def list_attendances(
     user: CurrentStaff,
     redis: RedisDep,
     session: SessionDep,
+    clock: ClockDep,
 ) -> AttendancePage:
     """History: the teacher's attendances (admins: everyone's), live first, paginated."""
-    return await attendance_history.list_history(redis, session, user, query)
+    return await history.list_history(redis, session, user, query, clock.now())
 
 
 @router.get("/active", response_model=list[AttendanceOut], responses=READ)
-async def active_attendances(user: CurrentStaff, redis: RedisDep) -> list[AttendanceOut]:
+async def active_attendances(
+    user: CurrentStaff, redis: RedisDep, clock: ClockDep
+) -> list[AttendanceOut]:
     """The teacher's scheduled and open attendances (admins: all of them)."""
-    return await attendance_start.active_attendances(redis, user)
+    return await start.active_attendances(redis, user, clock.now())
 
 
 @router.get("/search", response_model=list[AttendanceSearchOut], responses=READ)
 async def search_attendances(
-    _user: CurrentUser, redis: RedisDep, teacher_name: SearchText = "", lesson_name: SearchText = ""
+    _user: CurrentUser,
+    redis: RedisDep,
+    clock: ClockDep,
+    teacher_name: SearchText = "",
+    lesson_name: SearchText = "",
 ) -> list[AttendanceSearchOut]:
     """Find open attendances by teacher and/or lesson name (forgiving match)."""
-    return await admission.search_open(redis, teacher_name, lesson_name)
+    return await admission.search_open(redis, teacher_name, lesson_name, clock.now())
 
 
 # --- one attendance -------------------------------------------------------------------
@@ -140,10 +141,14 @@ async def search_attendances(
 
 @router.get("/{attendance_id}", response_model=AttendanceDetailOut, responses=READ)
 async def get_attendance(
-    attendance_id: AttendanceId, user: CurrentStaff, redis: RedisDep, session: SessionDep
+    attendance_id: AttendanceId,
+    user: CurrentStaff,
+    redis: RedisDep,
+    session: SessionDep,
+    clock: ClockDep,
 ) -> Response:
     """One attendance with its records, live or stored (same shape, see `source`)."""
-    return _json(await views.attendance_detail(redis, session, user, attendance_id))
+    return _json(await views.attendance_detail(redis, session, user, attendance_id, clock.now()))
 
 
 @router.patch("/{attendance_id}", response_model=AttendanceOut, responses=WRITE)
@@ -153,9 +158,10 @@ async def edit_attendance(
     user: CurrentStaff,
     redis: RedisDep,
     session: SessionDep,
+    clock: ClockDep,
 ) -> AttendanceOut:
     """Correct a stored attendance's name, window or late threshold, with a reason."""
-    return await attendance_manage.edit_attendance(redis, session, user, attendance_id, body)
+    return await manage.edit_attendance(redis, session, user, attendance_id, body, clock.now())
 
 
 @router.delete("/{attendance_id}", response_model=AttendanceOut, responses=WRITE)
@@ -165,17 +171,22 @@ async def delete_attendance(
     user: CurrentStaff,
     redis: RedisDep,
     session: SessionDep,
+    clock: ClockDep,
 ) -> AttendanceOut:
     """Soft-delete an attendance with a reason: no more check-ins, kept for the record."""
-    return await attendance_manage.delete_attendance(redis, session, user, attendance_id, reason)
+    return await manage.delete_attendance(redis, session, user, attendance_id, reason, clock.now())
 
 
 @router.post("/{attendance_id}/finish", response_model=AttendanceOut, responses=WRITE)
 async def finish_attendance(
-    attendance_id: AttendanceId, user: CurrentStaff, redis: RedisDep, session: SessionDep
+    attendance_id: AttendanceId,
+    user: CurrentStaff,
+    redis: RedisDep,
+    session: SessionDep,
+    clock: ClockDep,
 ) -> AttendanceOut:
     """Close a live attendance now; it is stored right after."""
-    return await attendance_manage.finish_attendance(redis, session, user, attendance_id)
+    return await manage.finish_attendance(redis, session, user, attendance_id, clock.now())
 
 
 @router.get(
@@ -194,13 +205,11 @@ async def export_attendance(
     settings: SettingsDep,
 ) -> Response:
     """The records as a CSV attachment (UTF-8 with BOM), times in `ATTN_TIME_ZONE`."""
-    export = await attendance_export.export_csv(
-        redis, session, user, attendance_id, zone=settings.zone
-    )
+    csv_file = await export.export_csv(redis, session, user, attendance_id, zone=settings.zone)
     return Response(
-        content=export.content,
+        content=csv_file.content,
         media_type=CSV_MEDIA,
-        headers={"Content-Disposition": export.content_disposition},
+        headers={"Content-Disposition": csv_file.content_disposition},
     )
 
 
@@ -209,10 +218,14 @@ async def export_attendance(
 
 @router.get("/{attendance_id}/records", response_model=RecordsOut, responses=READ)
 async def list_records(
-    attendance_id: AttendanceId, user: CurrentStaff, redis: RedisDep, session: SessionDep
+    attendance_id: AttendanceId,
+    user: CurrentStaff,
+    redis: RedisDep,
+    session: SessionDep,
+    clock: ClockDep,
 ) -> Response:
     """The teacher's list of one attendance's records, live or stored."""
-    return _json(await views.attendance_records(redis, session, user, attendance_id))
+    return _json(await views.attendance_records(redis, session, user, attendance_id, clock.now()))
 
 
 @router.get("/{attendance_id}/records/me", response_model=RecordOut, responses=READ)
@@ -232,6 +245,7 @@ async def accept_record(
     user: CurrentStaff,
     redis: RedisDep,
     session: SessionDep,
+    clock: ClockDep,
     body: AcceptIn | None = None,
 ) -> RecordOut:
     """Accept a student's record: present, or late by the check-in time."""
@@ -243,6 +257,7 @@ async def accept_record(
         student_number,
         accept=True,
         reason=body.reason if body else None,
+        now=clock.now(),
     )
 
 
@@ -256,10 +271,18 @@ async def reject_record(
     user: CurrentStaff,
     redis: RedisDep,
     session: SessionDep,
+    clock: ClockDep,
 ) -> RecordOut:
     """Reject a student's record (``teacher_rejected``), with a reason."""
     return await records.decide_record(
-        redis, session, user, attendance_id, student_number, accept=False, reason=body.reason
+        redis,
+        session,
+        user,
+        attendance_id,
+        student_number,
+        accept=False,
+        reason=body.reason,
+        now=clock.now(),
     )
 
 
@@ -277,9 +300,12 @@ async def save_record(
     user: CurrentStaff,
     redis: RedisDep,
     session: SessionDep,
+    clock: ClockDep,
 ) -> RecordOut:
     """Add a student by hand (201) or set a record's status (200)."""
-    saved = await records.save_record(redis, session, user, attendance_id, student_number, body)
+    saved = await records.save_record(
+        redis, session, user, attendance_id, student_number, body, clock.now()
+    )
     _status(response, saved.created)
     return saved.record
 
@@ -297,6 +323,9 @@ async def delete_record(
     user: CurrentStaff,
     redis: RedisDep,
     session: SessionDep,
+    clock: ClockDep,
 ) -> None:
     """Delete a record with a reason (soft once the attendance is stored)."""
-    await records.delete_record(redis, session, user, attendance_id, student_number, reason)
+    await records.delete_record(
+        redis, session, user, attendance_id, student_number, reason, clock.now()
+    )

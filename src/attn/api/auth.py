@@ -8,6 +8,7 @@ from attn.api.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
     ClientAddress,
+    ClockDep,
     CurrentUser,
     RedisDep,
     SessionDep,
@@ -30,10 +31,11 @@ async def login(
     redis: RedisDep,
     settings: SettingsDep,
     address: ClientAddress,
+    clock: ClockDep,
 ) -> TokenOut:
     """Log in; replaces the user's previous session and sets the web UI's cookies."""
     result = await auth.attempt_login(
-        session, redis, settings, body.user_number, body.password, address
+        session, redis, settings, body.user_number, body.password, address, clock.now()
     )
     _set_session_cookies(response, request, settings, result)
     return TokenOut(

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from attn.clock import Clock
 from attn.config import Settings
 from attn.db.redis_client import RedisClient
-from attn.errors import Forbidden, Unauthorized
+from attn.errors import Unauthorized, WrongRole
 from attn.models import Role, UserRedis
 from attn.runtime import Runtime
 from attn.services.accounts import auth
@@ -82,11 +82,15 @@ BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(beare
 
 
 async def get_current_user(
-    request: Request, redis: RedisDep, settings: SettingsDep, credentials: BearerCredentials
+    request: Request,
+    redis: RedisDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    credentials: BearerCredentials,
 ) -> UserRedis:
     """The caller's login session (bearer token, or the web UI's cookie); 401 otherwise."""
     token, by_cookie = request_token(request, credentials)
-    user = await auth.authenticate(redis, settings, token)
+    user = await auth.authenticate(redis, settings, token, clock.now())
     accept_caller(request, settings, user, by_cookie=by_cookie)
     return user
 
@@ -131,7 +135,7 @@ CurrentUser = Annotated[UserRedis, Depends(get_current_user)]
 def ensure_role(user: UserRedis, *roles: Role) -> UserRedis:
     """``user`` if it has one of ``roles``; 403 ``wrong_role`` otherwise."""
     if user.role not in roles:
-        raise Forbidden(f"this needs the role {', '.join(roles)}", code="wrong_role")
+        raise WrongRole(f"this needs the role {', '.join(roles)}")
     return user
 
 

@@ -15,7 +15,16 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from attn.errors import AttnError, PayloadTooLarge, RateLimited
+from attn.errors import (
+    AttnError,
+    DatabaseUnavailable,
+    InternalError,
+    InvalidInput,
+    PayloadTooLarge,
+    RateLimited,
+    RedisUnavailable,
+    codes_by_status,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +55,21 @@ class ErrorEnvelope(BaseModel):
     error: ErrorBody
 
 
+ERROR_CODES = codes_by_status()
+"""Every ``code`` each status may carry, from the error classes (:func:`attn.errors.catalogue`)."""
+
+
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses=`` entries documenting the error envelope for these statuses."""
+    """OpenAPI ``responses=`` entries documenting the error envelope for these statuses,
+    each naming the codes it may carry."""
     return {
-        status: {"model": ErrorEnvelope, "description": HTTP_CODES.get(status, "error")}
-        for status in statuses
+        status: {"model": ErrorEnvelope, "description": _described(status)} for status in statuses
     }
+
+
+def _described(status: int) -> str:
+    codes = ERROR_CODES.get(status) or [HTTP_CODES.get(status, "error")]
+    return "`code` is one of: " + ", ".join(f"`{code}`" for code in codes)
 
 
 def _envelope(status: int, code: str, message: str, details: Any = None) -> JSONResponse:
@@ -87,7 +105,9 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     fields = ", ".join(
         ".".join(item["loc"][1:]) or item["loc"][0] for item in details if item["loc"]
     )
-    return _envelope(422, "invalid_input", f"invalid request: {fields or 'body'}", details)
+    return _envelope(
+        InvalidInput.status, InvalidInput.code, f"invalid request: {fields or 'body'}", details
+    )
 
 
 def _body_problem(exc: StarletteHTTPException) -> str | None:
@@ -119,7 +139,7 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     problem = _body_problem(exc)
     if problem is not None:
         details = [{"loc": ["body"], "msg": problem, "type": "json_invalid"}]
-        return _envelope(422, "invalid_input", "invalid request: body", details)
+        return _envelope(InvalidInput.status, InvalidInput.code, "invalid request: body", details)
     code = HTTP_CODES.get(exc.status_code, "http_error")
     response = _envelope(exc.status_code, code, str(exc.detail))
     for name, value in (exc.headers or {}).items():
@@ -133,9 +153,7 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     Live check-ins keep working from Redis; only archive reads and writes land here.
     """
     log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
-    response = _envelope(
-        503, "database_unavailable", "the database is unavailable; try again shortly"
-    )
+    response = error_response(DatabaseUnavailable("the database is unavailable; try again shortly"))
     response.headers["Retry-After"] = "5"
     return response
 
@@ -155,14 +173,14 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _redis_unavailable(request: Request, exc: Exception) -> JSONResponse:
     log.error("redis unavailable on %s %s: %s", request.method, request.url.path, exc)
-    response = _envelope(503, "redis_unavailable", "live storage is unavailable; try again")
+    response = error_response(RedisUnavailable("live storage is unavailable; try again"))
     response.headers["Retry-After"] = "2"
     return response
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return _envelope(500, "internal_error", "internal error; the incident was logged")
+    return error_response(InternalError("internal error; the incident was logged"))
 
 
 def install_error_handlers(app: FastAPI) -> None:

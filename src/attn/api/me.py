@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from attn.api.deps import CurrentUser, RedisDep, SessionDep
+from attn.api.deps import ClockDep, CurrentUser, RedisDep, SessionDep
 from attn.api.errors import error_responses
 from attn.models.api_attendances import MyAttendancePage, PageQuery
 from attn.services.checkin import mine
@@ -16,7 +16,11 @@ router = APIRouter(tags=["me"])
 
 @router.get("/attendance", response_model=MyAttendancePage, responses=error_responses(401, 422))
 async def my_attendance(
-    query: Annotated[PageQuery, Query()], user: CurrentUser, redis: RedisDep, session: SessionDep
+    query: Annotated[PageQuery, Query()],
+    user: CurrentUser,
+    redis: RedisDep,
+    session: SessionDep,
+    clock: ClockDep,
 ) -> MyAttendancePage:
     """The caller's own attendance records, live ones first, then the archive."""
-    return await mine.my_history(redis, session, user, query)
+    return await mine.my_history(redis, session, user, query, clock.now())

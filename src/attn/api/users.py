@@ -9,7 +9,7 @@ from starlette.datastructures import UploadFile
 
 from attn.api.deps import CurrentAdmin, RedisDep, SessionDep
 from attn.api.errors import error_responses
-from attn.errors import AttnError, InvalidInput, PayloadTooLarge
+from attn.errors import NoFile, PayloadTooLarge, UnsupportedMediaType
 from attn.models.api_users import (
     ImportResult,
     OnExisting,
@@ -63,7 +63,7 @@ async def csv_upload(request: Request) -> bytes:
         async with request.form(max_files=1, max_fields=5) as form:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
-                raise InvalidInput("send the CSV file in the form field 'file'", code="no_file")
+                raise NoFile("send the CSV file in the form field 'file'")
             data = await upload.read(MAX_IMPORT_BYTES + 1)
     elif media_type in CSV_MEDIA_TYPES:
         buffer = bytearray()
@@ -73,10 +73,8 @@ async def csv_upload(request: Request) -> bytes:
                 break
         data = bytes(buffer)
     else:
-        raise AttnError(
+        raise UnsupportedMediaType(
             "send the CSV as text/csv or as multipart/form-data with a 'file' field",
-            code="unsupported_media_type",
-            status=415,
         )
     if len(data) > MAX_IMPORT_BYTES:
         raise _too_large()

@@ -14,7 +14,7 @@ from starlette.datastructures import UploadFile
 
 from attn.api.verification import read_body
 from attn.config import Settings
-from attn.errors import AttnError, InvalidInput
+from attn.errors import AttnError, InvalidInput, LengthRequired, PhotoType, UnsupportedMediaType
 from attn.models.api_checkin import CheckInIn
 from attn.services.security.checkin_checks import CheckInAttempt
 from attn.services.security.face import PHOTO_FIELD, read_photo
@@ -26,11 +26,9 @@ MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
 
 def unsupported_media_type(media_type: str) -> AttnError:
-    return AttnError(
+    return UnsupportedMediaType(
         f"send the check-in without a body, as application/json or as multipart/form-data, "
         f"not {media_type or 'an undeclared type'}",
-        code="unsupported_media_type",
-        status=415,
     )
 
 
@@ -60,10 +58,8 @@ async def _from_form(
     # front (browsers and HTTP libraries always declare it for a form upload); a declared
     # size over the photo limit plus MULTIPART_OVERHEAD_BYTES is refused by body_limit.
     if not request.headers.get("content-length", "").isdigit():
-        raise AttnError(
+        raise LengthRequired(
             "a multipart check-in needs a Content-Length header",
-            code="length_required",
-            status=411,
         )
     async with request.form(max_files=1, max_fields=8) as form:
         code, photo = form.get("code"), form.get(PHOTO_FIELD)
@@ -80,9 +76,8 @@ async def _from_form(
             data = await read_photo(photo, max_photo_bytes) or None
             photo_type = photo.content_type
         elif photo:
-            raise InvalidInput(
+            raise PhotoType(
                 f"{PHOTO_FIELD} must be a file upload",
-                code="photo_type",
                 details={"field": PHOTO_FIELD},
             )
     return CheckInAttempt(

@@ -52,9 +52,8 @@ async def get_check_in_context(request: Request) -> CheckInContext:
     settings = runtime.settings
     token, by_cookie = request_token(request, await bearer_scheme(request))
     client_ip = request_client_address(request, settings)
-    admission = await admit(
-        runtime.redis_client, settings, token, client_ip, _attendance_id(request)
-    )
+    aid, at = _attendance_id(request), runtime.clock.now()
+    admission = await admit(runtime.redis_client, settings, token, client_ip, aid, at)
     accept_caller(request, settings, admission.user, by_cookie=by_cookie)
     student = ensure_role(admission.user, Role.STUDENT)
     if admission.over_limit is not None:

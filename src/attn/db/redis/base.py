@@ -10,8 +10,8 @@ from uuid import UUID
 
 from redis.commands.core import AsyncScript
 
+from attn.db.outcomes import NotLive
 from attn.db.redis_connection import AnyRedis
-from attn.errors import NotFound
 from attn.models import AuditEntryRedis
 
 LUA_PACKAGE = "attn.db"
@@ -80,9 +80,6 @@ def epoch_seconds(at: datetime) -> float:
     return at.timestamp()
 
 
-def not_live(attendance_id: UUID | str) -> NotFound:
+def not_live(attendance_id: UUID | str) -> NotLive:
     """The lesson is not in Redis: unknown, or already persisted and removed."""
-    return NotFound(
-        f"attendance {attendance_id} is not live (unknown or already closed and stored)",
-        code="attendance_not_live",
-    )
+    return NotLive(attendance_id)

@@ -19,6 +19,7 @@ from uuid import UUID
 from pydantic import ValidationError
 
 from attn.db import keys
+from attn.db.outcomes import KeptChanging, LessonClosed, LessonExists
 from attn.db.redis.base import (
     MAX_CAS_ATTEMPTS,
     RedisBase,
@@ -27,7 +28,6 @@ from attn.db.redis.base import (
     not_live,
     text,
 )
-from attn.errors import AttendanceDeleted, AttendanceFinished, Conflict
 from attn.models import AuditEntryRedis, LessonRedis
 from attn.models.types import contains_words, name_words
 
@@ -112,7 +112,7 @@ class LessonsMixin(RedisBase):
         self, lesson: LessonRedis, due_at: datetime, *, audit: AuditEntryRedis | None = None
     ) -> None:
         """Start an attendance (with the start's ``audit`` entry in the same step). Raises
-        :class:`Conflict` if the id already exists.
+        :class:`LessonExists` if the id already exists.
 
         The ``due`` entry is written first: a crash after it leaves at worst a due id without
         a lesson (the worker drops it), never a lesson that nothing will persist. ZADD NX
@@ -126,7 +126,7 @@ class LessonsMixin(RedisBase):
             args=[lesson.to_json(), audit_arg(audit)],
         )
         if not created:
-            raise Conflict(f"attendance {aid} already exists", code="attendance_exists")
+            raise LessonExists(aid)
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.sadd(keys.teacher_index(lesson.teacher_number), aid)
             pipe.sadd(name_key(lesson), aid)
@@ -186,7 +186,7 @@ class LessonsMixin(RedisBase):
         """Close an attendance (``audit`` appended in the same step) and make it due for
         persistence at ``finished_at``.
 
-        Raises NotFound (``attendance_not_live``), AttendanceFinished, AttendanceDeleted.
+        Raises NotLive, LessonClosed (deleted or finished).
         It leaves the name index (no longer discoverable) but stays in the teacher's index
         until persisted, so the teacher can still review and correct it.
         """
@@ -214,7 +214,7 @@ class LessonsMixin(RedisBase):
         """Mark an attendance deleted (finishing it too) and make it due now, so the
         database keeps it, with the reason, out of normal queries.
 
-        Raises NotFound (``attendance_not_live``), AttendanceDeleted.
+        Raises NotLive, LessonClosed (deleted).
         """
         lesson = await self._update_lesson(
             attendance_id,
@@ -283,10 +283,10 @@ class LessonsMixin(RedisBase):
             if outcome == "missing":
                 raise not_live(attendance_id)
             if outcome == "deleted":
-                raise AttendanceDeleted(f"attendance {attendance_id} was deleted")
+                raise LessonClosed(attendance_id, "deleted")
             if outcome == "finished":
-                raise AttendanceFinished(f"attendance {attendance_id} is already finished")
-        raise Conflict(f"attendance {attendance_id} kept changing; try again", code="busy")
+                raise LessonClosed(attendance_id, "finished")
+        raise KeptChanging(f"attendance {attendance_id}")
 
     async def _index_lessons(self, *index_keys: str) -> list[LessonRedis]:
         """The lessons some index sets name, by start time; drops ids whose lesson is gone."""

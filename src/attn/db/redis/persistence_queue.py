@@ -1,5 +1,5 @@
-"""What the persistence worker needs from Redis (DESIGN §5): the due queue, leases,
-consistent snapshots, the guarded cleanup and the dead-letter hash.
+"""What the persistence worker needs from Redis (docs/design.md#persistence): the due
+queue, leases, consistent snapshots, the guarded cleanup and the dead-letter hash.
 
 Lease timing: a worker takes a lease with ``acquire_lease`` for a TTL well above one
 attendance's persist time and renews it while it works; if it dies, the lease runs out and

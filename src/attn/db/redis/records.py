@@ -15,15 +15,8 @@ from pydantic import ValidationError
 from redis.client import NEVER_DECODE
 
 from attn.db import keys
+from attn.db.outcomes import CheckInRefusal, CheckInRefused, KeptChanging, NoRecord
 from attn.db.redis.base import MAX_CAS_ATTEMPTS, RedisBase, audit_arg, not_live, text
-from attn.errors import (
-    AttendanceDeleted,
-    AttendanceEnded,
-    AttendanceFinished,
-    AttendanceNotStarted,
-    Conflict,
-    NotFound,
-)
 from attn.models import AttendanceRecordRedis, AuditEntryRedis, LessonRedis, RecordStatus
 from attn.models.types import SELF, format_utc
 
@@ -55,6 +48,10 @@ class LiveView:
     lesson: LessonRedis
     raw_records: list[bytes]
 
+    @property
+    def teacher_number(self) -> str:
+        return self.lesson.teacher_number
+
 
 DecisionAudit = Callable[[AttendanceRecordRedis, AttendanceRecordRedis], AuditEntryRedis]
 """Builds a decision's audit entry from the record before and after it (per attempt: a
@@ -62,12 +59,13 @@ compare-and-set retry may start from a different record)."""
 DeletionAudit = Callable[[AttendanceRecordRedis], AuditEntryRedis]
 """Builds a deletion's audit entry from the record it removes."""
 
-_REFUSALS: dict[str, tuple[type[Conflict], str]] = {
-    "deleted": (AttendanceDeleted, "was deleted"),
-    "finished": (AttendanceFinished, "is finished"),
-    "not_started": (AttendanceNotStarted, "has not started yet"),
-    "ended": (AttendanceEnded, "has ended"),
+_REFUSALS: dict[str, CheckInRefusal] = {
+    "deleted": "deleted",
+    "finished": "finished",
+    "not_started": "not_started",
+    "ended": "ended",
 }
+"""``lua/check_in.lua``'s refusal replies."""
 
 
 class RecordsMixin(RedisBase):
@@ -77,7 +75,7 @@ class RecordsMixin(RedisBase):
         """Write a record whatever it held before (a teacher adding/editing by hand), with
         the change's ``audit`` entry in the same step.
 
-        Raises NotFound (``attendance_not_live``) once the attendance has left Redis: the
+        Raises NotLive once the attendance has left Redis: the
         write would otherwise land in a hash that nothing persists any more.
         """
         aid = record.attendance_id
@@ -185,8 +183,8 @@ class RecordsMixin(RedisBase):
         record is stored as ``rejected`` with that reason. The attempt is noted for
         :meth:`device_sharing` unless the existing record is kept (nothing is written then).
 
-        Raises NotFound (``attendance_not_live``), AttendanceDeleted, AttendanceFinished,
-        AttendanceNotStarted (``now < starts_at``), AttendanceEnded (``now >= ends_at``).
+        Raises NotLive, CheckInRefused (deleted, finished, ``not_started`` when
+        ``now < starts_at``, ``ended`` when ``now >= ends_at``).
         """
         if record.decided_by != SELF:
             raise ValueError("check_in takes the student's own record (decided_by 'self')")
@@ -204,8 +202,7 @@ class RecordsMixin(RedisBase):
         if code == "missing":
             raise not_live(aid)
         if code in _REFUSALS:
-            error, why = _REFUSALS[code]
-            raise error(f"attendance {aid} {why}")
+            raise CheckInRefused(aid, _REFUSALS[code])
         created, replaced, stored = code == "created", code == "replaced", text(reply[1])
         if stored == given:  # no need to parse what was just serialised
             return CheckInResult(record, created, replaced, stored_json=stored)
@@ -227,7 +224,7 @@ class RecordsMixin(RedisBase):
         or finished but not yet persisted; ``reason`` is kept on the record and the entry
         ``audit`` builds is appended in the same step.
 
-        Raises NotFound ``attendance_not_live`` (lesson gone) or ``record_not_found``.
+        Raises NotLive (lesson gone), NoRecord or KeptChanging.
         """
         changes = {
             "status": status,
@@ -272,7 +269,7 @@ class RecordsMixin(RedisBase):
             )
             if outcome != "changed":
                 return outcome == "deleted"
-        raise Conflict(f"record {student_number} kept changing; try again", code="busy")
+        raise KeptChanging(f"record {student_number}")
 
     async def _update_record(
         self,
@@ -294,14 +291,7 @@ class RecordsMixin(RedisBase):
             keys.audit(attendance_id),
         ]
         for _attempt in range(MAX_CAS_ATTEMPTS):
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.exists(keys.lesson(attendance_id))
-                pipe.hget(keys.records(attendance_id), student_number)
-                lesson_exists, raw = await pipe.execute()
-            if not lesson_exists:
-                raise not_live(attendance_id)
-            if raw is None:
-                raise record_not_found(attendance_id, student_number)
+            raw = await self._live_record(attendance_id, student_number)
             current = AttendanceRecordRedis.from_json(raw)
             updated = AttendanceRecordRedis.model_validate(
                 {**current.model_dump(), **change(current)}
@@ -317,11 +307,17 @@ class RecordsMixin(RedisBase):
             if outcome == "missing_lesson":
                 raise not_live(attendance_id)
             if outcome == "missing_record":
-                raise record_not_found(attendance_id, student_number)
-        raise Conflict(f"record {student_number} kept changing; try again", code="busy")
+                raise NoRecord(attendance_id, student_number)
+        raise KeptChanging(f"record {student_number}")
 
-
-def record_not_found(attendance_id: UUID | str, student_number: str) -> NotFound:
-    return NotFound(
-        f"no record of {student_number} in attendance {attendance_id}", code="record_not_found"
-    )
+    async def _live_record(self, attendance_id: UUID | str, student_number: str) -> str:
+        """The record's stored JSON, read with the lesson's existence in one step."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.exists(keys.lesson(attendance_id))
+            pipe.hget(keys.records(attendance_id), student_number)
+            lesson_exists, raw = await pipe.execute()
+        if not lesson_exists:
+            raise not_live(attendance_id)
+        if raw is None:
+            raise NoRecord(attendance_id, student_number)
+        return text(raw)

@@ -1,5 +1,5 @@
-"""Check-in security state (DESIGN §6): code secrets, device claims, face verification
-requests and their callbacks' replay marks.
+"""Check-in security state (docs/design.md#check-in-checks): code secrets, device claims,
+face verification requests and their callbacks' replay marks.
 
 Per-attendance keys (secret, devices, device attempts) share the attendance's hash tag and
 are removed by persistence with the rest of it. The face request and replay keys are not
@@ -21,10 +21,10 @@ from pydantic import ValidationError
 from redis.commands.core import AsyncScript
 
 from attn.db import keys
+from attn.db.outcomes import NotPending
 from attn.db.redis.base import lua_source, not_live, text
 from attn.db.redis.records import RecordsMixin
 from attn.db.redis_connection import AnyRedis
-from attn.errors import Conflict
 from attn.models import AttendanceRecordRedis, RecordStatus
 from attn.models.redis import RedisModel
 from attn.models.types import SELF, UserNumber, UtcDateTime
@@ -62,7 +62,7 @@ class SecurityMixin(RecordsMixin):
         """The attendance's code secret (hex); ``candidate`` becomes it if there is none yet.
 
         Idempotent, so both the teacher's code view and a student's check-in may call it.
-        Raises NotFound ``attendance_not_live`` when the lesson is not in Redis.
+        Raises NotLive when the lesson is not in Redis.
         """
         found = await self._security_scripts.ensure_secret(
             keys=[keys.lesson(attendance_id), keys.secret(attendance_id)], args=[candidate]
@@ -153,23 +153,14 @@ class SecurityMixin(RecordsMixin):
         (e.g. ``late`` from its check-in time). Compare-and-set (``update_record.lua``), so a
         teacher's decision made in between is never overwritten.
 
-        Raises NotFound ``attendance_not_live`` / ``record_not_found``, Conflict
-        ``record_not_pending`` (already decided, by a teacher or an earlier result).
+        Raises NotLive, NoRecord, NotPending (already decided, by a teacher or an earlier
+        result), KeptChanging.
         """
 
         def settle(current: AttendanceRecordRedis) -> dict[str, Any]:
             if current.status is not RecordStatus.PENDING or current.decided_by != SELF:
-                raise record_not_pending(attendance_id, student_number, current.status)
+                raise NotPending(attendance_id, student_number, current.status)
             status, fail_reason = decide(current)
             return {"status": status, "fail_reason": fail_reason, "updated_at": now}
 
         return await self._update_record(attendance_id, student_number, settle)
-
-
-def record_not_pending(attendance_id: UUID | str, student_number: str, status: str) -> Conflict:
-    return Conflict(
-        f"the record of {student_number} in attendance {attendance_id} is {status}, "
-        "not waiting for verification; it is left as it is",
-        code="record_not_pending",
-        details={"status": status},
-    )

@@ -1,10 +1,11 @@
-"""Login sessions: one ``UserRedis`` per user, expiring by Redis TTL (DESIGN §7)."""
+"""Login sessions: one ``UserRedis`` per user, expiring by Redis TTL
+(docs/design.md#sessions)."""
 
 from __future__ import annotations
 
 from attn.db import keys
+from attn.db.outcomes import KeptChanging
 from attn.db.redis.base import MAX_CAS_ATTEMPTS, RedisBase, text
-from attn.errors import Conflict
 from attn.models import Role, UserRedis
 
 
@@ -60,4 +61,4 @@ class SessionsMixin(RedisBase):
             )
             if outcome != "changed":
                 return outcome == "ok"
-        raise Conflict(f"the session of {user_number} kept changing; try again", code="busy")
+        raise KeptChanging(f"the session of {user_number}")

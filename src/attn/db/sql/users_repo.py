@@ -9,10 +9,10 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attn.db.outcomes import NumbersTaken
 from attn.db.sql._dml import chunked, insert_for, last_per_key
 from attn.db.sql.rows import NewUserRow, Page, UserFromAttendance, UserRow
 from attn.db.sql.tables import USERS
-from attn.errors import Conflict
 from attn.models.types import Role, utcnow
 
 _INSERT_COLUMNS = 5  # user_number, full_name, role, created_at, updated_at
@@ -53,7 +53,7 @@ async def create_user(
     password_hash: str | None = None,
     at: datetime | None = None,
 ) -> UserRow:
-    """Insert a new account; :class:`~attn.errors.Conflict` when the number is taken.
+    """Insert a new account; :class:`~attn.db.outcomes.NumbersTaken` when the number is taken.
 
     ``ON CONFLICT DO NOTHING`` rather than catching an IntegrityError keeps the caller's
     PostgreSQL transaction usable after a duplicate.
@@ -74,18 +74,15 @@ async def create_user(
     )
     created = (await session.execute(stmt)).mappings().first()
     if created is None:
-        raise Conflict(
-            f"user {user_number} already exists",
-            code="user_exists",
-            details={"user_number": user_number},
-        )
+        raise NumbersTaken([user_number], bulk=False)
     return UserRow.from_mapping(created)
 
 
 async def create_users(
     session: AsyncSession, rows: Sequence[NewUserRow], *, at: datetime | None = None
 ) -> None:
-    """Insert many new accounts in a few statements; :class:`Conflict` if any number is taken.
+    """Insert many new accounts in a few statements; :class:`NumbersTaken` if any number is
+    taken.
 
     All or nothing only with the caller's transaction: on a conflict the rows inserted
     before it stay in the transaction, which the caller is expected to roll back.
@@ -113,11 +110,7 @@ async def create_users(
         inserted = set((await session.execute(stmt)).scalars())
         taken = [row.user_number for row in chunk if row.user_number not in inserted]
         if taken:
-            raise Conflict(
-                f"{len(taken)} user(s) already exist: {', '.join(taken[:10])}",
-                code="user_exists",
-                details={"user_numbers": taken},
-            )
+            raise NumbersTaken(taken, bulk=True)
 
 
 async def get_user(session: AsyncSession, user_number: str) -> UserRow | None:

@@ -26,9 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from attn.config import Settings
 from attn.db.redis_client import RedisClient
 from attn.db.sql import repository
-from attn.errors import Forbidden, Unauthorized
+from attn.errors import CsrfFailed, InvalidCredentials, InvalidToken, Unauthorized
 from attn.models import Role, UserRedis
-from attn.models.types import USER_NUMBER_PATTERN, utcnow
+from attn.models.types import USER_NUMBER_PATTERN
 from attn.services.accounts.passwords import verify_password
 from attn.services.security import rate_limit
 
@@ -81,7 +81,7 @@ async def login(
     settings: Settings,
     user_number: str,
     password: str,
-    now: datetime | None = None,
+    now: datetime,
 ) -> LoginResult:
     """Check the password and start a new session, replacing the user's previous one.
 
@@ -93,8 +93,7 @@ async def login(
     password_hash = user.password_hash if user is not None else None
     matches = await asyncio.to_thread(verify_password, password_hash, password)
     if user is None or not matches:
-        raise Unauthorized("wrong user number or password", code="invalid_credentials")
-    now = now or utcnow()
+        raise InvalidCredentials("wrong user number or password")
     secret = secrets.token_urlsafe(TOKEN_SECRET_BYTES)
     role = Role(user.role)
     ttl = session_ttl(settings, role)
@@ -117,6 +116,7 @@ async def attempt_login(
     user_number: str,
     password: str,
     client_address: str,
+    now: datetime,
 ) -> LoginResult:
     """:func:`login` behind limits on failed attempts: per client address, per user number
     from that address, and (higher) per user number from all addresses.
@@ -144,7 +144,7 @@ async def attempt_login(
         ],
     )
     try:
-        result = await login(session, redis, settings, user_number, password)
+        result = await login(session, redis, settings, user_number, password, now)
     except Unauthorized:
         raise  # a failed attempt: it stays counted
     except Exception:
@@ -155,7 +155,7 @@ async def attempt_login(
 
 
 async def authenticate(
-    redis: RedisClient, settings: Settings, token: str, now: datetime | None = None
+    redis: RedisClient, settings: Settings, token: str, now: datetime
 ) -> UserRedis:
     """The session of a bearer token, refreshed (sliding TTL, capped by the absolute maximum)."""
     user_number, secret = parse_token(token)
@@ -167,7 +167,7 @@ def parse_token(token: str) -> tuple[str, str]:
     """``(user_number, secret)`` of a well-formed token; 401 ``invalid_token`` otherwise."""
     parts = split_token(token)
     if parts is None:
-        raise Unauthorized("malformed token", code="invalid_token")
+        raise InvalidToken("malformed token")
     return parts
 
 
@@ -176,13 +176,13 @@ async def accept_session(
     settings: Settings,
     user_session: UserRedis | None,
     token_hash: str,
-    now: datetime | None = None,
+    now: datetime,
 ) -> UserRedis:
     """``user_session`` if it was issued for the token of ``token_hash`` (:func:`hash_secret`
     of its secret), refreshed; 401 otherwise."""
     if user_session is None or not hmac.compare_digest(user_session.token_hash, token_hash):
-        raise Unauthorized("session expired or logged out", code="invalid_token")
-    return await _refresh(redis, settings, user_session, now or utcnow())
+        raise InvalidToken("session expired or logged out")
+    return await _refresh(redis, settings, user_session, now)
 
 
 async def _refresh(
@@ -195,16 +195,17 @@ async def _refresh(
     """
     hard_end = user_session.issued_at + timedelta(seconds=settings.session_max_age)
     if now >= hard_end:
-        raise Unauthorized("session reached its maximum age; log in again", code="invalid_token")
+        raise InvalidToken("session reached its maximum age; log in again")
     role_ttl = settings.session_ttl(user_session.role)
     new_end = min(now + timedelta(seconds=role_ttl), hard_end)
     gained = (new_end - user_session.expires_at).total_seconds()
     if gained < refresh_step(role_ttl):
         return user_session
     refreshed = user_session.model_copy(update={"expires_at": new_end})
+    # The key's TTL runs on Redis's wall time; only its length comes from the clock.
     ttl = max(1, math.ceil((new_end - now).total_seconds()))
     if not await redis.refresh_user_session(refreshed, ttl, read=user_session):
-        raise Unauthorized("session expired or logged out", code="invalid_token")
+        raise InvalidToken("session expired or logged out")
     return refreshed
 
 
@@ -240,8 +241,6 @@ def check_csrf(
     if method.upper() in SAFE_METHODS:
         return
     if not header or not cookie or not hmac.compare_digest(header.encode(), cookie.encode()):
-        raise Forbidden(
-            "send the attn_csrf cookie's value in the X-CSRF-Token header", code="csrf_failed"
-        )
+        raise CsrfFailed("send the attn_csrf cookie's value in the X-CSRF-Token header")
     if not hmac.compare_digest(header.encode(), csrf_token(settings, user_session).encode()):
-        raise Forbidden("CSRF token does not belong to this session", code="csrf_failed")
+        raise CsrfFailed("CSRF token does not belong to this session")

@@ -29,11 +29,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from attn.db.redis_client import RedisClient
 from attn.db.sql import repository
 from attn.db.sql.rows import NewUserRow, UserRow
-from attn.errors import InvalidInput
+from attn.errors import InvalidCsv, InvalidInput
 from attn.models.api_users import ImportResult, OnExisting, UserCreate
 from attn.services.accounts import users
 from attn.services.accounts.csv_text import NotText, decode_csv
 from attn.services.accounts.users import hash_passwords, validation_problems
+from attn.services.outcomes import translated
 
 COLUMNS = ("user_number", "full_name", "role", "password")
 REQUIRED_COLUMNS = 3
@@ -220,7 +221,8 @@ async def import_rows(
         )
         for user, password_hash in zip(new, hashes, strict=False)
     ]
-    await repository.create_users(session, new_rows)
+    with translated():
+        await repository.create_users(session, new_rows)
     for user, password_hash in zip(updates, hashes[len(new) :], strict=True):
         await _update(session, redis, existing[user.user_number], user, password_hash)
     result = ImportResult(
@@ -265,8 +267,7 @@ def _rejected(problems: Sequence[Problem]) -> InvalidInput:
     shown = "; ".join(f"line {p.line}: {p.message}" for p in ordered[:MAX_PROBLEMS_IN_MESSAGE])
     more = len(ordered) - MAX_PROBLEMS_IN_MESSAGE
     suffix = f"; and {more} more" if more > 0 else ""
-    return InvalidInput(
+    return InvalidCsv(
         f"CSV rejected, nothing imported ({len(ordered)} problem(s)): {shown}{suffix}",
-        code="invalid_csv",
         details=[problem.as_detail() for problem in ordered],
     )

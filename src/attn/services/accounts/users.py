@@ -18,10 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from attn.db.redis_client import RedisClient
 from attn.db.sql import repository
 from attn.db.sql.rows import Page, UserRow
-from attn.errors import InvalidInput, NotFound
+from attn.errors import InvalidUser, UserNotFound
 from attn.models.api_users import UserCreate, UserUpdate
 from attn.models.types import Role
 from attn.services.accounts.passwords import hash_password
+from attn.services.outcomes import translated
 
 MAX_PAGE_SIZE = 200
 _HASH_CONCURRENCY = max(1, os.cpu_count() or 1)
@@ -42,7 +43,7 @@ def parse_new_user(values: Mapping[str, Any]) -> UserCreate:
     try:
         return UserCreate.model_validate(dict(values))
     except ValidationError as exc:
-        raise InvalidInput("; ".join(validation_problems(exc)), code="invalid_user") from None
+        raise InvalidUser("; ".join(validation_problems(exc))) from None
 
 
 async def hash_passwords(passwords: Sequence[str | None]) -> list[str | None]:
@@ -59,15 +60,16 @@ async def hash_passwords(passwords: Sequence[str | None]) -> list[str | None]:
 
 
 async def create_user(session: AsyncSession, data: UserCreate, *, actor: str) -> UserRow:
-    """Create one account; :class:`~attn.errors.Conflict` (409) when the number is taken."""
+    """Create one account; :class:`~attn.errors.UserExists` (409) when the number is taken."""
     (password_hash,) = await hash_passwords([data.password])
-    user = await repository.create_user(
-        session,
-        user_number=data.user_number,
-        full_name=data.full_name,
-        role=data.role,
-        password_hash=password_hash,
-    )
+    with translated():
+        user = await repository.create_user(
+            session,
+            user_number=data.user_number,
+            full_name=data.full_name,
+            role=data.role,
+            password_hash=password_hash,
+        )
     await repository.add_audit(
         session,
         actor=actor,
@@ -91,7 +93,7 @@ async def update_user(
     """Correct an account's name and/or role; 404 ``user_not_found`` for an unknown number."""
     current = await repository.get_user(session, user_number)
     if current is None:
-        raise NotFound(f"no user {user_number}", code="user_not_found")
+        raise UserNotFound(f"no user {user_number}")
     full_name = data.full_name or current.full_name
     role = data.role or current.role
     await repository.update_user(session, user_number, full_name=full_name, role=role)
@@ -125,4 +127,5 @@ async def apply_to_session(
     if role is not before.role or password_changed:
         await redis.delete_user_session(before.user_number)
     elif full_name != before.full_name:
-        await redis.update_session_identity(before.user_number, full_name, role)
+        with translated():
+            await redis.update_session_identity(before.user_number, full_name, role)

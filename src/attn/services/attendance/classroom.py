@@ -18,34 +18,17 @@ from attn.config import Settings
 from attn.db.redis_client import RedisClient
 from attn.db.sql import repository
 from attn.db.sql.rows import AttendanceRow
-from attn.errors import (
-    Conflict,
-    NotFound,
-)
-from attn.models import (
-    UserRedis,
-)
+from attn.errors import CodeNotEnabled, Conflict
+from attn.models import LessonRedis, UserRedis
 from attn.models.api_checkin import SharedDeviceOut, SharedDevicesOut
-from attn.services.attendance.locate import (
-    ensure_can_manage,
-    is_not_live,
-    locate,
-)
-from attn.services.attendance.rules import (
-    stored_checks,
-)
-from attn.services.checkin.refusals import (
-    live_refusal,
-    stored_refusal,
-)
+from attn.services.attendance.locate import live_or_archived
+from attn.services.attendance.rules import stored_checks
+from attn.services.checkin.refusals import live_refusal, stored_refusal
 from attn.services.security import codes
 
 
-def code_not_enabled(attendance_id: UUID) -> Conflict:
-    return Conflict(
-        f"attendance {attendance_id} was started without the code check",
-        code="code_not_enabled",
-    )
+def code_not_enabled(attendance_id: UUID) -> CodeNotEnabled:
+    return CodeNotEnabled(f"attendance {attendance_id} was started without the code check")
 
 
 async def current_code(
@@ -63,35 +46,26 @@ async def current_code(
     (``attendance_finished``, ``attendance_ended``, ``attendance_deleted``). A scheduled
     attendance already has its code, so the teacher can put the screen up early.
     """
-    located = await locate(redis, session, attendance_id)
-    ensure_can_manage(user, located.teacher_number)
-    if located.row is not None:
-        raise _stored_code_refusal(located.row)
-    assert located.lesson is not None
-    if not located.lesson.checks.code:
-        raise code_not_enabled(attendance_id)
-    refusal = live_refusal(located.lesson, now, allow_scheduled=True)
-    if refusal is not None:
-        raise refusal
-    try:
+
+    async def live(lesson: LessonRedis) -> codes.CodeDisplay:
+        if not lesson.checks.code:
+            raise code_not_enabled(attendance_id)
+        refusal = live_refusal(lesson, now, allow_scheduled=True)
+        if refusal is not None:
+            raise refusal
         return await codes.code_display(redis, settings, attendance_id, now)
-    except NotFound as error:
-        if not is_not_live(error):
-            raise
-        raise _stored_code_refusal(await _stored(session, attendance_id)) from error
+
+    async def stored(row: AttendanceRow) -> codes.CodeDisplay:
+        raise _stored_code_refusal(row)
+
+    found = await redis.get_lesson(attendance_id)
+    return await live_or_archived(session, user, attendance_id, found, live, stored)
 
 
 def _stored_code_refusal(row: AttendanceRow) -> Conflict:
     if not stored_checks(row.settings).code:
         return code_not_enabled(row.attendance_id)
     return stored_refusal(row)
-
-
-async def _stored(session: AsyncSession, attendance_id: UUID) -> AttendanceRow:
-    row = await repository.get_attendance(session, attendance_id, include_deleted=True)
-    if row is None:  # stored data is never removed, so this is only a safety net
-        raise NotFound(f"no attendance {attendance_id}", code="attendance_not_found")
-    return row
 
 
 async def shared_devices(
@@ -103,20 +77,32 @@ async def shared_devices(
     stored, only the records are left: devices that several records name, without a holder.
     Empty without the device check.
     """
-    located = await locate(redis, session, attendance_id)
-    ensure_can_manage(user, located.teacher_number)
-    if located.lesson is not None:
-        if not located.lesson.checks.device:
-            return SharedDevicesOut(attendance_id=attendance_id, source="live", devices=[])
-        sharing = await redis.device_sharing(attendance_id)
-        holders = await redis.device_holders(attendance_id) if sharing else {}
-        devices = [
-            SharedDeviceOut(device_id=device, holder=holders.get(device), students=students)
-            for device, students in sharing.items()
-        ]
-        return SharedDevicesOut(attendance_id=attendance_id, source="live", devices=devices)
-    row = located.row
-    assert row is not None
+    found = await redis.get_lesson(attendance_id)
+    return await live_or_archived(
+        session,
+        user,
+        attendance_id,
+        found,
+        lambda lesson: _live_sharing(redis, lesson),
+        lambda row: _stored_sharing(session, row),
+    )
+
+
+async def _live_sharing(redis: RedisClient, lesson: LessonRedis) -> SharedDevicesOut:
+    attendance_id = lesson.attendance_id
+    if not lesson.checks.device:
+        return SharedDevicesOut(attendance_id=attendance_id, source="live", devices=[])
+    sharing = await redis.device_sharing(attendance_id)
+    holders = await redis.device_holders(attendance_id) if sharing else {}
+    devices = [
+        SharedDeviceOut(device_id=device, holder=holders.get(device), students=students)
+        for device, students in sharing.items()
+    ]
+    return SharedDevicesOut(attendance_id=attendance_id, source="live", devices=devices)
+
+
+async def _stored_sharing(session: AsyncSession, row: AttendanceRow) -> SharedDevicesOut:
+    attendance_id = row.attendance_id
     if not stored_checks(row.settings).device:
         return SharedDevicesOut(attendance_id=attendance_id, source="archive", devices=[])
     by_device: dict[str, list[str]] = defaultdict(list)

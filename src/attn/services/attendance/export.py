@@ -29,8 +29,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attn.db.redis_client import RedisClient
 from attn.db.sql import repository
-from attn.models import UserRedis
-from attn.services.attendance.locate import archived, ensure_can_manage, user_names
+from attn.db.sql.rows import AttendanceRow
+from attn.models import LessonRedis, UserRedis
+from attn.models.api_attendances import RecordOut
+from attn.services.attendance.locate import live_or_archived, user_names
 from attn.services.attendance.views import record_out, row_record_out
 
 COLUMNS = ("student_number", "full_name", "status", "checked_in_at", "fail_reason", "decided_by")
@@ -45,6 +47,13 @@ class CsvExport:
     content_disposition: str
 
 
+@dataclass(frozen=True)
+class _Exported:
+    lesson_name: str
+    starts_at: datetime
+    records: list[RecordOut]
+
+
 async def export_csv(
     redis: RedisClient,
     session: AsyncSession,
@@ -55,26 +64,19 @@ async def export_csv(
 ) -> CsvExport:
     """The records (live or stored) as a CSV attachment named after the lesson and day,
     times local to ``zone``."""
-    lesson = await redis.get_lesson(attendance_id)
-    if lesson is not None:
-        ensure_can_manage(user, lesson.teacher_number)
-        records = [
-            record_out(record) for record in await redis.get_attendance_record_users(attendance_id)
-        ]
-        lesson_name, starts_at = lesson.lesson_name, lesson.starts_at
-    else:
-        row = await archived(session, attendance_id)
-        ensure_can_manage(user, row.teacher_number)
-        rows = await repository.list_records(session, attendance_id, include_deleted=True)
-        rows = [record for record in rows if record.deleted_at is None]
-        names = await user_names(session, [record.student_number for record in rows])
-        records = [row_record_out(record, names[record.student_number]) for record in rows]
-        lesson_name, starts_at = row.lesson_name, row.starts_at
+    exported = await live_or_archived(
+        session,
+        user,
+        attendance_id,
+        await redis.get_lesson(attendance_id),
+        lambda lesson: _live(redis, lesson),
+        lambda row: _stored(session, row),
+    )
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header(zone))
-    for record in sorted(records, key=lambda item: item.student_number):
+    for record in sorted(exported.records, key=lambda item: item.student_number):
         writer.writerow(
             [
                 _cell(record.student_number),
@@ -85,12 +87,24 @@ async def export_csv(
                 _cell(record.decided_by),
             ]
         )
+    day = exported.starts_at.astimezone(zone)
     return CsvExport(
         content=buffer.getvalue().encode("utf-8"),
-        content_disposition=content_disposition(
-            lesson_name, starts_at.astimezone(zone), attendance_id
-        ),
+        content_disposition=content_disposition(exported.lesson_name, day, attendance_id),
     )
+
+
+async def _live(redis: RedisClient, lesson: LessonRedis) -> _Exported:
+    found = await redis.get_attendance_record_users(lesson.attendance_id)
+    return _Exported(lesson.lesson_name, lesson.starts_at, [record_out(r) for r in found])
+
+
+async def _stored(session: AsyncSession, row: AttendanceRow) -> _Exported:
+    rows = await repository.list_records(session, row.attendance_id, include_deleted=True)
+    rows = [record for record in rows if record.deleted_at is None]
+    names = await user_names(session, [record.student_number for record in rows])
+    records = [row_record_out(record, names[record.student_number]) for record in rows]
+    return _Exported(row.lesson_name, row.starts_at, records)
 
 
 def header(zone: tzinfo) -> list[str]:

@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attn.db.redis_client import RedisClient
 from attn.db.sql import repository
-from attn.errors import Forbidden
+from attn.errors import NotYourAttendance
 from attn.models import LessonRedis, Role, UserRedis
 from attn.models.api_attendances import AttendancePage, HistoryQuery
-from attn.models.types import contains_words, name_words, utcnow
+from attn.models.types import contains_words, name_words
 from attn.services.attendance.locate import user_names
 from attn.services.attendance.views import lesson_out, row_out
 
@@ -27,10 +27,9 @@ async def list_history(
     session: AsyncSession,
     user: UserRedis,
     query: HistoryQuery,
-    now: datetime | None = None,
+    now: datetime,
 ) -> AttendancePage:
     """One page of the caller's history, filtered by lesson name and start date."""
-    now = now or utcnow()
     teacher = _teacher_filter(user, query.teacher_number)
     date_from = _bound(query.date_from, inclusive_end=False)
     date_to = _bound(query.date_to, inclusive_end=True)
@@ -67,7 +66,7 @@ def _teacher_filter(user: UserRedis, requested: str | None) -> str | None:
     if user.role is Role.ADMIN:
         return requested
     if requested is not None and requested != user.user_number:
-        raise Forbidden("teachers see their own history only", code="not_your_attendance")
+        raise NotYourAttendance("teachers see their own history only")
     return user.user_number
 
 

@@ -1,72 +1,89 @@
-"""Finding an attendance where it lives now (Redis while live, SQL once stored), and who
-may manage it."""
+"""Finding an attendance where it lives now, and who may manage it.
+
+An attendance lives in Redis until the persistence job has stored it in SQL, then only in
+SQL. Every operation on one attendance therefore forks the same way (:func:`live_or_archived`):
+read it live; if found, check the caller and do the live half; if the live half finds it
+persisted meanwhile (:class:`~attn.db.outcomes.NotLive`), or it was not live at all, do the
+archived half on the stored row. Persistence commits to SQL before it removes the Redis
+keys, so an attendance gone from Redis is always found in SQL: there is no gap in between.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attn.db.redis_client import RedisClient
+from attn.db.outcomes import DataOutcome, NotLive
 from attn.db.sql import repository
 from attn.db.sql.rows import AttendanceRow
-from attn.errors import (
-    Forbidden,
-    NotFound,
-)
-from attn.models import (
-    LessonRedis,
-    Role,
-    UserRedis,
-)
+from attn.errors import AttendanceNotFound, NotYourAttendance
+from attn.models import Role, UserRedis
+from attn.services.outcomes import domain_error, record_not_found
+
+__all__ = [
+    "archived",
+    "attendance_not_found",
+    "ensure_can_manage",
+    "live_or_archived",
+    "record_not_found",
+    "user_names",
+]
 
 
-def attendance_not_found(attendance_id: UUID) -> NotFound:
-    return NotFound(f"no attendance {attendance_id}", code="attendance_not_found")
+class Owned(Protocol):
+    """What a live read gives the fork: a lesson, or a lesson with its records."""
+
+    @property
+    def teacher_number(self) -> str: ...
 
 
-def record_not_found(attendance_id: UUID, student_number: str) -> NotFound:
-    return NotFound(
-        f"no record of {student_number} in attendance {attendance_id}", code="record_not_found"
-    )
+LiveT = TypeVar("LiveT", bound=Owned)
+ResultT = TypeVar("ResultT")
+
+
+def attendance_not_found(attendance_id: UUID) -> AttendanceNotFound:
+    return AttendanceNotFound(f"no attendance {attendance_id}")
 
 
 def ensure_can_manage(user: UserRedis, teacher_number: str) -> None:
     """Admins manage every attendance, a teacher only their own."""
     if user.role is Role.ADMIN or user.user_number == teacher_number:
         return
-    raise Forbidden("this attendance belongs to another teacher", code="not_your_attendance")
+    raise NotYourAttendance("this attendance belongs to another teacher")
 
 
-@dataclass(frozen=True)
-class Located:
-    """An attendance where it lives now: exactly one of ``lesson`` / ``row`` is set."""
-
-    lesson: LessonRedis | None = None
-    row: AttendanceRow | None = None
-
-    @property
-    def teacher_number(self) -> str:
-        if self.lesson is not None:
-            return self.lesson.teacher_number
-        assert self.row is not None
-        return self.row.teacher_number
-
-
-async def locate(redis: RedisClient, session: AsyncSession, attendance_id: UUID) -> Located:
-    """Redis first (live, the truth until persisted), then SQL, deleted ones included.
-
-    Persistence commits to SQL before it removes the Redis keys, so an attendance that is
-    gone from Redis is always found in SQL: there is no gap in between.
-    """
-    lesson = await redis.get_lesson(attendance_id)
-    if lesson is not None:
-        return Located(lesson=lesson)
-    return Located(row=await archived(session, attendance_id))
+async def live_or_archived(
+    session: AsyncSession,
+    manager: UserRedis | None,
+    attendance_id: UUID,
+    found: LiveT | None,
+    live: Callable[[LiveT], Awaitable[ResultT]],
+    stored: Callable[[AttendanceRow], Awaitable[ResultT]],
+) -> ResultT:
+    """Run ``live`` on the live read ``found``, else (or once it raises NotLive) ``stored``
+    on the stored row, deleted ones included (404 for an unknown id). With a ``manager``,
+    only the attendance's teacher or an admin gets that far (403). Any other data-layer
+    refusal of the live half becomes its client error here."""
+    if found is not None:
+        if manager is not None:
+            ensure_can_manage(manager, found.teacher_number)
+        try:
+            return await live(found)
+        except NotLive:
+            pass
+        except DataOutcome as outcome:
+            raise domain_error(outcome) from outcome
+    row = await archived(session, attendance_id)
+    if manager is not None:
+        ensure_can_manage(manager, row.teacher_number)
+    return await stored(row)
 
 
 async def archived(session: AsyncSession, attendance_id: UUID) -> AttendanceRow:
+    """The stored attendance, deleted ones included; 404 ``attendance_not_found``."""
     row = await repository.get_attendance(session, attendance_id, include_deleted=True)
     if row is None:
         raise attendance_not_found(attendance_id)
@@ -78,8 +95,3 @@ async def user_names(session: AsyncSession, numbers: list[str]) -> dict[str, str
     cheap to survive) maps to itself."""
     found = await repository.get_users(session, numbers)
     return {number: found[number].full_name if number in found else number for number in numbers}
-
-
-def is_not_live(error: NotFound) -> bool:
-    """The attendance left Redis meanwhile (persisted): redo the work on the archive."""
-    return error.code == "attendance_not_live"

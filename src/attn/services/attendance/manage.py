@@ -1,9 +1,9 @@
 """A teacher (or admin) closing, deleting or correcting a whole attendance.
 
 Live attendances change in Redis (the persistence job carries the change to SQL); stored
-ones change in SQL in the request's transaction, audit entry included. When an attendance
-is persisted between our Redis read and our write, the Redis layer says
-``attendance_not_live`` and the work is redone on the archive.
+ones change in SQL in the request's transaction, audit entry included. Each runs through
+:func:`~attn.services.attendance.locate.live_or_archived`, so an attendance persisted
+between the Redis read and the write is handled as the stored one it has become.
 """
 
 from __future__ import annotations
@@ -21,21 +21,15 @@ from attn.db.sql.rows import AttendanceRow
 from attn.errors import (
     AttendanceDeleted,
     AttendanceFinished,
+    AttendanceLive,
     AttendanceNotStarted,
     Conflict,
-    InvalidInput,
-    NotFound,
+    InvalidWindow,
 )
-from attn.models import UserRedis
+from attn.models import LessonRedis, UserRedis
 from attn.models.api_attendances import AttendanceOut, EditAttendanceIn
-from attn.models.types import format_utc, utcnow
-from attn.services.attendance.locate import (
-    archived,
-    ensure_can_manage,
-    is_not_live,
-    locate,
-    user_names,
-)
+from attn.models.types import format_utc
+from attn.services.attendance.locate import archived, live_or_archived, user_names
 from attn.services.attendance.views import lesson_out, row_out
 from attn.services.audit import live_audit, stored_audit
 
@@ -45,28 +39,23 @@ async def finish_attendance(
     session: AsyncSession,
     user: UserRedis,
     attendance_id: UUID,
-    now: datetime | None = None,
+    now: datetime,
 ) -> AttendanceOut:
     """Close a live attendance now; it is persisted right after."""
-    now = now or utcnow()
-    located = await locate(redis, session, attendance_id)
-    ensure_can_manage(user, located.teacher_number)
-    lesson = located.lesson
-    if lesson is None:
-        assert located.row is not None
-        raise _closed(located.row)
-    if lesson.deleted_at is None and lesson.finished_at is None and now < lesson.starts_at:
-        raise AttendanceNotStarted(
-            f"attendance {attendance_id} has not started yet; delete it instead"
-        )
-    entry = live_audit(user, "attendance_finished", attendance_id, {}, at=now)
-    try:
-        finished = await redis.finish_lesson(attendance_id, now, audit=entry)
-    except NotFound as error:
-        if not is_not_live(error):
-            raise
-        raise _closed(await archived(session, attendance_id)) from error
-    return lesson_out(finished, now)
+
+    async def live(lesson: LessonRedis) -> AttendanceOut:
+        if lesson.deleted_at is None and lesson.finished_at is None and now < lesson.starts_at:
+            raise AttendanceNotStarted(
+                f"attendance {attendance_id} has not started yet; delete it instead"
+            )
+        entry = live_audit(user, "attendance_finished", attendance_id, {}, at=now)
+        return lesson_out(await redis.finish_lesson(attendance_id, now, audit=entry), now)
+
+    async def stored(row: AttendanceRow) -> AttendanceOut:
+        raise _closed(row)
+
+    found = await redis.get_lesson(attendance_id)
+    return await live_or_archived(session, user, attendance_id, found, live, stored)
 
 
 async def delete_attendance(
@@ -75,29 +64,28 @@ async def delete_attendance(
     user: UserRedis,
     attendance_id: UUID,
     reason: str,
-    now: datetime | None = None,
+    now: datetime,
 ) -> AttendanceOut:
     """Soft-delete: gone from discovery, check-in and history, kept with the reason."""
-    now = now or utcnow()
-    located = await locate(redis, session, attendance_id)
-    ensure_can_manage(user, located.teacher_number)
     details = {"reason": reason}
-    if located.lesson is not None:
+
+    async def live(_lesson: LessonRedis) -> AttendanceOut:
         entry = live_audit(user, "attendance_deleted", attendance_id, details, at=now)
-        try:
-            lesson = await redis.soft_delete_lesson(attendance_id, reason, now, audit=entry)
-        except NotFound as error:
-            if not is_not_live(error):
-                raise
-        else:
-            return lesson_out(lesson, now)
-    if not await repository.soft_delete_attendance(session, attendance_id, reason=reason, at=now):
-        await archived(session, attendance_id)  # 404 if it is unknown, else it was deleted
-        raise AttendanceDeleted(f"attendance {attendance_id} was already deleted")
-    await stored_audit(session, user, "attendance_deleted", attendance_id, details, at=now)
-    row = await archived(session, attendance_id)
-    names = await user_names(session, [row.teacher_number])
-    return row_out(row, names[row.teacher_number], now)
+        lesson = await redis.soft_delete_lesson(attendance_id, reason, now, audit=entry)
+        return lesson_out(lesson, now)
+
+    async def stored(_row: AttendanceRow) -> AttendanceOut:
+        if not await repository.soft_delete_attendance(
+            session, attendance_id, reason=reason, at=now
+        ):
+            raise AttendanceDeleted(f"attendance {attendance_id} was already deleted")
+        await stored_audit(session, user, "attendance_deleted", attendance_id, details, at=now)
+        row = await archived(session, attendance_id)
+        names = await user_names(session, [row.teacher_number])
+        return row_out(row, names[row.teacher_number], now)
+
+    found = await redis.get_lesson(attendance_id)
+    return await live_or_archived(session, user, attendance_id, found, live, stored)
 
 
 async def edit_attendance(
@@ -106,33 +94,46 @@ async def edit_attendance(
     user: UserRedis,
     attendance_id: UUID,
     body: EditAttendanceIn,
-    now: datetime | None = None,
+    now: datetime,
 ) -> AttendanceOut:
     """Correct a stored attendance's name, window or late threshold (with a reason)."""
-    now = now or utcnow()
-    located = await locate(redis, session, attendance_id)
-    ensure_can_manage(user, located.teacher_number)
-    row = located.row
-    if row is None:
-        raise Conflict(
-            f"attendance {attendance_id} is still live; corrections apply once it is stored",
-            code="attendance_live",
+
+    async def live(_lesson: LessonRedis) -> AttendanceOut:
+        raise AttendanceLive(
+            f"attendance {attendance_id} is still live; corrections apply once it is stored"
         )
+
+    found = await redis.get_lesson(attendance_id)
+    return await live_or_archived(
+        session,
+        user,
+        attendance_id,
+        found,
+        live,
+        lambda row: _edit_stored(session, user, row, body, now),
+    )
+
+
+async def _edit_stored(
+    session: AsyncSession,
+    user: UserRedis,
+    row: AttendanceRow,
+    body: EditAttendanceIn,
+    now: datetime,
+) -> AttendanceOut:
     if row.deleted_at is not None:
-        raise AttendanceDeleted(f"attendance {attendance_id} was deleted")
+        raise AttendanceDeleted(f"attendance {row.attendance_id} was deleted")
     changes = body.model_dump(exclude={"reason"}, exclude_unset=True)
     updated = dataclasses.replace(row, **changes)
     if updated.ends_at <= updated.starts_at:
-        raise InvalidInput(
-            "ends_at must be after starts_at", code="invalid_window", details={"field": "ends_at"}
-        )
+        raise InvalidWindow("ends_at must be after starts_at", details={"field": "ends_at"})
     await repository.upsert_attendance(session, updated)
     details = {
         "reason": body.reason,
         "before": _fields(row, changes),
         "after": _fields(updated, changes),
     }
-    await stored_audit(session, user, "attendance_edited", attendance_id, details, at=now)
+    await stored_audit(session, user, "attendance_edited", row.attendance_id, details, at=now)
     names = await user_names(session, [row.teacher_number])
     return row_out(updated, names[row.teacher_number], now)
 

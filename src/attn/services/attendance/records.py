@@ -1,69 +1,68 @@
-"""The teacher's side of the records: the views of one attendance and the decisions.
+"""The teacher's decisions on the records: accept, reject, set by hand, delete.
 
-Reads and writes go to Redis while the attendance is live and to SQL once it is stored;
-a write that finds the attendance persisted meanwhile (``attendance_not_live``) is redone
-on the archive. A live change carries its audit entry into Redis in the same atomic step
-(see ``attendances``); a stored one writes it in the same transaction. Either way the
-teacher's reason stays on the record (``decision_reason``) for the views. The views return
-ready JSON (see ``live_records_json``) so a lecture hall of records is served without
-building a model per record.
+Each runs through :func:`~attn.services.attendance.locate.live_or_archived`: in Redis while
+the attendance is live, in SQL once it is stored, redone on the archive when it was stored
+in between. A live change carries its audit entry into Redis in the same atomic step (see
+:mod:`attn.services.audit`); a stored one writes it in the same transaction. Either way the
+teacher's reason stays on the record (``decision_reason``) for the views.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attn.db.outcomes import NotLive
 from attn.db.redis_client import RedisClient
 from attn.db.sql import repository
-from attn.db.sql.rows import RecordRow, UserFromAttendance
-from attn.errors import (
-    AttendanceDeleted,
-    Conflict,
-    InvalidInput,
-    NotAStudent,
-    NotFound,
-)
-from attn.models import (
-    AttendanceRecordRedis,
-    AuditEntryRedis,
-    LessonRedis,
-    RecordStatus,
-    Role,
-    UserRedis,
-)
-from attn.models.api_attendances import (
-    RecordOut,
-    SavedRecord,
-    SaveRecordIn,
-)
-from attn.models.types import utcnow
-from attn.services.attendance.locate import (
-    archived,
-    ensure_can_manage,
-    is_not_live,
-    locate,
-    record_not_found,
-    user_names,
-)
-from attn.services.attendance.rules import (
-    self_status,
-)
-from attn.services.attendance.views import (
-    record_out,
-    row_record_out,
-)
+from attn.db.sql.rows import AttendanceRow, RecordRow
+from attn.errors import AttendanceDeleted, ReasonRequired, RecordDeleted
+from attn.models import AttendanceRecordRedis, AuditEntryRedis, LessonRedis, RecordStatus, UserRedis
+from attn.models.api_attendances import RecordOut, SavedRecord, SaveRecordIn
+from attn.services.attendance.added_student import live_student_name, stored_student_name
+from attn.services.attendance.locate import live_or_archived, record_not_found, user_names
+from attn.services.attendance.rules import self_status
+from attn.services.attendance.views import record_out, row_record_out
 from attn.services.audit import live_audit, stored_audit
 
 TEACHER_REJECTED = "teacher_rejected"
+_DECISION_FIELDS = {"status", "fail_reason", "decided_by", "decision_reason", "updated_at"}
 
 
-_DATABASE_DOWN = (OperationalError, InterfaceError, OSError)
+@dataclass(frozen=True)
+class _Change:
+    """Who changes which student's record, when and why, and its audit entry."""
+
+    user: UserRedis
+    student_number: str
+    reason: str | None
+    now: datetime
+
+    def live_entry(self, action: str, aid: UUID, details: dict[str, Any]) -> AuditEntryRedis:
+        return live_audit(
+            self.user, action, aid, details, at=self.now, student_number=self.student_number
+        )
+
+    async def store_entry(
+        self, session: AsyncSession, action: str, aid: UUID, details: dict[str, Any]
+    ) -> None:
+        await stored_audit(
+            session,
+            self.user,
+            action,
+            aid,
+            details,
+            at=self.now,
+            student_number=self.student_number,
+        )
+
+
+# --- accept / reject ----------------------------------------------------------------
 
 
 async def decide_record(
@@ -75,99 +74,69 @@ async def decide_record(
     *,
     accept: bool,
     reason: str | None,
-    now: datetime | None = None,
+    now: datetime,
 ) -> RecordOut:
     """Accept (present, or late by the check-in time) or reject (``teacher_rejected``)."""
-    now = now or utcnow()
-    located = await locate(redis, session, attendance_id)
-    ensure_can_manage(user, located.teacher_number)
-    if located.lesson is not None:
-        decided = await _decide_live(
-            redis, user, located.lesson, student_number, accept, reason, now
-        )
-        if decided is not None:
-            return decided
-    return await _decide_archived(session, user, attendance_id, student_number, accept, reason, now)
+    change = _Change(user, student_number, reason, now)
+    return await live_or_archived(
+        session,
+        user,
+        attendance_id,
+        await redis.get_lesson(attendance_id),
+        lambda lesson: _decide_live(redis, lesson, change, accept),
+        lambda row: _decide_stored(session, row, change, accept),
+    )
 
 
 async def _decide_live(
-    redis: RedisClient,
-    user: UserRedis,
-    lesson: LessonRedis,
-    student_number: str,
-    accept: bool,
-    reason: str | None,
-    now: datetime,
-) -> RecordOut | None:
-    """The live half of :func:`decide_record`; None when the attendance was persisted."""
-    attendance_id = lesson.attendance_id
-    _refuse_deleted(lesson.deleted_at, attendance_id)
-    current = await redis.get_attendance_record(attendance_id, student_number)
-    if current is None:
-        if await redis.get_lesson(attendance_id) is not None:
-            raise record_not_found(attendance_id, student_number)
-        return None
+    redis: RedisClient, lesson: LessonRedis, change: _Change, accept: bool
+) -> RecordOut:
+    aid, student = lesson.attendance_id, change.student_number
+    _refuse_deleted(lesson.deleted_at, aid)
+    current = await _live_record(redis, aid, student)
 
     def entry(before: AttendanceRecordRedis, after: AttendanceRecordRedis) -> AuditEntryRedis:
-        details = _change(reason, before.status, after.status)
-        return live_audit(
-            user, _action(accept), attendance_id, details, at=now, student_number=student_number
-        )
+        details = _transition(change.reason, before.status, after.status)
+        return change.live_entry(_action(accept), aid, details)
 
-    try:
-        record = await redis.decide_record(
-            attendance_id,
-            student_number,
-            status=_decision(accept, lesson.starts_at, lesson.late_after_minutes, current),
-            decided_by=user.user_number,
-            fail_reason=None if accept else TEACHER_REJECTED,
-            now=now,
-            reason=reason,
-            audit=entry,
-        )
-    except NotFound as error:
-        if not is_not_live(error):
-            raise
-        return None
+    record = await redis.decide_record(
+        aid,
+        student,
+        status=_decision(accept, lesson.starts_at, lesson.late_after_minutes, current),
+        decided_by=change.user.user_number,
+        fail_reason=None if accept else TEACHER_REJECTED,
+        now=change.now,
+        reason=change.reason,
+        audit=entry,
+    )
     return record_out(record)
 
 
-async def _decide_archived(
-    session: AsyncSession,
-    user: UserRedis,
-    attendance_id: UUID,
-    student_number: str,
-    accept: bool,
-    reason: str | None,
-    now: datetime,
+async def _decide_stored(
+    session: AsyncSession, row: AttendanceRow, change: _Change, accept: bool
 ) -> RecordOut:
-    row = await archived(session, attendance_id)
-    _refuse_deleted(row.deleted_at, attendance_id)
-    _require_reason(reason)
-    stored = await repository.get_record(session, attendance_id, student_number)
+    aid, student = row.attendance_id, change.student_number
+    _refuse_deleted(row.deleted_at, aid)
+    _require_reason(change.reason)
+    stored = await repository.get_record(session, aid, student)
     if stored is None:
-        raise record_not_found(attendance_id, student_number)
+        raise record_not_found(aid, student)
     updated = dataclasses.replace(
         stored,
         status=_decision(accept, row.starts_at, row.late_after_minutes, stored),
-        decided_by=user.user_number,
+        decided_by=change.user.user_number,
         fail_reason=None if accept else TEACHER_REJECTED,
-        decision_reason=reason,
-        updated_at=now,
+        decision_reason=change.reason,
+        updated_at=change.now,
     )
     await repository.upsert_records(session, [updated])
-    details = _change(reason, stored.status, updated.status)
-    await stored_audit(
-        session,
-        user,
-        _action(accept),
-        attendance_id,
-        details,
-        at=now,
-        student_number=student_number,
-    )
-    names = await user_names(session, [student_number])
-    return row_record_out(updated, names[student_number])
+    details = _transition(change.reason, stored.status, updated.status)
+    await change.store_entry(session, _action(accept), aid, details)
+    names = await user_names(session, [student])
+    return row_record_out(updated, names[student])
+
+
+# --- set by hand ----------------------------------------------------------------------
 
 
 async def save_record(
@@ -177,102 +146,83 @@ async def save_record(
     attendance_id: UUID,
     student_number: str,
     body: SaveRecordIn,
-    now: datetime | None = None,
+    now: datetime,
 ) -> SavedRecord:
     """Add a student by hand or set a record's status; the teacher's word is final."""
-    now = now or utcnow()
-    located = await locate(redis, session, attendance_id)
-    ensure_can_manage(user, located.teacher_number)
-    if located.lesson is not None:
-        saved = await _save_live(redis, session, user, located.lesson, student_number, body, now)
-        if saved is not None:
-            return saved
-    return await _save_archived(session, user, attendance_id, student_number, body, now)
+    change = _Change(user, student_number, body.reason, now)
+    return await live_or_archived(
+        session,
+        user,
+        attendance_id,
+        await redis.get_lesson(attendance_id),
+        lambda lesson: _save_live(redis, session, lesson, change, body),
+        lambda row: _save_stored(session, row, change, body),
+    )
 
 
 async def _save_live(
     redis: RedisClient,
     session: AsyncSession,
-    user: UserRedis,
     lesson: LessonRedis,
-    student_number: str,
+    change: _Change,
     body: SaveRecordIn,
-    now: datetime,
-) -> SavedRecord | None:
-    """The live half of :func:`save_record`; None when the attendance was persisted."""
-    attendance_id = lesson.attendance_id
-    _refuse_deleted(lesson.deleted_at, attendance_id)
-    current = await redis.get_attendance_record(attendance_id, student_number)
+) -> SavedRecord:
+    aid, student = lesson.attendance_id, change.student_number
+    _refuse_deleted(lesson.deleted_at, aid)
+    current = await redis.get_attendance_record(aid, student)
     if current is None:
-        name = await _live_student_name(redis, session, student_number, body)
-        base = {"checked_in_at": now, "attempt_count": 0, "user_full_name": name}
+        name = await live_student_name(redis, session, student, body)
+        base = {"checked_in_at": change.now, "attempt_count": 0, "user_full_name": name}
     else:
         base = current.model_dump(exclude=_DECISION_FIELDS)
     record = AttendanceRecordRedis.model_validate(
-        {
-            **base,
-            "attendance_id": attendance_id,
-            "student_number": student_number,
-            "status": body.status,
-            "fail_reason": TEACHER_REJECTED if body.status == "rejected" else None,
-            "decided_by": user.user_number,
-            "decision_reason": body.reason,
-            "updated_at": now,
-        }
+        {**base, **_by_hand(change, body), "attendance_id": aid, "student_number": student}
     )
-    details = _change(body.reason, current.status if current else None, record.status)
-    entry = live_audit(
-        user, "record_saved", attendance_id, details, at=now, student_number=student_number
-    )
-    try:
-        await redis.save_attendance_record_user(record, audit=entry)
-    except NotFound as error:
-        if not is_not_live(error):
-            raise
-        return None
+    details = _transition(body.reason, current.status if current else None, record.status)
+    entry = change.live_entry("record_saved", aid, details)
+    await redis.save_attendance_record_user(record, audit=entry)
     return SavedRecord(record=record_out(record), created=current is None)
 
 
-async def _save_archived(
-    session: AsyncSession,
-    user: UserRedis,
-    attendance_id: UUID,
-    student_number: str,
-    body: SaveRecordIn,
-    now: datetime,
+async def _save_stored(
+    session: AsyncSession, row: AttendanceRow, change: _Change, body: SaveRecordIn
 ) -> SavedRecord:
-    row = await archived(session, attendance_id)
-    _refuse_deleted(row.deleted_at, attendance_id)
+    aid, student = row.attendance_id, change.student_number
+    _refuse_deleted(row.deleted_at, aid)
     _require_reason(body.reason)
-    stored = await repository.get_record(
-        session, attendance_id, student_number, include_deleted=True
-    )
+    stored = await repository.get_record(session, aid, student, include_deleted=True)
     if stored is not None and stored.deleted_at is not None:
-        raise Conflict(f"the record of {student_number} was deleted", code="record_deleted")
-    name = await _stored_student_name(session, student_number, body, now)
-    changes: dict[str, Any] = {
-        "status": RecordStatus(body.status),
-        "fail_reason": TEACHER_REJECTED if body.status == "rejected" else None,
-        "decided_by": user.user_number,
-        "decision_reason": body.reason,
-        "updated_at": now,
-    }
+        raise RecordDeleted(f"the record of {student} was deleted")
+    name = await stored_student_name(session, student, body, change.now)
+    changes = {**_by_hand(change, body), "status": RecordStatus(body.status)}
     if stored is None:
         new = RecordRow(
-            attendance_id=attendance_id,
-            student_number=student_number,
-            checked_in_at=now,
+            attendance_id=aid,
+            student_number=student,
+            checked_in_at=change.now,
             attempt_count=0,
             **changes,
         )
     else:
         new = dataclasses.replace(stored, **changes)
     await repository.upsert_records(session, [new])
-    details = _change(body.reason, stored.status if stored else None, new.status)
-    await stored_audit(
-        session, user, "record_saved", attendance_id, details, at=now, student_number=student_number
-    )
+    details = _transition(body.reason, stored.status if stored else None, new.status)
+    await change.store_entry(session, "record_saved", aid, details)
     return SavedRecord(record=row_record_out(new, name), created=stored is None)
+
+
+def _by_hand(change: _Change, body: SaveRecordIn) -> dict[str, Any]:
+    """The fields a teacher's setting of a record writes."""
+    return {
+        "status": body.status,
+        "fail_reason": TEACHER_REJECTED if body.status == "rejected" else None,
+        "decided_by": change.user.user_number,
+        "decision_reason": body.reason,
+        "updated_at": change.now,
+    }
+
+
+# --- delete ---------------------------------------------------------------------------
 
 
 async def delete_record(
@@ -282,104 +232,62 @@ async def delete_record(
     attendance_id: UUID,
     student_number: str,
     reason: str,
-    now: datetime | None = None,
+    now: datetime,
 ) -> None:
     """Remove a record: from Redis while live (the audit entry keeps what it held), soft
     deleted with the reason once stored."""
-    now = now or utcnow()
-    located = await locate(redis, session, attendance_id)
-    ensure_can_manage(user, located.teacher_number)
-    if located.lesson is not None:
-        _refuse_deleted(located.lesson.deleted_at, attendance_id)
-
-        def entry(removed: AttendanceRecordRedis) -> AuditEntryRedis:
-            details = {"reason": reason, "record": removed.model_dump(mode="json")}
-            return live_audit(
-                user,
-                "record_deleted",
-                attendance_id,
-                details,
-                at=now,
-                student_number=student_number,
-            )
-
-        if await redis.delete_record(attendance_id, student_number, audit=entry):
-            return
-        if await redis.get_lesson(attendance_id) is not None:
-            raise record_not_found(attendance_id, student_number)
-    row = await archived(session, attendance_id)
-    _refuse_deleted(row.deleted_at, attendance_id)
-    deleted = await repository.soft_delete_record(
-        session, attendance_id, student_number, reason=reason, at=now
-    )
-    if not deleted:
-        raise record_not_found(attendance_id, student_number)
-    await stored_audit(
+    change = _Change(user, student_number, reason, now)
+    await live_or_archived(
         session,
         user,
-        "record_deleted",
         attendance_id,
-        {"reason": reason},
-        at=now,
-        student_number=student_number,
+        await redis.get_lesson(attendance_id),
+        lambda lesson: _delete_live(redis, lesson, change, reason),
+        lambda row: _delete_stored(session, row, change, reason),
     )
 
 
-async def _live_student_name(
-    redis: RedisClient, session: AsyncSession, student_number: str, body: SaveRecordIn
-) -> str:
-    """The name of a student added to a live attendance: the directory's, which wins over a
-    typed one. With the database down the class goes on: a logged-in user's session says
-    who they are (it follows the directory), else the typed name is used, and persistence
-    will create the student only if nobody has that number by then."""
-    try:
-        on_file = (await repository.get_users(session, [student_number])).get(student_number)
-    except _DATABASE_DOWN:
-        known = await redis.get_user_session(student_number)
-        if known is None:
-            return _typed_name(body)
-        _ensure_student(student_number, known.role)
-        return known.full_name
-    if on_file is None:
-        return _typed_name(body)
-    _ensure_student(student_number, on_file.role)
-    return on_file.full_name
+async def _delete_live(
+    redis: RedisClient, lesson: LessonRedis, change: _Change, reason: str
+) -> None:
+    aid, student = lesson.attendance_id, change.student_number
+    _refuse_deleted(lesson.deleted_at, aid)
+
+    def entry(removed: AttendanceRecordRedis) -> AuditEntryRedis:
+        details = {"reason": reason, "record": removed.model_dump(mode="json")}
+        return change.live_entry("record_deleted", aid, details)
+
+    if await redis.delete_record(aid, student, audit=entry):
+        return
+    if await redis.get_lesson(aid) is not None:
+        raise record_not_found(aid, student)
+    raise NotLive(aid)
 
 
-async def _stored_student_name(
-    session: AsyncSession, student_number: str, body: SaveRecordIn, now: datetime
-) -> str:
-    """The directory's name of a student added to a stored attendance; a number nobody has
-    becomes a new student under the typed name, in the change's transaction."""
-    on_file = (await repository.get_users(session, [student_number])).get(student_number)
-    if on_file is not None:
-        _ensure_student(student_number, on_file.role)
-        return on_file.full_name
-    name = _typed_name(body)
-    student = UserFromAttendance(student_number, name, Role.STUDENT, seen_at=now)
-    await repository.insert_missing_users(session, [student])
-    return name
+async def _delete_stored(
+    session: AsyncSession, row: AttendanceRow, change: _Change, reason: str
+) -> None:
+    aid, student = row.attendance_id, change.student_number
+    _refuse_deleted(row.deleted_at, aid)
+    deleted = await repository.soft_delete_record(
+        session, aid, student, reason=reason, at=change.now
+    )
+    if not deleted:
+        raise record_not_found(aid, student)
+    await change.store_entry(session, "record_deleted", aid, {"reason": reason})
 
 
-def _ensure_student(user_number: str, role: Role) -> None:
-    if role is not Role.STUDENT:
-        raise NotAStudent(
-            f"{user_number} is a {role.value}'s number, not a student's",
-            details={"field": "student_number", "role": role.value},
-        )
+# --- rules ----------------------------------------------------------------------------
 
 
-def _typed_name(body: SaveRecordIn) -> str:
-    if body.full_name is None:
-        raise InvalidInput(
-            "full_name is required to add a student who is not in the user directory",
-            code="full_name_required",
-            details={"field": "full_name"},
-        )
-    return body.full_name
-
-
-_DECISION_FIELDS = {"status", "fail_reason", "decided_by", "decision_reason", "updated_at"}
+async def _live_record(redis: RedisClient, aid: UUID, student: str) -> AttendanceRecordRedis:
+    """The live record; 404 while the lesson is still there, NotLive once it is stored."""
+    current = await redis.get_attendance_record(aid, student)
+    if current is not None:
+        return current
+    if await redis.get_lesson(aid) is not None:
+        raise record_not_found(aid, student)
+    raise NotLive(aid)
 
 
 def _action(accept: bool) -> str:
@@ -397,7 +305,7 @@ def _decision(
     return self_status(starts_at, late_after_minutes, record.checked_in_at)
 
 
-def _change(
+def _transition(
     reason: str | None, before: RecordStatus | None, after: RecordStatus
 ) -> dict[str, str | None]:
     details: dict[str, str | None] = {"before": before, "after": after}
@@ -409,10 +317,8 @@ def _change(
 def _require_reason(reason: str | None) -> None:
     """Every change of a stored attendance says why (it rewrites history)."""
     if reason is None:
-        raise InvalidInput(
-            "a reason is required to change a stored attendance",
-            code="reason_required",
-            details={"field": "reason"},
+        raise ReasonRequired(
+            "a reason is required to change a stored attendance", details={"field": "reason"}
         )
 
 

@@ -18,13 +18,21 @@ from datetime import datetime, timedelta
 
 from attn.config import Settings
 from attn.db.redis_client import RedisClient
-from attn.errors import Conflict, InvalidInput
+from attn.errors import (
+    Busy,
+    FaceUnavailable,
+    InvalidChecks,
+    InvalidInput,
+    InvalidWindow,
+    LiveAttendanceExists,
+)
 from attn.models import CheckSettings, LessonRedis, Role, UserRedis
 from attn.models.api_attendances import AttendanceOut, StartAttendanceIn
-from attn.models.types import format_utc, utcnow
+from attn.models.types import format_utc
 from attn.services.attendance.rules import lesson_state
 from attn.services.attendance.views import lesson_out
 from attn.services.audit import live_audit
+from attn.services.outcomes import translated
 from attn.services.security import codes, network
 
 MAX_SCHEDULE_AHEAD = timedelta(days=14)
@@ -42,7 +50,7 @@ async def start_attendance(
     settings: Settings,
     teacher: UserRedis,
     body: StartAttendanceIn,
-    now: datetime | None = None,
+    now: datetime,
     *,
     client_ip: str | None = None,
     face_available: bool = False,
@@ -53,10 +61,40 @@ async def start_attendance(
     ``network`` check; ``face_available`` says whether a face verification service is
     configured, without which the ``face`` check is refused.
     """
-    now = now or utcnow()
-    starts_at, ends_at = _window(settings, body, now)
     checks = _checks(settings, body.checks, client_ip, face_available)
-    lesson = LessonRedis(
+    lesson = _new_lesson(settings, teacher, body, checks, now)
+    entry = live_audit(
+        teacher,
+        "attendance_started",
+        lesson.attendance_id,
+        {
+            "lesson_name": lesson.lesson_name,
+            "starts_at": format_utc(lesson.starts_at),
+            "ends_at": format_utc(lesson.ends_at),
+        },
+        at=now,
+    )
+    with translated():
+        if settings.one_live_attendance_per_teacher:
+            async with _start_lock(redis, teacher.user_number):
+                await _refuse_overlap(redis, lesson)
+                await redis.create_lesson(lesson, due_at=lesson.ends_at, audit=entry)
+        else:
+            await redis.create_lesson(lesson, due_at=lesson.ends_at, audit=entry)
+        if checks.code:
+            await codes.ensure_secret(redis, lesson.attendance_id)
+    return lesson_out(lesson, now)
+
+
+def _new_lesson(
+    settings: Settings,
+    teacher: UserRedis,
+    body: StartAttendanceIn,
+    checks: CheckSettings,
+    now: datetime,
+) -> LessonRedis:
+    starts_at, ends_at = _window(settings, body, now)
+    return LessonRedis(
         attendance_id=uuid.uuid4(),
         lesson_name=body.lesson_name,
         teacher_number=teacher.user_number,
@@ -67,33 +105,12 @@ async def start_attendance(
         checks=checks,
         created_at=now,
     )
-    entry = live_audit(
-        teacher,
-        "attendance_started",
-        lesson.attendance_id,
-        {
-            "lesson_name": lesson.lesson_name,
-            "starts_at": format_utc(starts_at),
-            "ends_at": format_utc(ends_at),
-        },
-        at=now,
-    )
-    if settings.one_live_attendance_per_teacher:
-        async with _start_lock(redis, teacher.user_number):
-            await _refuse_overlap(redis, lesson)
-            await redis.create_lesson(lesson, due_at=ends_at, audit=entry)
-    else:
-        await redis.create_lesson(lesson, due_at=ends_at, audit=entry)
-    if checks.code:
-        await codes.ensure_secret(redis, lesson.attendance_id)
-    return lesson_out(lesson, now)
 
 
 async def active_attendances(
-    redis: RedisClient, user: UserRedis, now: datetime | None = None
+    redis: RedisClient, user: UserRedis, now: datetime
 ) -> list[AttendanceOut]:
     """The teacher's scheduled and open attendances (an admin's: everyone's), by start."""
-    now = now or utcnow()
     if user.role is Role.ADMIN:
         lessons = await redis.live_lessons()
     else:
@@ -142,16 +159,14 @@ def _checks(
     """
     checks = requested or CheckSettings(**dict.fromkeys(settings.default_checks, True))
     if checks.face and not face_available:
-        raise InvalidInput(
+        raise FaceUnavailable(
             "face verification is not available on this server (no verification service "
             "is configured); start the attendance without the face check",
-            code="face_unavailable",
             details={"field": "checks.face"},
         )
     if checks.allowed_networks and not checks.network:
-        raise InvalidInput(
+        raise InvalidChecks(
             "allowed_networks needs the network check on",
-            code="invalid_checks",
             details={"field": "checks.allowed_networks"},
         )
     if checks.network and not checks.allowed_networks:
@@ -161,7 +176,7 @@ def _checks(
 
 
 def _invalid(field: str, problem: str) -> InvalidInput:
-    return InvalidInput(f"{field} {problem}", code="invalid_window", details={"field": field})
+    return InvalidWindow(f"{field} {problem}", details={"field": field})
 
 
 async def _refuse_overlap(redis: RedisClient, new: LessonRedis) -> None:
@@ -169,10 +184,9 @@ async def _refuse_overlap(redis: RedisClient, new: LessonRedis) -> None:
         if lesson.finished_at is not None or lesson.deleted_at is not None:
             continue
         if lesson.starts_at < new.ends_at and new.starts_at < lesson.ends_at:
-            raise Conflict(
+            raise LiveAttendanceExists(
                 f"you already have a live attendance ({lesson.lesson_name}) in this time; "
                 "finish or delete it first",
-                code="live_attendance_exists",
                 details={"attendance_id": str(lesson.attendance_id)},
             )
 
@@ -185,7 +199,7 @@ async def _start_lock(redis: RedisClient, teacher_number: str) -> AsyncIterator[
     deadline = time.monotonic() + START_LOCK_WAIT_S
     while not await redis.acquire_teacher_start_lock(teacher_number, token, START_LOCK_TTL_MS):
         if time.monotonic() > deadline:
-            raise Conflict("another start of yours is in progress; try again", code="busy")
+            raise Busy("another start of yours is in progress; try again")
         await asyncio.sleep(START_LOCK_POLL_S)
     try:
         yield

@@ -15,6 +15,7 @@ import pydantic_core
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attn.db.redis.records import LiveView
 from attn.db.redis_client import RedisClient
 from attn.db.sql import repository
 from attn.db.sql.rows import AttendanceRow, RecordRow
@@ -29,12 +30,7 @@ from attn.models.api_attendances import (
     RecordOut,
     RecordsSummary,
 )
-from attn.models.types import utcnow
-from attn.services.attendance.locate import (
-    archived,
-    ensure_can_manage,
-    user_names,
-)
+from attn.services.attendance.locate import live_or_archived, user_names
 from attn.services.attendance.rules import (
     lesson_state,
     row_state,
@@ -44,8 +40,6 @@ from attn.services.attendance.rules import (
 log = logging.getLogger(__name__)
 
 RECORD_LIST: TypeAdapter[list[RecordOut]] = TypeAdapter(list[RecordOut])
-
-
 RECORD_FIELDS = frozenset(RecordOut.model_fields)
 
 
@@ -122,12 +116,13 @@ def live_records_json(raw_records: list[bytes]) -> bytes:
     """The JSON array of stored records, by student number, without a model per record.
 
     Records reach Redis only through the validated models, so this checks their shape, not
-    every value: the joined list must parse as JSON (pydantic-core's parser, ~2 ms for a
-    lecture hall of 1,500) and each record must have exactly ``RecordOut``'s fields. The
-    stored bytes are then passed through in order. Building a model per record costs 4-8 ms
-    more, re-parsing into the Redis model and dumping again ~25 ms. A record of any other
-    shape sends the list down the slow path, which validates each one and skips bad ones
-    (as ``get_attendance_record_users`` does).
+    every value: the joined list must parse as JSON (pydantic-core's parser, one call for
+    the whole list) and each record must have exactly ``RecordOut``'s fields. The stored
+    bytes are then passed through in order: a model per record, or a round trip through
+    the Redis model, costs several times that parse for a lecture hall
+    (docs/performance.md#live-records-view). A record of any other shape sends the list
+    down the slow path, which validates each one and skips bad ones (as
+    ``get_attendance_record_users`` does).
     """
     if not raw_records:
         return b"[]"
@@ -174,18 +169,19 @@ async def attendance_detail(
     session: AsyncSession,
     user: UserRedis,
     attendance_id: UUID,
-    now: datetime | None = None,
+    now: datetime,
 ) -> bytes:
     """``AttendanceDetailOut`` JSON: live from Redis, else from SQL, the same shape."""
-    now = now or utcnow()
-    view = await redis.live_view(attendance_id)
-    if view is not None:
-        ensure_can_manage(user, view.lesson.teacher_number)
+
+    async def live(view: LiveView) -> bytes:
         return with_records(lesson_out(view.lesson, now), live_records_json(view.raw_records))
-    row = await archived(session, attendance_id)
-    ensure_can_manage(user, row.teacher_number)
-    records, names = await _archived_records(session, row)
-    return with_records(row_out(row, names[row.teacher_number], now), records_json(records))
+
+    async def stored(row: AttendanceRow) -> bytes:
+        records, names = await _archived_records(session, row)
+        return with_records(row_out(row, names[row.teacher_number], now), records_json(records))
+
+    found = await redis.live_view(attendance_id)
+    return await live_or_archived(session, user, attendance_id, found, live, stored)
 
 
 async def attendance_records(
@@ -193,27 +189,27 @@ async def attendance_records(
     session: AsyncSession,
     user: UserRedis,
     attendance_id: UUID,
-    now: datetime | None = None,
+    now: datetime,
 ) -> bytes:
     """``RecordsOut`` JSON: the teacher's list, live from Redis, else from SQL."""
-    now = now or utcnow()
-    view = await redis.live_view(attendance_id)
-    if view is not None:
-        ensure_can_manage(user, view.lesson.teacher_number)
+
+    async def live(view: LiveView) -> bytes:
+        state, count = lesson_state(view.lesson, now), len(view.raw_records)
         summary = RecordsSummary(
-            attendance_id=attendance_id,
-            source="live",
-            state=lesson_state(view.lesson, now),
-            count=len(view.raw_records),
+            attendance_id=attendance_id, source="live", state=state, count=count
         )
         return with_records(summary, live_records_json(view.raw_records))
-    row = await archived(session, attendance_id)
-    ensure_can_manage(user, row.teacher_number)
-    records, _names = await _archived_records(session, row)
-    summary = RecordsSummary(
-        attendance_id=attendance_id, source="archive", state=row_state(row, now), count=len(records)
-    )
-    return with_records(summary, records_json(records))
+
+    async def stored(row: AttendanceRow) -> bytes:
+        records, _names = await _archived_records(session, row)
+        state, count = row_state(row, now), len(records)
+        summary = RecordsSummary(
+            attendance_id=attendance_id, source="archive", state=state, count=count
+        )
+        return with_records(summary, records_json(records))
+
+    found = await redis.live_view(attendance_id)
+    return await live_or_archived(session, user, attendance_id, found, live, stored)
 
 
 async def _archived_records(

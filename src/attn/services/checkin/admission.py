@@ -10,11 +10,7 @@ from uuid import UUID
 
 from attn.config import Settings
 from attn.db.redis_client import RedisClient
-from attn.errors import (
-    InvalidInput,
-    RateLimited,
-    Unauthorized,
-)
+from attn.errors import RateLimited, SearchQueryRequired, Unauthorized
 from attn.models import (
     LessonRedis,
     UserRedis,
@@ -22,7 +18,7 @@ from attn.models import (
 from attn.models.api_attendances import (
     AttendanceSearchOut,
 )
-from attn.models.types import normalize_name, utcnow
+from attn.models.types import normalize_name
 from attn.services.accounts import auth
 from attn.services.attendance.rules import (
     lesson_state,
@@ -53,18 +49,16 @@ class Admission:
 
 
 async def search_open(
-    redis: RedisClient, teacher_name: str, lesson_name: str, now: datetime | None = None
+    redis: RedisClient, teacher_name: str, lesson_name: str, now: datetime
 ) -> list[AttendanceSearchOut]:
     """Open attendances whose names contain every word of both queries, in any order
     (forgiving: case, diacritics, Turkish i, punctuation); at least one query with a word
     in it is required, so nobody lists every open attendance."""
     if not normalize_name(teacher_name) and not normalize_name(lesson_name):
-        raise InvalidInput(
+        raise SearchQueryRequired(
             "give a teacher_name or a lesson_name to search for",
-            code="search_query_required",
             details={"field": "teacher_name"},
         )
-    now = now or utcnow()
     lessons = await redis.search_lessons(teacher_name, lesson_name)
     return [
         AttendanceSearchOut(
@@ -85,6 +79,7 @@ async def admit(
     token: str,
     client_ip: str,
     attendance_id: UUID | None,
+    now: datetime,
 ) -> Admission:
     """Authenticate a check-in and count it against the student's limit, reading the
     lesson in the same round trip (the first of a check-in's two).
@@ -102,7 +97,7 @@ async def admit(
         preflight = await redis.check_in_preflight(
             (user_number, token_hash, CHECKIN_USER), rate_limit.WINDOW_S, attendance_id
         )
-        user = await auth.accept_session(redis, settings, preflight.session, token_hash)
+        user = await auth.accept_session(redis, settings, preflight.session, token_hash, now)
     except Unauthorized:
         await rate_limit.enforce(
             redis, CHECKIN_ADDRESS, client_ip, settings.rate_limit_per_address_per_minute

@@ -1,11 +1,11 @@
-"""The student's side: find an open attendance, check in, see one's own records.
+"""A student's check-in.
 
 Check-in is one atomic Redis script (``RedisClient.check_in``): it refuses an attendance
 that is not open, never duplicates a record and never overwrites a teacher's decision. A
 repeated check-in returns the record already there, so a student tapping twice on a slow
-network is harmless. The attendance's security checks (DESIGN §6) run first
-(:mod:`attn.services.security.checkin_checks`); a failed one is stored as a rejected
-attempt that the student's next correct attempt replaces.
+network is harmless. The attendance's security checks run first
+(:mod:`attn.services.security.checkin_checks`, docs/design.md#check-in-checks); a failed
+one is stored as a rejected attempt that the student's next correct attempt replaces.
 """
 
 from __future__ import annotations
@@ -17,31 +17,20 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from attn.config import Settings
+from attn.db.outcomes import CheckInRefused, DataOutcome, NotLive
 from attn.db.redis_client import CheckInResult, RedisClient
-from attn.errors import (
-    NotFound,
+from attn.models import AttendanceRecordRedis, LessonRedis, RecordStatus, UserRedis
+from attn.models.types import SELF
+from attn.services.attendance.rules import self_status
+from attn.services.attendance.views import record_out
+from attn.services.checkin.refusals import refuse_unless_open, stored_or_unknown
+from attn.services.outcomes import domain_error
+from attn.services.security.checkin_checks import (
+    CheckInAttempt,
+    Verdict,
+    run_checks,
+    submit_face,
 )
-from attn.models import (
-    AttendanceRecordRedis,
-    LessonRedis,
-    RecordStatus,
-    UserRedis,
-)
-from attn.models.types import SELF, utcnow
-from attn.services.attendance.locate import (
-    is_not_live,
-)
-from attn.services.attendance.rules import (
-    self_status,
-)
-from attn.services.attendance.views import (
-    record_out,
-)
-from attn.services.checkin.refusals import (
-    _not_open,
-    _refuse_unless_open,
-)
-from attn.services.security.checkin_checks import CheckInAttempt, run_checks, submit_face
 from attn.services.security.devices import DEVICE_REUSED
 from attn.services.security.face import FaceVerifier
 
@@ -53,6 +42,16 @@ class CheckInOutcome:
     created: bool
 
 
+@dataclass
+class _Decision:
+    """What the checks made of the attempt: the record's status and why it failed, if it
+    did, and the face request it waits for."""
+
+    status: RecordStatus
+    fail_reason: str | None
+    callback_id: str | None = None
+
+
 async def check_in(
     redis: RedisClient,
     sessions: async_sessionmaker[AsyncSession],
@@ -62,11 +61,12 @@ async def check_in(
     attempt: CheckInAttempt,
     lesson: LessonRedis | None,
     *,
+    now: datetime,
     verifier: FaceVerifier | None = None,
-    now: datetime | None = None,
 ) -> CheckInOutcome:
     """Check the student in, or return the record already there; ``lesson`` is the one
-    :func:`admit` read (None: not live), whose limits the caller has enforced.
+    :func:`~attn.services.checkin.admission.admit` read (None: not live), whose limits the
+    caller has enforced.
 
     The record is ``present``/``late`` when every check of the attendance passes,
     ``pending`` while the face verification service decides, and ``rejected`` with the
@@ -74,41 +74,81 @@ async def check_in(
     is replaced by the next attempt (``attempt_count`` + 1); anything else (a good record,
     a pending one, a teacher's decision) is kept and returned unchanged.
     """
-    now = now or utcnow()
     if lesson is None:
-        raise await _not_open(sessions, attendance_id)
-    _refuse_unless_open(lesson, now)
-    verdict = await run_checks(redis, settings, lesson, student.user_number, attempt, now)
-    status = self_status(lesson.starts_at, lesson.late_after_minutes, now)
-    fail_reason = verdict.fail_reason
-    callback_id: str | None = None
-    if fail_reason is None and lesson.checks.face:
+        raise await stored_or_unknown(sessions, attendance_id)
+    refuse_unless_open(lesson, now)
+    checked = await _run_checks(redis, settings, lesson, student, attempt, now)
+    on_time = self_status(lesson.starts_at, lesson.late_after_minutes, now)
+    decision = _Decision(on_time, checked.fail_reason)
+    if decision.fail_reason is None and lesson.checks.face:
         existing = await redis.get_attendance_record(attendance_id, student.user_number)
         if existing is not None and not replaceable(existing):
             return CheckInOutcome(record_json=_json(existing), created=False)
-        submission = await submit_face(redis, verifier, lesson, student.user_number, verdict)
-        callback_id, fail_reason = submission.callback_id, submission.fail_reason
-        if callback_id is not None:
-            status = RecordStatus.PENDING
-    if fail_reason is not None:
-        status = RecordStatus.REJECTED
-    record = AttendanceRecordRedis(
-        attendance_id=attendance_id,
-        student_number=student.user_number,
-        user_full_name=student.full_name,
-        status=status,
-        checked_in_at=now,
-        fail_reason=fail_reason,
-        decided_by=SELF,
-        client_ip=attempt.client_ip,
-        device_id=verdict.device_id,
-        updated_at=now,
-    )
-    result = await _store(redis, sessions, record, now, lesson.checks.device, callback_id)
+        await _ask_face(redis, verifier, lesson, student, checked, decision)
+    if decision.fail_reason is not None:
+        decision.status = RecordStatus.REJECTED
+    record = _record(student, attendance_id, attempt, checked, decision, now)
+    result = await _store(redis, sessions, record, now, lesson.checks.device, decision.callback_id)
+    return _outcome(result)
+
+
+async def _run_checks(
+    redis: RedisClient,
+    settings: Settings,
+    lesson: LessonRedis,
+    student: UserRedis,
+    attempt: CheckInAttempt,
+    now: datetime,
+) -> Verdict:
+    try:
+        return await run_checks(redis, settings, lesson, student.user_number, attempt, now)
+    except DataOutcome as outcome:
+        raise domain_error(outcome) from outcome
+
+
+def _outcome(result: CheckInResult) -> CheckInOutcome:
     stored = result.stored_json
     return CheckInOutcome(
         record_json=stored.encode() if stored is not None else _json(result.record),
         created=result.created or result.replaced,
+    )
+
+
+async def _ask_face(
+    redis: RedisClient,
+    verifier: FaceVerifier | None,
+    lesson: LessonRedis,
+    student: UserRedis,
+    checked: Verdict,
+    decision: _Decision,
+) -> None:
+    """Send the photo to the verification service: the record waits (``pending``) for its
+    callback, or is rejected when the request could not be made."""
+    submission = await submit_face(redis, verifier, lesson, student.user_number, checked)
+    decision.callback_id, decision.fail_reason = submission.callback_id, submission.fail_reason
+    if decision.callback_id is not None:
+        decision.status = RecordStatus.PENDING
+
+
+def _record(
+    student: UserRedis,
+    attendance_id: UUID,
+    attempt: CheckInAttempt,
+    checked: Verdict,
+    decision: _Decision,
+    now: datetime,
+) -> AttendanceRecordRedis:
+    return AttendanceRecordRedis(
+        attendance_id=attendance_id,
+        student_number=student.user_number,
+        user_full_name=student.full_name,
+        status=decision.status,
+        checked_in_at=now,
+        fail_reason=decision.fail_reason,
+        decided_by=SELF,
+        client_ip=attempt.client_ip,
+        device_id=checked.device_id,
+        updated_at=now,
     )
 
 
@@ -143,10 +183,10 @@ async def _store(
         waiting = result.record.status is RecordStatus.PENDING and (
             result.created or result.replaced
         )
-    except NotFound as error:
-        if not is_not_live(error):
-            raise
-        raise await _not_open(sessions, record.attendance_id) from error
+    except NotLive as gone:
+        raise await stored_or_unknown(sessions, record.attendance_id) from gone
+    except CheckInRefused as refused:
+        raise domain_error(refused) from refused
     finally:
         if callback_id is not None and not waiting:
             await redis.delete_face_request(callback_id)

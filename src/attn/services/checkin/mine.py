@@ -7,21 +7,15 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attn.db.outcomes import NotLive
 from attn.db.redis_client import RedisClient
 from attn.db.sql import repository
 from attn.db.sql.rows import AttendanceRow, RecordRow
-from attn.models import (
-    UserRedis,
-)
-from attn.models.api_attendances import (
-    MyAttendanceItem,
-    MyAttendancePage,
-    PageQuery,
-    RecordOut,
-)
-from attn.models.types import utcnow
+from attn.models import LessonRedis, UserRedis
+from attn.models.api_attendances import MyAttendanceItem, MyAttendancePage, PageQuery, RecordOut
 from attn.services.attendance.locate import (
     attendance_not_found,
+    live_or_archived,
     record_not_found,
     user_names,
 )
@@ -37,9 +31,9 @@ from attn.services.attendance.views import (
 async def my_record(
     redis: RedisClient, session: AsyncSession, user: UserRedis, attendance_id: UUID
 ) -> RecordOut:
-    """The caller's own record in one attendance, live or stored."""
-    lesson = await redis.get_lesson(attendance_id)
-    if lesson is not None:
+    """The caller's own record in one attendance, live or stored (not of a deleted one)."""
+
+    async def live(lesson: LessonRedis) -> RecordOut:
         if lesson.deleted_at is not None:
             raise attendance_not_found(attendance_id)
         record = await redis.get_attendance_record(attendance_id, user.user_number)
@@ -47,13 +41,18 @@ async def my_record(
             return for_student(record_out(record))
         if await redis.get_lesson(attendance_id) is not None:
             raise record_not_found(attendance_id, user.user_number)
-    row = await repository.get_attendance(session, attendance_id)
-    if row is None:
-        raise attendance_not_found(attendance_id)
-    stored = await repository.get_record(session, attendance_id, user.user_number)
-    if stored is None:
-        raise record_not_found(attendance_id, user.user_number)
-    return for_student(row_record_out(stored, user.full_name))
+        raise NotLive(attendance_id)
+
+    async def stored(row: AttendanceRow) -> RecordOut:
+        if row.deleted_at is not None:
+            raise attendance_not_found(attendance_id)
+        found = await repository.get_record(session, attendance_id, user.user_number)
+        if found is None:
+            raise record_not_found(attendance_id, user.user_number)
+        return for_student(row_record_out(found, user.full_name))
+
+    lesson = await redis.get_lesson(attendance_id)
+    return await live_or_archived(session, None, attendance_id, lesson, live, stored)
 
 
 async def my_history(
@@ -61,10 +60,9 @@ async def my_history(
     session: AsyncSession,
     user: UserRedis,
     query: PageQuery,
-    now: datetime | None = None,
+    now: datetime,
 ) -> MyAttendancePage:
     """The caller's records: live ones first (newest first), then the archive."""
-    now = now or utcnow()
     live = sorted(
         await redis.student_live_records(user.user_number),
         key=lambda pair: pair[0].starts_at,

@@ -14,16 +14,13 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attn.db.redis_client import RedisClient
-from attn.db.sql import repository
-from attn.models import (
-    CheckSettings,
-)
+from attn.db.sql.rows import AttendanceRow
+from attn.errors import AttendanceNotFound
+from attn.models import CheckSettings, LessonRedis
 from attn.models.api_attendances import (
     AttendanceState,
 )
-from attn.services.attendance.locate import (
-    user_names,
-)
+from attn.services.attendance.locate import live_or_archived, user_names
 from attn.services.attendance.rules import (
     lesson_state,
     row_state,
@@ -53,25 +50,23 @@ async def check_in_page(
         aid = UUID(attendance_id)
     except ValueError:
         return None
-    lesson = await redis.get_lesson(aid)
-    if lesson is not None:
+
+    async def live(lesson: LessonRedis) -> CheckInPage | None:
         if lesson.deleted_at is not None:
             return None
+        state = lesson_state(lesson, now)
+        return CheckInPage(aid, lesson.lesson_name, lesson.teacher_full_name, state, lesson.checks)
+
+    async def stored(row: AttendanceRow) -> CheckInPage | None:
+        if row.deleted_at is not None:
+            return None
+        names = await user_names(session, [row.teacher_number])
+        checks = stored_checks(row.settings)
         return CheckInPage(
-            aid,
-            lesson.lesson_name,
-            lesson.teacher_full_name,
-            lesson_state(lesson, now),
-            lesson.checks,
+            aid, row.lesson_name, names[row.teacher_number], row_state(row, now), checks
         )
-    row = await repository.get_attendance(session, aid)
-    if row is None:
+
+    try:
+        return await live_or_archived(session, None, aid, await redis.get_lesson(aid), live, stored)
+    except AttendanceNotFound:
         return None
-    names = await user_names(session, [row.teacher_number])
-    return CheckInPage(
-        aid,
-        row.lesson_name,
-        names[row.teacher_number],
-        row_state(row, now),
-        stored_checks(row.settings),
-    )

@@ -7,35 +7,31 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from attn.db.outcomes import CheckInRefusal
 from attn.db.sql import repository
 from attn.db.sql.rows import AttendanceRow
 from attn.errors import (
     AttendanceDeleted,
     AttendanceEnded,
     AttendanceFinished,
+    AttendanceNotFound,
     AttendanceNotOpen,
-    AttendanceNotStarted,
-    NotFound,
 )
-from attn.models import (
-    LessonRedis,
-)
-from attn.services.attendance.locate import (
-    attendance_not_found,
-)
-from attn.services.attendance.rules import (
-    lesson_state,
-)
+from attn.models import LessonRedis
+from attn.services.attendance.locate import attendance_not_found
+from attn.services.attendance.rules import lesson_state
+from attn.services.outcomes import not_open
 
-_REFUSALS: dict[str, tuple[type[AttendanceNotOpen], str]] = {
-    "deleted": (AttendanceDeleted, "was deleted"),
-    "finished": (AttendanceFinished, "is finished"),
-    "scheduled": (AttendanceNotStarted, "has not started yet"),
-    "ended": (AttendanceEnded, "has ended"),
+_CLOSED: dict[str, CheckInRefusal] = {
+    "deleted": "deleted",
+    "finished": "finished",
+    "scheduled": "not_started",
+    "ended": "ended",
 }
+"""The refusal of each state that takes no check-in."""
 
 
-def _refuse_unless_open(lesson: LessonRedis, now: datetime) -> None:
+def refuse_unless_open(lesson: LessonRedis, now: datetime) -> None:
     """The script refuses these too; asking first spares the checks (a wrong code counted,
     a photo sent) for an attendance that takes no check-in anyway."""
     refusal = live_refusal(lesson, now, allow_scheduled=False)
@@ -51,13 +47,12 @@ def live_refusal(
     state = lesson_state(lesson, now)
     if state == "open" or (allow_scheduled and state == "scheduled"):
         return None
-    error, why = _REFUSALS[state]
-    return error(f"attendance {lesson.attendance_id} {why}")
+    return not_open(lesson.attendance_id, _CLOSED[state])
 
 
-async def _not_open(
+async def stored_or_unknown(
     sessions: async_sessionmaker[AsyncSession], attendance_id: UUID
-) -> NotFound | AttendanceNotOpen:
+) -> AttendanceNotFound | AttendanceNotOpen:
     """Why an attendance that is not in Redis takes no check-in: unknown, or stored."""
     async with sessions() as session:
         row = await repository.get_attendance(session, attendance_id, include_deleted=True)

@@ -21,7 +21,7 @@ from datetime import datetime
 
 from attn.config import Settings
 from attn.db.redis_client import RedisClient
-from attn.errors import InvalidInput, ServiceUnavailable
+from attn.errors import PhotoRequired, ServiceUnavailable
 from attn.models import LessonRedis
 from attn.services.security import codes, devices, face, network
 
@@ -87,10 +87,9 @@ async def run_checks(
 def _validated_photo(settings: Settings, attempt: CheckInAttempt) -> str:
     """The photo's media type; it must be there with the ``face`` check."""
     if not attempt.photo:
-        raise InvalidInput(
+        raise PhotoRequired(
             f"this attendance needs a photo: send the check-in as multipart/form-data "
             f"with the file field {face.PHOTO_FIELD!r}",
-            code="photo_required",
             details={"field": face.PHOTO_FIELD},
         )
     return face.validate_photo(attempt.photo, attempt.photo_type, settings.face_photo_max_bytes)

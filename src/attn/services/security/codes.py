@@ -27,6 +27,7 @@ import segno
 from attn.clock import Clock, FrozenClock, SystemClock
 from attn.config import Settings
 from attn.db.redis_client import RedisClient
+from attn.errors import TooManyWrongCodes
 from attn.services.security import rate_limit
 
 __all__ = [
@@ -73,8 +74,8 @@ async def ensure_secret(redis: RedisClient, attendance_id: UUID | str) -> bytes:
     """The attendance's secret, created (SET NX) on the first call.
 
     Call it when the attendance starts; calling it again (teacher's code view, a student's
-    check-in) is harmless and repairs a secret lost with a Redis restart. Raises NotFound
-    ``attendance_not_live`` once the attendance has left Redis.
+    check-in) is harmless and repairs a secret lost with a Redis restart. Raises NotLive
+    once the attendance has left Redis.
     """
     stored = await redis.ensure_code_secret(attendance_id, new_secret().hex())
     return bytes.fromhex(stored)
@@ -156,7 +157,7 @@ async def check_code(
     of them was counted.
     """
     limit = (WRONG_CODE_SCOPE, student_number, settings.code_attempts_per_minute)
-    ticket = await rate_limit.take(redis, [limit], code="too_many_wrong_codes")
+    ticket = await rate_limit.take(redis, [limit], error=TooManyWrongCodes)
     try:
         secret = await ensure_secret(redis, attendance_id)
         right = submitted is not None and verify_code(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from attn.errors import InvalidInput
+from attn.errors import DeviceIdInvalid, DeviceIdRequired
 
 DEVICE_ID_HEADER = "X-Device-Id"
 DEVICE_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{8,128}")
@@ -33,15 +33,13 @@ def validate_device_id(value: str | None, *, required: bool) -> str | None:
     """
     if value is None or not value.strip():
         if required:
-            raise InvalidInput(
+            raise DeviceIdRequired(
                 f"this attendance needs the {DEVICE_ID_HEADER} header (your device's id)",
-                code="device_id_required",
             )
         return None
     value = value.strip()
     if not DEVICE_ID_PATTERN.fullmatch(value):
-        raise InvalidInput(
+        raise DeviceIdInvalid(
             f"{DEVICE_ID_HEADER} must be 8-128 characters of A-Z a-z 0-9 . _ : -",
-            code="device_id_invalid",
         )
     return value

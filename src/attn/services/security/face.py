@@ -26,7 +26,7 @@ from attn.clock import Clock, SystemClock
 from attn.config import Settings
 from attn.db.redis.security import FaceRequest
 from attn.db.redis_client import RedisClient
-from attn.errors import InvalidInput, ServiceUnavailable
+from attn.errors import PhotoTooLarge, PhotoType, ServiceUnavailable, VerificationUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ PHOTO_FIELD = "photo"
 """The multipart field of the check-in request (and of our request to the service)."""
 SUBMIT_TIMEOUT_S = 5.0
 """The service only has to accept the job; a student is waiting for the check-in answer."""
-VERIFICATION_UNAVAILABLE = "verification_unavailable"
+VERIFICATION_UNAVAILABLE = VerificationUnavailable.code
 """Error code when the service cannot take a photo, and the ``fail_reason`` of the rejected
 record the check-in stores then (the student may simply try again)."""
 PERSISTENCE_LAG_ALLOWANCE_S = 3600
@@ -83,7 +83,7 @@ def configured_secret(settings: Settings) -> bytes:
 
 
 def unavailable(message: str) -> ServiceUnavailable:
-    return ServiceUnavailable(message, code=VERIFICATION_UNAVAILABLE)
+    return VerificationUnavailable(message)
 
 
 # --- photos ---------------------------------------------------------------------------------
@@ -96,17 +96,14 @@ def validate_photo(photo: bytes, content_type: str | None, max_bytes: int) -> st
     declared type is not JPEG/PNG or the content does not start like one.
     """
     if len(photo) > max_bytes:
-        raise InvalidInput(
+        raise PhotoTooLarge(
             f"the photo is larger than {max_bytes} bytes",
-            code="photo_too_large",
             details={"max_bytes": max_bytes},
         )
     declared = (content_type or "").split(";", 1)[0].strip().lower()
     magics = PHOTO_SIGNATURES.get(declared)
     if magics is None or not photo.startswith(magics):
-        raise InvalidInput(
-            "the photo must be a JPEG or PNG image", code="photo_type", details={"type": declared}
-        )
+        raise PhotoType("the photo must be a JPEG or PNG image", details={"type": declared})
     return declared
 
 
@@ -121,9 +118,8 @@ async def read_photo(upload: AsyncReadable, max_bytes: int) -> bytes:
     """
     data = await upload.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise InvalidInput(
+        raise PhotoTooLarge(
             f"the photo is larger than {max_bytes} bytes",
-            code="photo_too_large",
             details={"max_bytes": max_bytes},
         )
     return data

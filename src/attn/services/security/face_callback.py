@@ -31,12 +31,28 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from attn.config import Settings
+from attn.db.outcomes import DataOutcome, NotLive
 from attn.db.redis_client import RedisClient
 from attn.db.sql import attendance_repo, audit_repo
-from attn.errors import AttnError, Conflict, InvalidInput, NotFound, Unauthorized
+from attn.errors import (
+    AttendanceNotFound,
+    AttnError,
+    BadSignature,
+    Busy,
+    CallbackMismatch,
+    CallbackReplayed,
+    CallbackTooLate,
+    InvalidCallback,
+    RecordNotFound,
+    RecordNotPending,
+    StaleTimestamp,
+    Unauthorized,
+    UnknownCallback,
+)
 from attn.models import AttendanceRecordRedis, RecordStatus
 from attn.models.types import UserNumber
 from attn.services.attendance.rules import self_status
+from attn.services.outcomes import domain_error
 from attn.services.security.face import (
     CALLBACK_ID_PATTERN,
     SIGNATURE_HEADER,
@@ -95,7 +111,7 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 
 
 def bad_signature(message: str) -> Unauthorized:
-    return Unauthorized(message, code="bad_signature")
+    return BadSignature(message)
 
 
 def verify_callback(
@@ -122,16 +138,14 @@ def verify_callback(
     if not _constant_time_equal(expected, provided):
         raise bad_signature("the callback signature does not match")
     if abs(now.timestamp() - int(timestamp)) > max_skew:
-        raise Unauthorized(
+        raise StaleTimestamp(
             f"the callback timestamp is more than {max_skew} s away from our clock",
-            code="stale_timestamp",
         )
     try:
         return FaceCallback.model_validate(json.loads(raw_body))
     except (ValueError, ValidationError) as exc:  # JSONDecodeError and UnicodeDecodeError too
-        raise InvalidInput(
+        raise InvalidCallback(
             f"the callback body is not a valid result: {_first_line(exc)}",
-            code="invalid_callback",
         ) from exc
 
 
@@ -161,7 +175,8 @@ def is_late(checked_in_at: datetime, starts_at: datetime, late_after_minutes: in
 
 
 def replay_ttl(settings: Settings) -> int:
-    """The replay mark outlives every timestamp the skew check could still accept."""
+    """The replay mark outlives every timestamp the skew check could still accept (a Redis
+    TTL: it runs on wall time, as the service's timestamps do)."""
     return 2 * settings.face_callback_max_skew_seconds + REPLAY_MARGIN_S
 
 
@@ -193,10 +208,10 @@ async def apply_face_result(
 
         try:
             record = await redis.resolve_pending_record(aid, student, decide, now=now)
-        except NotFound as exc:
-            if exc.code != "attendance_not_live":
-                raise
-            # Persisted and removed since we looked: the database has it now.
+        except NotLive:
+            pass  # Persisted and removed since we looked: the database has it now.
+        except DataOutcome as outcome:
+            raise domain_error(outcome) from outcome
         else:
             return FaceResult(
                 callback.callback_id, aid, student, record.status, record.fail_reason, "redis"
@@ -214,17 +229,16 @@ async def _apply_in_database(
     async with sessionmaker() as session, session.begin():
         attendance = await attendance_repo.get_attendance(session, aid)
         if attendance is None:
-            raise NotFound(f"attendance {aid} does not exist", code="attendance_not_found")
+            raise AttendanceNotFound(f"attendance {aid} does not exist")
         persisted_at = attendance.persisted_at or now
         if now - persisted_at > timedelta(seconds=settings.face_late_callback_seconds):
-            raise Conflict(
+            raise CallbackTooLate(
                 f"attendance {aid} was stored more than {settings.face_late_callback_seconds} s "
                 "ago; the teacher decides by hand now",
-                code="callback_too_late",
             )
         record = await attendance_repo.get_record(session, aid, student)
         if record is None:
-            raise NotFound(f"no record of {student} in attendance {aid}", code="record_not_found")
+            raise RecordNotFound(f"no record of {student} in attendance {aid}")
         late = is_late(record.checked_in_at, attendance.starts_at, attendance.late_after_minutes)
         status, fail_reason = callback_outcome(callback.result, late=late)
         settled = await attendance_repo.settle_pending_record(
@@ -237,35 +251,40 @@ async def _apply_in_database(
             waiting_reasons=[VERIFICATION_TIMEOUT],
         )
         if not settled:
-            raise Conflict(
+            raise RecordNotPending(
                 f"the record of {student} in attendance {aid} is {record.status}, "
                 "not waiting for verification; it is left as it is",
-                code="record_not_pending",
                 details={"status": record.status},
             )
-        # Not a teacher's change, but it alters stored history: say who and why.
-        await audit_repo.add_audit(
-            session,
-            actor="face_verification",
-            action="late_face_result",
-            attendance_id=aid,
-            student_number=student,
-            details={
-                "callback_id": callback.callback_id,
-                "result": callback.result,
-                "score": callback.score,
-                "status": status.value,
-            },
-            at=now,
-        )
+        await _audit_late_result(session, callback, status, now)
     return FaceResult(callback.callback_id, aid, student, status, fail_reason, "database")
+
+
+async def _audit_late_result(
+    session: AsyncSession, callback: FaceCallback, status: RecordStatus, now: datetime
+) -> None:
+    """Not a teacher's change, but it alters stored history: say who and why."""
+    await audit_repo.add_audit(
+        session,
+        actor="face_verification",
+        action="late_face_result",
+        attendance_id=callback.attendance_id,
+        student_number=callback.student_number,
+        details={
+            "callback_id": callback.callback_id,
+            "result": callback.result,
+            "score": callback.score,
+            "status": status.value,
+        },
+        at=now,
+    )
 
 
 def _temporary(exc: Exception) -> bool:
     """Failures the service should retry: the callback id stays usable for them."""
     if not isinstance(exc, AttnError):
         return True  # Redis or the database failed
-    return exc.code in {"record_not_found", "busy"}
+    return isinstance(exc, RecordNotFound | Busy)
 
 
 async def handle_callback(
@@ -287,9 +306,7 @@ async def handle_callback(
     callback = verify_callback(
         headers, raw_body, secret, now, settings.face_callback_max_skew_seconds
     )
-    replayed = Conflict(
-        f"callback {callback.callback_id} was already used", code="callback_replayed"
-    )
+    replayed = CallbackReplayed(f"callback {callback.callback_id} was already used")
     if await redis.callback_was_seen(callback.callback_id):
         raise replayed  # before the request check: an applied callback's request is gone
     await _ensure_issued_for(redis, callback)
@@ -302,6 +319,11 @@ async def handle_callback(
             await redis.forget_callback_seen(callback.callback_id)
         raise
     await redis.delete_face_request(callback.callback_id)
+    _log_result(callback, result)
+    return result
+
+
+def _log_result(callback: FaceCallback, result: FaceResult) -> None:
     log.info(
         "face result %s for %s/%s: %s (%s)",
         callback.result,
@@ -310,7 +332,6 @@ async def handle_callback(
         result.status,
         result.stored_in,
     )
-    return result
 
 
 async def _ensure_issued_for(redis: RedisClient, callback: FaceCallback) -> None:
@@ -320,17 +341,15 @@ async def _ensure_issued_for(redis: RedisClient, callback: FaceCallback) -> None
     would be refused as a replay."""
     request = await redis.get_face_request(callback.callback_id)
     if request is None:
-        raise NotFound(
+        raise UnknownCallback(
             f"callback id {callback.callback_id} was not issued (or has expired)",
-            code="unknown_callback",
         )
     if (request.attendance_id, request.student_number) != (
         callback.attendance_id,
         callback.student_number,
     ):
-        raise InvalidInput(
+        raise CallbackMismatch(
             "the callback names another attendance or student than its request",
-            code="callback_mismatch",
         )
 
 

@@ -15,7 +15,7 @@ import ipaddress
 import logging
 from collections.abc import Sequence
 
-from attn.errors import InvalidInput
+from attn.errors import NetworkUnknown
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +73,9 @@ def default_networks(teacher_ip: str) -> list[str]:
     """
     address = _parse_address(teacher_ip)
     if address is None or address.is_unspecified:
-        raise InvalidInput(
+        raise NetworkUnknown(
             "your network address is unknown; give the allowed networks explicitly "
             "(e.g. the classroom Wi-Fi subnet 10.20.30.0/24)",
-            code="network_unknown",
         )
     return [f"{address}/{address.max_prefixlen}"]
 

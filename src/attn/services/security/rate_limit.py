@@ -14,6 +14,7 @@ from attn.db.redis_client import RateLimitTicket, RedisClient
 from attn.errors import RateLimited
 
 WINDOW_S = 60
+# The windows are Redis TTLs, so they follow Redis's wall time, not the injected clock.
 
 LOGIN_ADDRESS = "login_address"
 """Failed logins per client address (``settings.rate_limit_per_address_per_minute``)."""
@@ -38,10 +39,10 @@ async def enforce(redis: RedisClient, scope: str, subject: str, per_minute: int)
 
 
 async def take(
-    redis: RedisClient, limits: Sequence[Limit], *, code: str = "rate_limited"
+    redis: RedisClient, limits: Sequence[Limit], *, error: type[RateLimited] = RateLimited
 ) -> RateLimitTicket:
-    """Count an attempt against every limit, or raise :class:`RateLimited` (``code``) for the
-    first one reached without counting it anywhere.
+    """Count an attempt against every limit, or raise ``error`` for the first one reached
+    without counting it anywhere.
 
     For limits on failures: count before checking, then give the ticket back
     (``redis.give_back_rate_limits``) if the attempt succeeded. Counting and deciding in one
@@ -49,7 +50,7 @@ async def take(
     """
     ticket = await redis.take_rate_limits(limits, WINDOW_S)
     if ticket.refused is not None:
-        raise _refusal(limits[ticket.refused][0], ticket.reset_in, code)
+        raise _refusal(limits[ticket.refused][0], ticket.reset_in, error)
     return ticket
 
 
@@ -63,9 +64,5 @@ def over_limit(limits: Sequence[Limit], counts: Sequence[int], reset_in: int) ->
     return None
 
 
-def _refusal(scope: str, reset_in: int, code: str = "rate_limited") -> RateLimited:
-    return RateLimited(
-        f"too many requests ({scope}); try again in {reset_in} s",
-        retry_after=reset_in,
-        code=code,
-    )
+def _refusal(scope: str, reset_in: int, error: type[RateLimited] = RateLimited) -> RateLimited:
+    return error(f"too many requests ({scope}); try again in {reset_in} s", retry_after=reset_in)
