@@ -85,7 +85,7 @@ class Settings(BaseSettings):
     )
     trusted_proxies: list[str] = Field(default_factory=list)
 
-    # Check-in security (DESIGN §6); the teacher picks checks per attendance.
+    # Check-in security, the teacher picks checks per attendance: docs/design.md#check-in-checks.
     default_checks: list[str] = Field(
         default_factory=list, description="Checks on by default: code, network, device, face."
     )

@@ -62,7 +62,8 @@ def make_record(
 async def persist(
     session: AsyncSession, lesson: LessonRedis, records: Sequence[AttendanceRecordRedis] = ()
 ) -> None:
-    """What the persistence job does in its one transaction (DESIGN §5 step 3)."""
+    """What the persistence job does in its one transaction
+    (docs/design.md#one-sql-transaction)."""
     users = [
         UserFromAttendance.teacher_of(lesson),
         *(UserFromAttendance.student_of(r) for r in records),

@@ -1,4 +1,4 @@
-"""The persistence job on a Redis Cluster (DESIGN §8), on SQLite.
+"""The persistence job on a Redis Cluster (docs/design.md#redis-cluster), on SQLite.
 
 The job's scripts and transactions touch one attendance's keys at a time, all under one
 hash tag, and the indexes with single-key commands; a cluster refuses anything else with

@@ -1,7 +1,8 @@
 """The persistence job end to end on real Redis and real databases (SQLite and PostgreSQL).
 
-DESIGN §5: due queue, lease, snapshot, one transaction (users -> attendance -> records),
-cleanup only after the commit, only while the lease is held and nothing changed meanwhile.
+The steps of docs/design.md#persistence: due queue, lease, snapshot, one transaction (users
+-> attendance -> records), cleanup only after the commit, only while the lease is held and
+nothing changed meanwhile.
 """
 
 from __future__ import annotations

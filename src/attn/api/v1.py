@@ -1,4 +1,4 @@
-"""The versioned API: every resource router under ``/api/v1`` (DESIGN §7 paths)."""
+"""The versioned API: every resource router under ``/api/v1`` (docs/design.md#http-api)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""Schemas of check-in security (DESIGN §6): the student's check-in body and the teacher's
-views of the rotating code and of shared devices. No schema here carries the code secret;
-the current code appears only in :class:`CodeOut`, which only the owning teacher gets."""
+"""Schemas of check-in security (docs/design.md#check-in-checks): the student's check-in
+body and the teacher's views of the rotating code and of shared devices. No schema here
+carries the code secret; the current code appears only in :class:`CodeOut`, which only the
+owning teacher gets."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The models stored in Redis as JSON (names fixed by DESIGN §2).
+"""The models stored in Redis as JSON (docs/design.md#stored-models).
 
 Each one carries everything the database needs later: a record holds the student's number
 *and* full name, so persistence can create a missing user instead of failing on a foreign key.
@@ -75,7 +75,8 @@ class UserRedis(RedisModel):
 
 
 class CheckSettings(RedisModel):
-    """Anti-proxy checks a teacher picks per attendance (DESIGN §6); no secrets in here."""
+    """Anti-proxy checks a teacher picks per attendance; no secrets in here
+    (docs/design.md#check-in-checks)."""
 
     code: StrictBool = False
     network: StrictBool = False

@@ -1,1 +1,2 @@
-"""The one Redis -> SQL persistence job (DESIGN §5), run by serve, worker and persist."""
+"""The one Redis -> SQL persistence job, run by serve, worker and persist
+(docs/design.md#persistence)."""

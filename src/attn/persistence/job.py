@@ -1,4 +1,5 @@
-"""Persist finished attendances from Redis into SQL, exactly once, whatever fails (DESIGN §5).
+"""Persist finished attendances from Redis into SQL, exactly once, whatever fails
+(docs/design.md#persistence).
 
 Per attendance: take its lease (renewed while working), read a consistent snapshot, write
 users -> attendance -> records in ONE transaction, check the lease is still ours just before

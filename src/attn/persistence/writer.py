@@ -1,4 +1,5 @@
-"""Write one parsed attendance to the database in ONE transaction (DESIGN §5 step 3).
+"""Write one parsed attendance to the database in ONE transaction
+(docs/design.md#one-sql-transaction).
 
 Order inside the transaction, and why:
 

@@ -1,4 +1,5 @@
--- check_in: a student's check-in as one atomic step (DESIGN §1, §3, §6).
+-- check_in: a student's check-in as one atomic step (its place among the checks:
+-- docs/design.md#check-in-checks; the record rules it keeps: docs/design.md#statuses).
 -- Reads the lesson, refuses it unless open, then writes the record only if the rules allow:
 -- a teacher's decision is never overwritten, a good record is never duplicated or replaced,
 -- a rejected self check-in (a failed check) is replaced and its attempts counted.

@@ -1,8 +1,9 @@
 -- cleanup_persisted: after the database commit, remove an attendance from Redis, but only
 -- while the worker still holds the lease and nothing changed since its snapshot
--- (DESIGN §5 step 4). Index entries live in other slots; the caller removes them after,
--- and a tombstone naming them is left in the same step, so a crash before that removal
--- leaves the next run enough to finish it (the due entry is removed last).
+-- (docs/design.md#cleanup-after-the-commit). Index entries live in other slots; the
+-- caller removes them after, and a tombstone naming them is left in the same step, so a
+-- crash before that removal leaves the next run enough to finish it (the due entry is
+-- removed last).
 --
 -- KEYS[1]   lease key      (string, PX: the holder's token)
 -- KEYS[2]   version key    (string, int; a missing key counts as 0)

@@ -1,7 +1,7 @@
 """The SQL data layer in one import: ``from attn.db.sql import repository as repo``.
 
 Every function takes the caller's :class:`~sqlalchemy.ext.asyncio.AsyncSession` and never
-commits: the request or the persistence job owns the transaction (CONVENTIONS §4).
+commits: the request or the persistence job owns the transaction (docs/design.md#transactions).
 """
 
 from attn.db.sql.attendance_repo import (

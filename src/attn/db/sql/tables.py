@@ -1,4 +1,4 @@
-"""The SQL schema (DESIGN §4) as SQLAlchemy 2 declarative models.
+"""The SQL schema (docs/design.md#sql-schema) as SQLAlchemy 2 declarative models.
 
 The migrations in ``attn/migrations`` are written by hand to match this module; a test compares
 the migrated database against this metadata on both backends.

@@ -1,4 +1,5 @@
-"""Check-in security (DESIGN §6): the anti-proxy checks a teacher picks per attendance.
+"""Check-in security: the anti-proxy checks a teacher picks per attendance
+(docs/design.md#check-in-checks).
 
 - ``code`` (:mod:`.codes`): a rotating code / QR proves the student sees the classroom;
 - ``network`` (:mod:`.network`): the client address must be in the allowed ranges;

@@ -1,4 +1,5 @@
-"""Rotating check-in codes (DESIGN §6 ``code``): proof that the student sees the classroom.
+"""Rotating check-in codes (the ``code`` check, docs/design.md#check-in-checks): proof that
+the student sees the classroom.
 
 The teacher's screen shows a short code (and a QR code of a check-in link carrying it) that
 changes every ``code_step_seconds``. The code is HMAC-SHA256 of a per-attendance random

@@ -1,4 +1,5 @@
-"""The ``device`` check (DESIGN §6): one device checks in only one student per attendance.
+"""The ``device`` check: one device checks in only one student per attendance
+(docs/design.md#check-in-checks).
 
 Stops the classic proxy: one student in class checking in friends on their own phone. The
 device is named by the client in the ``X-Device-Id`` header: the web UI makes a random id

@@ -1,5 +1,5 @@
-"""The ``face`` check (DESIGN §6), outgoing half: send the student's photo to the outside
-verification service; its answer arrives later as a signed callback
+"""The ``face`` check (docs/design.md#check-in-checks), outgoing half: send the student's
+photo to the outside verification service; its answer arrives later as a signed callback
 (:mod:`attn.services.security.face_callback`), and until then the record is ``pending``.
 
 Requests and callbacks are signed the same way with the shared secret

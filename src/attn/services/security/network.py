@@ -1,4 +1,5 @@
-"""The ``network`` check (DESIGN §6): the client must be on the classroom's network.
+"""The ``network`` check: the client must be on the classroom's network
+(docs/design.md#check-in-checks).
 
 The client address comes from :func:`attn.services.security.client_address.client_address`, which
 honours ``X-Forwarded-For`` only when the connection comes from a proxy listed in
