@@ -1,4 +1,5 @@
-"""The session rules of ``services.auth`` on a real Redis and database, with a chosen clock."""
+"""The session rules of ``services.accounts.auth`` on a real Redis and database, with a
+chosen clock."""
 
 from __future__ import annotations
 

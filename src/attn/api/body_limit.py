@@ -36,7 +36,7 @@ def route_body_limits() -> dict[str, int]:
 
 
 def check_in_body_limit(settings: Settings) -> int:
-    """A check-in is a tiny JSON body or a form with one photo (checkin_input's own limits)."""
+    """A check-in is a tiny JSON body or a form with one photo (api/checkin/body.py's limits)."""
     return max(MAX_JSON_BYTES, settings.face_photo_max_bytes + MULTIPART_OVERHEAD_BYTES)
 
 

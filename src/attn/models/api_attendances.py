@@ -5,7 +5,7 @@ number of minutes), so a typo is a 422 naming the field rather than a silently i
 
 ``RecordOut`` has exactly the fields of the stored ``AttendanceRecordRedis``, serialised the
 same way: the teacher's live view passes the stored JSON through (see
-``live_records_json`` in ``services/attendances.py``) and the archive serialises
+``live_records_json`` in ``services/attendance/views.py``) and the archive serialises
 ``RecordOut`` to the same form, so both look alike to a client.
 """
 
