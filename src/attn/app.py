@@ -24,14 +24,15 @@ from attn.web import router as web_router
 
 
 def freeze_startup_heap() -> None:
-    """Keep what start-up built (modules, the app, its models: ~160,000 objects) out of the
-    garbage collector's full collections, once per process.
+    """Keep what start-up built (modules, the app, its models) out of the garbage
+    collector's full collections, once per process.
 
     Under load, the objects of requests in flight outlive the young generations, so full
-    collections come every second or so; each one walked the whole heap for ~100 ms, with
-    every request of the process waiting: the p99 of the check-in benchmark was mostly
-    these pauses. Frozen objects are still freed by reference counting; only a cycle among
-    them is never collected, which objects alive from start to exit do not need.
+    collections come every second or so; each one walked the whole heap, with every request
+    of the process waiting: the p99 of the check-in benchmark was mostly these pauses
+    (docs/performance.md#garbage-collection-pauses). Frozen objects are still freed by
+    reference counting; only a cycle among them is never collected, which objects alive
+    from start to exit do not need.
     """
     if gc.get_freeze_count() == 0:
         gc.collect()

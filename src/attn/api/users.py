@@ -27,7 +27,8 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_BODY_BYTES = MAX_IMPORT_BYTES + 64 * 1024
 """The request body: the CSV plus room for a multipart form's part headers."""
 MAX_IMPORT_ROWS = 5000
-"""Per request: every password costs ~0.1 s of Argon2 CPU; larger files go through the CLI."""
+"""Per request: every password costs an Argon2 hash (docs/performance.md#password-hashing);
+larger files go through the CLI."""
 CSV_MEDIA_TYPES = frozenset({"text/csv", "text/plain", "application/csv"})
 
 _IMPORT_BODY: dict[str, Any] = {

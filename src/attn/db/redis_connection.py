@@ -28,7 +28,7 @@ def command_retry() -> Retry:
     """Run a command again, on a new connection, when its connection broke.
 
     After a Redis restart every pooled connection is dead, and each used to fail the one
-    request that found it (14 of the first 64 in issue 12). Only connection errors and
+    request that found it (docs/operations.md#a-redis-restart). Only connection errors and
     timeouts are retried, never an error reply. A command re-run this way is safe, because
     almost always it never reached the old server; if it did (the server died between
     running it and answering): reads, SET NX and the compare-and-set scripts find their
@@ -49,7 +49,8 @@ def connection_options(url: str) -> dict[str, Any]:
     """How each connection to ``url`` bounds its waits, without a timer per reply.
 
     redis-py 8 arms an asyncio timer around every reply it reads (``socket_timeout``, 5 s
-    by default): five of them per check-in, 8% of its CPU. A Redis that is gone is noticed
+    by default): five of them per check-in (their cost:
+    docs/performance.md#a-timer-per-redis-reply). A Redis that is gone is noticed
     by the kernel instead: keep-alive probes on idle connections, and ``TCP_USER_TIMEOUT``
     on connections waiting for an answer (Linux), after which the read fails at once. A Redis
     that is up but slow is waited for, like any database, while new requests wait at most

@@ -74,8 +74,9 @@ class StoredRecord(TypedDict):
     """An :class:`AttendanceRecordRedis` exactly as ``to_json`` stores it, checked by
     pydantic's compiled validators alone (types, patterns, lengths, no unknown or missing
     key), without the model's Python-level normalisers, which already ran when the record
-    entered Redis. Half the CPU per record of the model; anything it refuses is looked at
-    again with the model itself, which names the problem or accepts the record."""
+    entered Redis: much cheaper per record than the model
+    (docs/performance.md#checking-the-records). Anything it refuses is looked at again with
+    the model itself, which names the problem or accepts the record."""
 
     __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
 

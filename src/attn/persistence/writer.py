@@ -58,9 +58,10 @@ _CONTENT = RECORD_COLUMNS[2:]  # everything but the key
 _IN_CHUNK = 500  # keys per IN (...) list, far below every parameter limit
 KNOWN_USERS_MAX = 200_000
 """Users this process has written or found stored, whose insert the next attendances skip:
-a class meets many times, and re-checking its 500 students every time is a fifth of the CPU
-the job spends per record. Users are never deleted while they have records; if one were,
-the foreign key refusal makes the writer forget them all and write the users again."""
+a class meets many times, and re-checking its 500 students every time is a large share of
+the CPU the job spends per record (docs/performance.md#known-users). Users are never
+deleted while they have records; if one were, the foreign key refusal makes the writer
+forget them all and write the users again."""
 
 _PG_INSERT_USERS = text(
     """
@@ -109,7 +110,8 @@ _ATTENDANCE_CONTENT = (
 def _attendance_upsert(stmt: postgresql.Insert | sqlite.Insert) -> Any:
     """The rules of ``repository.upsert_attendance`` (nothing written when unchanged, a soft
     deletion sticks), built once: that function compiles a new statement on every call,
-    five times the CPU of executing this one with parameters."""
+    which costs far more than executing this one with parameters
+    (docs/performance.md#statements-built-once)."""
     excluded = stmt.excluded
     table = ATTENDANCES.c
     return stmt.on_conflict_do_update(

@@ -3,11 +3,12 @@
 The busiest route of a lecture's first minutes resolves one dependency, which takes only
 the request, instead of a tree of ten (caller, role, settings, runtime, client address,
 attempt, verifier, clock, bearer scheme, device header): FastAPI pays for every dependency
-and parameter it resolves on every request, about half of a check-in's CPU for that tree.
-The steps are the shared ones of :mod:`attn.api.deps` and :mod:`attn.api.checkin.body`,
-in the order session, role, rate limits, body; the session, the limits and the lesson are
-one Redis round trip (:func:`attn.services.checkin.admission.admit`). The bearer token and the
-``X-Device-Id`` header are read here, so the route declares them to OpenAPI itself
+and parameter it resolves on every request (what the tree cost:
+docs/performance.md#one-dependency). The steps are the shared ones of :mod:`attn.api.deps`
+and :mod:`attn.api.checkin.body`, in the order session, role, rate limits, body; the
+session, the limits and the lesson are one Redis round trip
+(:func:`attn.services.checkin.admission.admit`). The bearer token and the ``X-Device-Id``
+header are read here, so the route declares them to OpenAPI itself
 (:data:`CHECK_IN_OPENAPI`), exactly as FastAPI would have from parameters.
 """
 

@@ -85,9 +85,10 @@ async def login(
 ) -> LoginResult:
     """Check the password and start a new session, replacing the user's previous one.
 
-    Argon2 takes ~0.1 s of CPU by design, so it runs in a worker thread: on the event loop
-    it would stall every other request of the process for that long. An unknown user (or
-    one without a password) costs the same verification, so timing does not tell them apart.
+    Argon2 is slow by design (docs/performance.md#password-hashing), so it runs in a worker
+    thread: on the event loop it would stall every other request of the process for that
+    long. An unknown user (or one without a password) costs the same verification, so
+    timing does not tell them apart.
     """
     user = await repository.get_user(session, user_number)
     password_hash = user.password_hash if user is not None else None
