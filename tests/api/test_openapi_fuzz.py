@@ -22,6 +22,8 @@ import pytest
 
 from tests.process_support import attn_serve, clean_env, free_port, run_attn
 
+pytestmark = pytest.mark.fuzz  # a real server and thousands of requests: `-m "not fuzz"` skips it
+
 EXAMPLES = 10
 """Random examples per operation and role, after the boundary cases of the coverage phase:
 about a thousand requests per role, some ten seconds."""
