@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from attn.cli.base import app, configure_logging, fail, load_settings, run_async
+from attn.error_text import first_line  # standard library only: costs the CLI nothing
 
 EXIT_OUTAGE = 1
 EXIT_DEAD_LETTERED = 3
@@ -33,7 +34,7 @@ async def persist(
 ) -> None:
     """Persist due attendances once, or inspect the ones that could not be persisted."""
     from attn.db.sql.migrate import upgrade_async
-    from attn.persistence.errors import Failure, classify, first_line
+    from attn.persistence.errors import Failure, classify
     from attn.persistence.job import Outcome, PersistenceJob
     from attn.runtime import Runtime
 

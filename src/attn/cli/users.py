@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from attn.cli.base import app, configure_logging, fail, load_settings, run_async
+from attn.error_text import first_line
 from attn.models.api_users import OnExisting
 from attn.models.types import Role
 
@@ -47,21 +48,16 @@ async def transaction(
     try:
         runtime = await Runtime.open(settings, role=role, migrate=do_migrate)
     except SQLAlchemyError as exc:
-        raise fail(f"database unavailable: {_first_line(exc)}") from None
+        raise fail(f"database unavailable: {first_line(exc, limit=None, driver=True)}") from None
     try:
         async with runtime.sessionmaker() as session, session.begin():
             yield runtime, session
     except SQLAlchemyError as exc:
-        raise fail(f"database error: {_first_line(exc)}") from None
+        raise fail(f"database error: {first_line(exc, limit=None, driver=True)}") from None
     except RedisError as exc:
-        raise fail(f"redis error: {_first_line(exc)}") from None
+        raise fail(f"redis error: {first_line(exc, limit=None, driver=True)}") from None
     finally:
         await runtime.close()
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0] if lines else ''}"
 
 
 def _read_password(password: str | None, password_stdin: bool, no_password: bool) -> str | None:

@@ -129,10 +129,3 @@ def _is_connection_problem(exc: BaseException) -> bool:
         message = str(exc).lower()
         return "closed" in message or "lost" in message
     return False
-
-
-def first_line(exc: BaseException) -> str:
-    """A short, single-line description for logs and dead-letter entries."""
-    lines = str(exc).strip().splitlines()
-    text = lines[0][:300] if lines else ""
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -30,6 +30,7 @@ from pydantic import ValidationError
 from redis.exceptions import RedisError
 
 from attn.db.redis_client import AttendanceSnapshot, RedisClient
+from attn.error_text import first_line
 from attn.models.types import utcnow
 from attn.persistence import metrics
 from attn.persistence.errors import (
@@ -39,7 +40,6 @@ from attn.persistence.errors import (
     LeaseLost,
     RedisUnavailable,
     classify,
-    first_line,
     is_redis_outage,
 )
 from attn.persistence.feed import DueFeed
