@@ -34,6 +34,7 @@ from attn.config import Settings
 from attn.db.outcomes import DataOutcome, NotLive
 from attn.db.redis_client import RedisClient
 from attn.db.sql import attendance_repo, audit_repo
+from attn.error_text import first_line
 from attn.errors import (
     AttendanceNotFound,
     AttnError,
@@ -145,7 +146,7 @@ def verify_callback(
         return FaceCallback.model_validate(json.loads(raw_body))
     except (ValueError, ValidationError) as exc:  # JSONDecodeError and UnicodeDecodeError too
         raise InvalidCallback(
-            f"the callback body is not a valid result: {_first_line(exc)}",
+            f"the callback body is not a valid result: {first_line(exc, limit=200, typed=False)}",
         ) from exc
 
 
@@ -351,8 +352,3 @@ async def _ensure_issued_for(redis: RedisClient, callback: FaceCallback) -> None
         raise CallbackMismatch(
             "the callback names another attendance or student than its request",
         )
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0][:200] if lines else type(exc).__name__
