@@ -9,6 +9,7 @@ from starlette.datastructures import UploadFile
 
 from attn.api.deps import CurrentAdmin, RedisDep, SessionDep
 from attn.api.errors import error_responses
+from attn.api.request_body import declared_over, media_type, read_body
 from attn.errors import NoFile, PayloadTooLarge, UnsupportedMediaType
 from attn.models.api_users import (
     ImportResult,
@@ -50,29 +51,27 @@ _IMPORT_BODY: dict[str, Any] = {
 }
 
 
+CSV_WHAT = "the CSV"
+"""How a 413 names the import's file."""
+
+
 def _too_large() -> PayloadTooLarge:
-    return PayloadTooLarge(MAX_IMPORT_BYTES, "the CSV")
+    return PayloadTooLarge(MAX_IMPORT_BYTES, CSV_WHAT)
 
 
 async def csv_upload(request: Request) -> bytes:
     """The CSV bytes from a ``text/csv`` body or a multipart ``file`` field, size-capped."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_IMPORT_BODY_BYTES:
+    if declared_over(request, MAX_IMPORT_BODY_BYTES):
         raise _too_large()
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type == "multipart/form-data":
+    content_type = media_type(request)
+    if content_type == "multipart/form-data":
         async with request.form(max_files=1, max_fields=5) as form:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
                 raise NoFile("send the CSV file in the form field 'file'")
             data = await upload.read(MAX_IMPORT_BYTES + 1)
-    elif media_type in CSV_MEDIA_TYPES:
-        buffer = bytearray()
-        async for chunk in request.stream():
-            buffer += chunk
-            if len(buffer) > MAX_IMPORT_BYTES:
-                break
-        data = bytes(buffer)
+    elif content_type in CSV_MEDIA_TYPES:
+        data = await read_body(request, MAX_IMPORT_BYTES, CSV_WHAT)
     else:
         raise UnsupportedMediaType(
             "send the CSV as text/csv or as multipart/form-data with a 'file' field",

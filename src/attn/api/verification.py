@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from attn.api.deps import ClockDep, RuntimeDep
 from attn.api.errors import error_responses
-from attn.errors import PayloadTooLarge
+from attn.api.request_body import read_body
 from attn.models import RecordStatus
 from attn.services.security.face_callback import handle_callback
 
@@ -47,21 +47,6 @@ class CallbackApplied(BaseModel):
     status: RecordStatus
     fail_reason: str | None
     stored_in: Literal["redis", "database"]
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The raw body, refused as soon as it passes ``limit`` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(limit)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 @router.post(

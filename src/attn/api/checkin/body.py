@@ -12,7 +12,7 @@ from fastapi import Request
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from attn.api.verification import read_body
+from attn.api.request_body import media_type, read_body
 from attn.config import Settings
 from attn.errors import AttnError, InvalidInput, LengthRequired, PhotoType, UnsupportedMediaType
 from attn.models.api_checkin import CheckInIn
@@ -36,14 +36,14 @@ async def read_check_in(
     request: Request, settings: Settings, client_ip: str, device_id: str | None
 ) -> CheckInAttempt:
     """The student's attempt as sent; the checks decide what is required."""
-    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if media_type == "multipart/form-data":
+    content_type = media_type(request)
+    if content_type == "multipart/form-data":
         return await _from_form(request, settings.face_photo_max_bytes, client_ip, device_id)
     body = await read_body(request, MAX_JSON_BYTES)
     if not body.strip():
         return CheckInAttempt(client_ip=client_ip, device_id=device_id)
-    if media_type != "application/json" and not media_type.endswith("+json"):
-        raise unsupported_media_type(media_type)
+    if content_type != "application/json" and not content_type.endswith("+json"):
+        raise unsupported_media_type(content_type)
     try:
         parsed = CheckInIn.model_validate_json(body)
     except ValidationError as exc:
