@@ -19,7 +19,8 @@ from attn.models import RecordStatus
 from attn.models.api_attendances import AttendanceDetailOut, RecordsOut
 from attn.models.types import utcnow
 from attn.runtime import Runtime
-from tests.api.attendance_support import (
+from tests.fixtures.app import Account, MakeUser, error_code
+from tests.helpers.attendance_api import (
     BASE,
     arrange_lesson,
     audit_of,
@@ -29,8 +30,7 @@ from tests.api.attendance_support import (
     start_and_persist,
     url,
 )
-from tests.factories import make_record
-from tests.fixtures.app import Account, MakeUser, error_code
+from tests.helpers.factories import make_record
 
 
 async def stored_class(

@@ -14,9 +14,9 @@ import pytest
 from attn.config import Settings
 from attn.models.types import utcnow
 from attn.runtime import Runtime
-from tests.api.attendance_support import arrange_lesson, persist, url
-from tests.factories import make_record
 from tests.fixtures.app import MakeUser
+from tests.helpers.attendance_api import arrange_lesson, persist, url
+from tests.helpers.factories import make_record
 
 # 21:45 UTC on 31 January is already 1 February in Istanbul (UTC+3, no summer time).
 STARTS_AT = datetime(2026, 1, 31, 21, 30, tzinfo=UTC)

@@ -17,8 +17,8 @@ from attn.db.sql import repository
 from attn.models.api_attendances import AttendanceDetailOut
 from attn.models.types import utcnow
 from attn.runtime import Runtime
-from tests.api.attendance_support import BASE, check_in, iso, persist, url
 from tests.fixtures.app import MakeUser
+from tests.helpers.attendance_api import BASE, check_in, iso, persist, url
 
 LATE_AFTER = 10
 HEAD_START_S = 3.0

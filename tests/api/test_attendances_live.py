@@ -16,7 +16,8 @@ from attn.models import RecordStatus
 from attn.models.api_attendances import AttendanceDetailOut, RecordsOut
 from attn.models.types import utcnow
 from attn.runtime import Runtime
-from tests.api.attendance_support import (
+from tests.fixtures.app import Account, MakeUser, error_code
+from tests.helpers.attendance_api import (
     BASE,
     arrange_lesson,
     audit_of,
@@ -26,8 +27,7 @@ from tests.api.attendance_support import (
     start,
     url,
 )
-from tests.factories import make_record
-from tests.fixtures.app import Account, MakeUser, error_code
+from tests.helpers.factories import make_record
 
 
 async def teacher_with_class(

@@ -15,8 +15,8 @@ from attn.config import Settings
 from attn.db import keys
 from attn.models.types import utcnow
 from attn.runtime import Runtime
-from tests.api.attendance_support import BASE, LESSON, audit_of, iso, start, url
 from tests.fixtures.app import MakeUser, error_code
+from tests.helpers.attendance_api import BASE, LESSON, audit_of, iso, start, url
 
 
 class TestStart:

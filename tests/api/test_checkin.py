@@ -13,7 +13,9 @@ from attn.db import keys
 from attn.models import RecordStatus, Role
 from attn.models.types import utcnow
 from attn.runtime import Runtime
-from tests.api.attendance_support import (
+from tests.api.test_auth import away_from_window_edge
+from tests.fixtures.app import Account, MakeUser, error_code
+from tests.helpers.attendance_api import (
     BASE,
     arrange_lesson,
     check_in,
@@ -24,8 +26,6 @@ from tests.api.attendance_support import (
     start_and_persist,
     url,
 )
-from tests.api.test_auth import away_from_window_edge
-from tests.fixtures.app import Account, MakeUser, error_code
 
 SEARCH = f"{BASE}/search"
 

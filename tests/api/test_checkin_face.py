@@ -18,17 +18,6 @@ from pydantic import SecretStr
 from attn.clock import FrozenClock
 from attn.config import Settings
 from attn.runtime import Runtime
-from tests.api.attendance_support import persist, url
-from tests.api.checkin_support import (
-    JPEG,
-    OTHER_PHONE,
-    PHONE,
-    PNG,
-    check_in,
-    current_code,
-    start_checked,
-    wrong,
-)
 from tests.fixtures.app import Account, error_code
 from tests.fixtures.checkin import QuickUser
 from tests.fixtures.verification_service import (
@@ -37,6 +26,17 @@ from tests.fixtures.verification_service import (
     ReceivedRequest,
     serve_app,
     socket_base_url,
+)
+from tests.helpers.attendance_api import persist, url
+from tests.helpers.checkin_api import (
+    JPEG,
+    OTHER_PHONE,
+    PHONE,
+    PNG,
+    check_in,
+    current_code,
+    start_checked,
+    wrong,
 )
 
 CALLBACK = "/api/v1/verification/callback"

@@ -12,8 +12,10 @@ from attn.clock import FrozenClock
 from attn.config import Settings
 from attn.db import keys
 from attn.runtime import Runtime
-from tests.api.attendance_support import persist, start, url
-from tests.api.checkin_support import (
+from tests.fixtures.app import error_code
+from tests.fixtures.checkin import QuickUser
+from tests.helpers.attendance_api import persist, start, url
+from tests.helpers.checkin_api import (
     check_in,
     client_at,
     current_code,
@@ -21,8 +23,6 @@ from tests.api.checkin_support import (
     to_step_start,
     wrong,
 )
-from tests.fixtures.app import error_code
-from tests.fixtures.checkin import QuickUser
 
 STEP = 15
 GRACE = 10

@@ -11,8 +11,10 @@ from fastapi import FastAPI
 from attn.clock import FrozenClock
 from attn.config import Settings
 from attn.runtime import Runtime
-from tests.api.attendance_support import persist, url
-from tests.api.checkin_support import (
+from tests.fixtures.app import error_code
+from tests.fixtures.checkin import QuickUser
+from tests.helpers.attendance_api import persist, url
+from tests.helpers.checkin_api import (
     OTHER_PHONE,
     PHONE,
     check_in,
@@ -21,8 +23,6 @@ from tests.api.checkin_support import (
     start_checked,
     wrong,
 )
-from tests.fixtures.app import error_code
-from tests.fixtures.checkin import QuickUser
 
 CLASSROOM = ["10.20.30.0/24", "2001:db8:20:30::/64"]
 

@@ -14,7 +14,8 @@ from attn.config import Settings
 from attn.db.sql import repository
 from attn.db.sql.rows import UserRow
 from attn.runtime import Runtime
-from tests.api.attendance_support import (
+from tests.fixtures.app import Account, MakeUser, error_code
+from tests.helpers.attendance_api import (
     audit_of,
     check_in,
     persist,
@@ -22,7 +23,6 @@ from tests.api.attendance_support import (
     start_and_persist,
     url,
 )
-from tests.fixtures.app import Account, MakeUser, error_code
 
 LONE_SURROGATE = "Ay\\ud800e"
 """A JSON string escape that Python's JSON parser accepts and no store can write."""

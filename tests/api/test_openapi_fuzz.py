@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.process_support import attn_serve, clean_env, free_port, run_attn
+from tests.helpers.processes import attn_serve, clean_env, free_port, run_attn
 
 pytestmark = pytest.mark.fuzz  # a real server and thousands of requests: `-m "not fuzz"` skips it
 

@@ -14,7 +14,8 @@ import pytest
 from attn.models import RecordStatus
 from attn.models.types import utcnow
 from attn.runtime import Runtime
-from tests.api.attendance_support import (
+from tests.fixtures.app import Account, error_code
+from tests.helpers.attendance_api import (
     BASE,
     arrange_lesson,
     check_in,
@@ -25,7 +26,6 @@ from tests.api.attendance_support import (
     start_and_persist,
     url,
 )
-from tests.fixtures.app import Account, error_code
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.process_support import Served, attn_serve, clean_env
+from tests.helpers.processes import Served, attn_serve, clean_env
 
 BODY_BYTES = 50 * 1024 * 1024
 CHUNK = b" " * (256 * 1024)

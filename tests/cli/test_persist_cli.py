@@ -14,8 +14,8 @@ import pytest
 from attn.db import keys
 from attn.db.redis_client import RedisClient
 from attn.db.redis_connection import AnyRedis
-from tests.persistence.support import seed
-from tests.process_support import clean_env, run_attn
+from tests.helpers.persistence import seed
+from tests.helpers.processes import clean_env, run_attn
 
 NOTHING_LISTENS = "postgresql://attn@127.0.0.1:9/attn"
 

@@ -19,7 +19,7 @@ import httpx
 import pytest
 import redis as sync_redis
 
-from tests.process_support import attn_serve, clean_env, run_attn
+from tests.helpers.processes import attn_serve, clean_env, run_attn
 
 
 class TestServe:

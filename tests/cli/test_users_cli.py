@@ -19,7 +19,7 @@ from typer.testing import CliRunner, Result
 from attn.cli import app
 from attn.config import get_settings
 from attn.services.accounts.passwords import verify_password
-from tests.process_support import clean_env, run_attn
+from tests.helpers.processes import clean_env, run_attn
 from tests.test_logging import restore_logging
 
 __all__ = ["restore_logging"]  # the fixture, used by every test here

@@ -29,7 +29,7 @@ from attn.errors import (
 from attn.models import AttendanceRecordRedis, AuditEntryRedis, LessonRedis, RecordStatus, Role
 from attn.models.types import format_utc, utcnow
 from attn.services.outcomes import domain_error
-from tests.factories import make_audit_entry, make_lesson, make_record, make_user
+from tests.helpers.factories import make_audit_entry, make_lesson, make_record, make_user
 from tests.helpers.outcomes import refused_as
 
 TEACHER = "T1001"

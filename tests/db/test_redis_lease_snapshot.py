@@ -11,7 +11,7 @@ from attn.db import keys
 from attn.db.redis_client import RedisClient
 from attn.db.redis_connection import AnyRedis
 from attn.models.types import utcnow
-from tests.factories import make_lesson, make_record
+from tests.helpers.factories import make_lesson, make_record
 
 
 class TestLeaseAndSnapshot:

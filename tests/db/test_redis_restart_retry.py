@@ -24,8 +24,8 @@ from attn.db.redis_client import RedisClient
 from attn.db.redis_connection import create_redis
 from attn.embedded import redis_server_binary
 from attn.models.types import utcnow
-from tests.factories import make_lesson, make_record
-from tests.process_support import free_port
+from tests.helpers.factories import make_lesson, make_record
+from tests.helpers.processes import free_port
 
 REQUESTS = 64
 START_TIMEOUT_S = 15.0

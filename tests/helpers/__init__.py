@@ -1,1 +1,1 @@
-"""Support code shared by the tests: factories, processes, refusals."""
+"""Helpers the tests share: factories, processes, API and persistence arrangements."""

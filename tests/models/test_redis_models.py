@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from attn.models import AttendanceRecordRedis, LessonRedis, RecordStatus, UserRedis
 from attn.models.types import contains_words, format_utc, name_words, normalize_name
-from tests.factories import make_lesson, make_record, make_user
+from tests.helpers.factories import make_lesson, make_record, make_user
 
 ISTANBUL = timezone(timedelta(hours=3))
 

@@ -19,8 +19,7 @@ from attn.config import Settings
 from attn.db import keys
 from attn.persistence.job import Outcome, PersistenceJob
 from attn.runtime import Runtime
-from tests.persistence.conftest import LEASE_MS
-from tests.persistence.support import (
+from tests.helpers.persistence import (
     assert_matches,
     audit_count,
     in_redis,
@@ -29,8 +28,9 @@ from tests.persistence.support import (
     stored_attendance,
     stored_records,
 )
+from tests.persistence.conftest import LEASE_MS
 
-DRIVER = Path(__file__).with_name("crash_driver.py")
+DRIVER = Path(__file__).parents[1] / "helpers" / "crash_driver.py"
 ROOT = DRIVER.parents[2]
 
 

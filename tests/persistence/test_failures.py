@@ -22,7 +22,7 @@ from attn.db import keys
 from attn.persistence.errors import Failure, classify
 from attn.persistence.job import Outcome, PersistenceJob
 from attn.runtime import Runtime
-from tests.persistence.support import (
+from tests.helpers.persistence import (
     assert_matches,
     in_redis,
     record_count,
@@ -31,7 +31,7 @@ from tests.persistence.support import (
     stored_records,
     table_count,
 )
-from tests.process_support import run_attn
+from tests.helpers.processes import run_attn
 
 GUARD = "S00013"
 """A student number the database of a test refuses through a guard the test installs."""

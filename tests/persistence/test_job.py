@@ -26,9 +26,9 @@ from attn.persistence.parse import parse_snapshot
 from attn.persistence.writer import AttendanceWriter
 from attn.runtime import Runtime
 from attn.services.outcomes import domain_error
-from tests.factories import make_record
+from tests.helpers.factories import make_record
 from tests.helpers.outcomes import refused_as
-from tests.persistence.support import (
+from tests.helpers.persistence import (
     assert_matches,
     in_redis,
     record_count,

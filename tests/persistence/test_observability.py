@@ -15,7 +15,7 @@ from attn.db import keys
 from attn.db.redis_client import RedisClient
 from attn.persistence.worker import run_worker
 from attn.runtime import Runtime
-from tests.persistence.support import eventually, in_redis, seed
+from tests.helpers.persistence import eventually, in_redis, seed
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 

@@ -24,8 +24,7 @@ from attn.persistence.job import Outcome, PersistenceJob
 from attn.persistence.worker import run_worker
 from attn.runtime import Runtime
 from tests.fixtures.app import MakeUser
-from tests.persistence.conftest import StoppablePostgres, job_settings_for
-from tests.persistence.support import (
+from tests.helpers.persistence import (
     assert_matches,
     eventually,
     in_redis,
@@ -33,6 +32,7 @@ from tests.persistence.support import (
     seed,
     stored_records,
 )
+from tests.persistence.conftest import StoppablePostgres, job_settings_for
 
 pytestmark = pytest.mark.postgres
 

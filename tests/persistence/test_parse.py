@@ -25,7 +25,7 @@ from attn.persistence.parse import (
     parse_snapshot,
     record_values,
 )
-from tests.factories import make_lesson, make_record
+from tests.helpers.factories import make_lesson, make_record
 
 
 def parse(lesson: LessonRedis, raw_records: dict[str, str]) -> ParsedAttendance:

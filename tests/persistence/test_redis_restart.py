@@ -24,9 +24,9 @@ from attn.embedded import EmbeddedRedis, redis_server_binary
 from attn.models.types import utcnow
 from attn.persistence.job import Outcome, PersistenceJob
 from attn.runtime import Runtime
-from tests.factories import make_record
+from tests.helpers.factories import make_record
+from tests.helpers.persistence import assert_matches, seed, stored_records
 from tests.persistence.conftest import job_settings_for
-from tests.persistence.support import assert_matches, seed, stored_records
 
 WARNING = "has no persistence configured"
 

@@ -21,8 +21,8 @@ from attn.persistence.errors import BadAttendance
 from attn.persistence.parse import ParsedAttendance, parse_snapshot
 from attn.persistence.writer import AttendanceWriter
 from attn.runtime import Runtime
-from tests.factories import make_audit_entry, make_lesson, make_record
-from tests.persistence.support import (
+from tests.helpers.factories import make_audit_entry, make_lesson, make_record
+from tests.helpers.persistence import (
     assert_matches,
     stored_attendance,
     stored_records,

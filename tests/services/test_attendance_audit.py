@@ -10,7 +10,7 @@ from attn.config import Settings
 from attn.db import keys
 from attn.models import RecordStatus
 from attn.runtime import Runtime
-from tests.api.attendance_support import audit_of, check_in, persist, quick_user, start, url
+from tests.helpers.attendance_api import audit_of, check_in, persist, quick_user, start, url
 
 
 class TestDatabaseUnreachable:

@@ -18,7 +18,7 @@ from attn.services.attendance.views import (
     records_json,
     with_records,
 )
-from tests.factories import make_lesson, make_record
+from tests.helpers.factories import make_lesson, make_record
 
 
 def raw_records(count: int) -> tuple[list[AttendanceRecordRedis], list[bytes]]:

@@ -194,7 +194,7 @@ class TestLoginRateLimits:
 
 class TestCsrf:
     def session_of(self, number: str = "S1") -> UserRedis:
-        from tests.factories import make_user
+        from tests.helpers.factories import make_user
 
         return make_user(user_number=number)
 

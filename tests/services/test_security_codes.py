@@ -33,7 +33,7 @@ from attn.services.security.codes import (
     qr_svg,
     verify_code,
 )
-from tests.factories import make_lesson
+from tests.helpers.factories import make_lesson
 from tests.helpers.outcomes import refused_as
 from tests.services.test_rate_limit import away_from_window_edge
 

@@ -15,7 +15,7 @@ from attn.errors import InvalidInput, NotFound
 from attn.models import AttendanceRecordRedis, RecordStatus
 from attn.models.types import utcnow
 from attn.services.security.devices import DEVICE_REUSED, validate_device_id
-from tests.factories import make_lesson, make_record
+from tests.helpers.factories import make_lesson, make_record
 from tests.helpers.outcomes import refused_as
 
 PHONE = "phone-0001"

@@ -25,7 +25,6 @@ from attn.models.types import SELF, utcnow
 from attn.runtime import Runtime
 from attn.services.security.face import FaceVerifier
 from attn.services.security.face_callback import FACE_MISMATCH, VERIFICATION_TIMEOUT
-from tests.factories import make_lesson, make_record
 from tests.fixtures.app import error_code
 from tests.fixtures.verification_service import (
     SERVICE_SECRET,
@@ -34,6 +33,7 @@ from tests.fixtures.verification_service import (
     serve_app,
     socket_base_url,
 )
+from tests.helpers.factories import make_lesson, make_record
 
 CALLBACK = "/api/v1/verification/callback"
 SKEW = 300

@@ -13,7 +13,7 @@ from attn.models import Role
 from attn.models.api_users import OnExisting
 from attn.services.accounts import user_import
 from attn.services.accounts.passwords import verify_password
-from tests.factories import make_user
+from tests.helpers.factories import make_user
 from tests.helpers.outcomes import refused_as
 
 

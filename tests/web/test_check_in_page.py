@@ -8,9 +8,9 @@ import httpx
 
 from attn.db import keys
 from attn.runtime import Runtime
-from tests.api.attendance_support import persist, url
-from tests.api.checkin_support import start_checked
 from tests.fixtures.checkin import QuickUser
+from tests.helpers.attendance_api import persist, url
+from tests.helpers.checkin_api import start_checked
 
 
 def page(attendance_id: object, query: str = "") -> str:

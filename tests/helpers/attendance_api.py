@@ -17,8 +17,8 @@ from attn.models.types import format_utc, utcnow
 from attn.persistence.job import PersistenceJob, RunSummary
 from attn.runtime import Runtime
 from attn.services.accounts.auth import hash_secret
-from tests.factories import make_lesson
 from tests.fixtures.app import Account
+from tests.helpers.factories import make_lesson
 
 BASE = "/api/v1/attendances"
 LESSON = "Veri Yapıları"

@@ -13,8 +13,8 @@ import httpx
 from fastapi import FastAPI
 
 from attn.clock import FrozenClock
-from tests.api.attendance_support import iso, minutes_ago, start, url
 from tests.fixtures.app import Account
+from tests.helpers.attendance_api import iso, minutes_ago, start, url
 
 PHONE = "phone-0000-0001"
 OTHER_PHONE = "phone-0000-0002"

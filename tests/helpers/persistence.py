@@ -18,7 +18,7 @@ from attn.db.sql.tables import RECORDS
 from attn.models import AttendanceRecordRedis, LessonRedis, RecordStatus
 from attn.models.types import utcnow
 from attn.runtime import Runtime
-from tests.factories import make_audit_entry, make_lesson, make_record
+from tests.helpers.factories import make_audit_entry, make_lesson, make_record
 
 STATUSES = [
     RecordStatus.PRESENT,

@@ -1,6 +1,6 @@
 """A persistence run that parks its process at one point, for the tests to SIGKILL it there.
 
-    python tests/persistence/crash_driver.py before_commit|after_commit MARKER_FILE
+    python tests/helpers/crash_driver.py before_commit|after_commit MARKER_FILE
 
 Settings come from the ``ATTN_*`` environment like any ``attn`` command. When the job
 reaches the point it writes the attendance id to MARKER_FILE and waits forever: the test
