@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from http.cookies import SimpleCookie
 from typing import Any
@@ -25,18 +22,14 @@ from attn.models.types import utcnow
 from attn.runtime import Runtime
 from attn.services.accounts.passwords import hash_password
 from tests.fixtures.app import DEFAULT_PASSWORD, MakeUser, error_code
+from tests.helpers.auth_api import LOGIN, client_from, login
 
-LOGIN = "/api/v1/auth/login"
 LOGOUT = "/api/v1/auth/logout"
 ME = "/api/v1/auth/me"
 
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-async def login(api: httpx.AsyncClient, number: str, password: str = DEFAULT_PASSWORD) -> Any:
-    return await api.post(LOGIN, json={"user_number": number, "password": password})
 
 
 def parse_time(value: str) -> datetime:
@@ -51,21 +44,6 @@ def set_cookies(response: httpx.Response) -> dict[str, Any]:
         cookie.load(header)
         jar.update(cookie)
     return jar
-
-
-@asynccontextmanager
-async def client_from(app: FastAPI, address: str) -> AsyncIterator[httpx.AsyncClient]:
-    """A client whose connection comes from ``address``."""
-    transport = httpx.ASGITransport(app=app, client=(address, 40000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
-
-
-async def away_from_window_edge() -> None:
-    """Rate limits count in fixed minutes: start a burst where it cannot straddle two."""
-    into_window = time.time() % 60
-    if into_window > 50:
-        await asyncio.sleep(60 - into_window + 0.1)
 
 
 class TestLogin:

@@ -11,8 +11,9 @@ import pytest
 from fastapi import FastAPI
 
 from attn.config import Settings
-from tests.api.test_auth import LOGIN, away_from_window_edge, client_from, login
 from tests.fixtures.app import MakeUser, error_code
+from tests.helpers.auth_api import LOGIN, client_from, login
+from tests.helpers.rate_limits import away_from_window_edge
 
 
 class TestLoginRateLimits:

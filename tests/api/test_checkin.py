@@ -13,7 +13,6 @@ from attn.db import keys
 from attn.models import RecordStatus, Role
 from attn.models.types import utcnow
 from attn.runtime import Runtime
-from tests.api.test_auth import away_from_window_edge
 from tests.fixtures.app import Account, MakeUser, error_code
 from tests.helpers.attendance_api import (
     BASE,
@@ -26,6 +25,7 @@ from tests.helpers.attendance_api import (
     start_and_persist,
     url,
 )
+from tests.helpers.rate_limits import away_from_window_edge
 
 SEARCH = f"{BASE}/search"
 

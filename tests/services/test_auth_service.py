@@ -17,7 +17,7 @@ from attn.models import Role, UserRedis
 from attn.models.types import utcnow
 from attn.services.accounts import auth
 from attn.services.accounts.passwords import hash_password
-from tests.services.test_rate_limit import away_from_window_edge
+from tests.helpers.rate_limits import away_from_window_edge
 
 PASSWORD = "correct horse battery"
 

@@ -18,7 +18,7 @@ from attn.services.accounts.auth import hash_secret
 from attn.services.checkin import admission as checkin
 from attn.services.security import rate_limit
 from tests.helpers.factories import make_lesson
-from tests.services.test_rate_limit import away_from_window_edge
+from tests.helpers.rate_limits import away_from_window_edge
 
 ADDRESS = "10.0.0.7"
 

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 import pytest
 
 from attn.db.redis_client import RedisClient
 from attn.errors import RateLimited
 from attn.services.security import rate_limit
-
-
-async def away_from_window_edge() -> None:
-    into_window = time.time() % rate_limit.WINDOW_S
-    if into_window > rate_limit.WINDOW_S - 10:
-        await asyncio.sleep(rate_limit.WINDOW_S - into_window + 0.1)
+from tests.helpers.rate_limits import away_from_window_edge
 
 
 class TestEnforce:

@@ -35,7 +35,7 @@ from attn.services.security.codes import (
 )
 from tests.helpers.factories import make_lesson
 from tests.helpers.outcomes import refused_as
-from tests.services.test_rate_limit import away_from_window_edge
+from tests.helpers.rate_limits import away_from_window_edge
 
 STEP = 15
 GRACE = 10
