@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -197,8 +197,32 @@ async def import_rows(
     login session when the role or password changes, so a demoted teacher does not keep a
     teacher's session; a new name is written into the session (``users.apply_to_session``).
     """
-    all_problems = [*problems, *_duplicates(rows)]
     existing = await repository.get_users(session, [row.user.user_number for row in rows])
+    _refuse_problems(rows, existing, on_existing, problems)
+    new = [row.user for row in rows if row.user.user_number not in existing]
+    old = [row.user for row in rows if row.user.user_number in existing]
+    updates = old if on_existing is OnExisting.UPDATE else []
+    skipped = old if on_existing is OnExisting.SKIP else []
+    await _write(session, redis, new, updates, existing)
+    result = _result(new, updates, skipped, encoding)
+    await repository.add_audit(
+        session,
+        actor=actor,
+        action="users_imported",
+        details={"on_existing": on_existing.value, **result.model_dump()},
+    )
+    return result
+
+
+def _refuse_problems(
+    rows: Sequence[ParsedRow],
+    existing: Mapping[str, UserRow],
+    on_existing: OnExisting,
+    problems: Sequence[Problem],
+) -> None:
+    """Raise :class:`InvalidInput` listing the parse problems, the numbers twice in the file
+    and (with ``on_existing=error``) the numbers that exist, before anything is written."""
+    all_problems = [*problems, *_duplicates(rows)]
     if on_existing is OnExisting.ERROR:
         all_problems += [
             Problem(row.line, "user_exists", f"user {number} already exists", number)
@@ -207,10 +231,16 @@ async def import_rows(
         ]
     if all_problems:
         raise _rejected(all_problems)
-    new = [row.user for row in rows if row.user.user_number not in existing]
-    old = [row.user for row in rows if row.user.user_number in existing]
-    updates = old if on_existing is OnExisting.UPDATE else []
-    skipped = old if on_existing is OnExisting.SKIP else []
+
+
+async def _write(
+    session: AsyncSession,
+    redis: RedisClient,
+    new: Sequence[UserCreate],
+    updates: Sequence[UserCreate],
+    existing: Mapping[str, UserRow],
+) -> None:
+    """Create the new users, then update the existing ones; one batch of password hashes."""
     hashes = await hash_passwords([user.password for user in [*new, *updates]])
     new_rows = [
         NewUserRow(
@@ -225,7 +255,16 @@ async def import_rows(
         await repository.create_users(session, new_rows)
     for user, password_hash in zip(updates, hashes[len(new) :], strict=True):
         await _update(session, redis, existing[user.user_number], user, password_hash)
-    result = ImportResult(
+
+
+def _result(
+    new: Sequence[UserCreate],
+    updates: Sequence[UserCreate],
+    skipped: Sequence[UserCreate],
+    encoding: str | None,
+) -> ImportResult:
+    """The answer, which the audit entry repeats."""
+    return ImportResult(
         created=len(new),
         updated=len(updates),
         skipped=len(skipped),
@@ -234,13 +273,6 @@ async def import_rows(
         skipped_numbers=[user.user_number for user in skipped],
         encoding=encoding,
     )
-    await repository.add_audit(
-        session,
-        actor=actor,
-        action="users_imported",
-        details={"on_existing": on_existing.value, **result.model_dump()},
-    )
-    return result
 
 
 async def _update(
