@@ -128,22 +128,7 @@ async def attempt_login(
     own address, unless guessing from enough addresses to meet the per-user ceiling. An
     attempt refused by one limit counts against none.
     """
-    ticket = await rate_limit.take(
-        redis,
-        [
-            (
-                rate_limit.LOGIN_ADDRESS,
-                client_address,
-                settings.rate_limit_per_address_per_minute,
-            ),
-            (
-                rate_limit.LOGIN_USER_ADDRESS,
-                f"{user_number} {client_address}",  # no space in a user number
-                settings.rate_limit_login_per_user_address_per_minute,
-            ),
-            (rate_limit.LOGIN_USER, user_number, settings.rate_limit_login_per_minute),
-        ],
-    )
+    ticket = await rate_limit.take(redis, _login_limits(settings, user_number, client_address))
     try:
         result = await login(session, redis, settings, user_number, password, now)
     except Unauthorized:
@@ -153,6 +138,25 @@ async def attempt_login(
         raise
     await redis.give_back_rate_limits(ticket)
     return result
+
+
+def _login_limits(
+    settings: Settings, user_number: str, client_address: str
+) -> list[rate_limit.Limit]:
+    """The counters a login attempt takes, in the order :func:`rate_limit.take` checks them."""
+    return [
+        (
+            rate_limit.LOGIN_ADDRESS,
+            client_address,
+            settings.rate_limit_per_address_per_minute,
+        ),
+        (
+            rate_limit.LOGIN_USER_ADDRESS,
+            f"{user_number} {client_address}",  # no space in a user number
+            settings.rate_limit_login_per_user_address_per_minute,
+        ),
+        (rate_limit.LOGIN_USER, user_number, settings.rate_limit_login_per_minute),
+    ]
 
 
 async def authenticate(
