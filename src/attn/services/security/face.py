@@ -216,7 +216,23 @@ class FaceVerifier:
             ),
             face_request_ttl(self._settings),
         )
-        request = self._http.build_request(
+        request = self._request(url, attendance_id, student_number, callback_id, photo, media_type)
+        body = request.read()  # the exact bytes that are signed are the bytes sent
+        request.headers.update(signed_headers(secret, body, now))
+        await self._send(request, callback_id)
+        return callback_id
+
+    def _request(
+        self,
+        url: str,
+        attendance_id: UUID | str,
+        student_number: str,
+        callback_id: str,
+        photo: bytes,
+        media_type: str,
+    ) -> httpx.Request:
+        """The multipart POST the service expects: whose photo, where to answer, the photo."""
+        return self._http.build_request(
             "POST",
             url,
             data={
@@ -228,8 +244,10 @@ class FaceVerifier:
             files={PHOTO_FIELD: (f"photo.{_EXTENSIONS[media_type]}", photo, media_type)},
             timeout=self._timeout,
         )
-        body = request.read()  # the exact bytes that are signed are the bytes sent
-        request.headers.update(signed_headers(secret, body, now))
+
+    async def _send(self, request: httpx.Request, callback_id: str) -> None:
+        """Send the signed request; if the service does not take it, forget the registered
+        request (no callback will come) and raise ``verification_unavailable``."""
         try:
             response = await self._http.send(request)
         except httpx.HTTPError as exc:
@@ -244,4 +262,3 @@ class FaceVerifier:
             raise unavailable(
                 f"the face verification service refused the request ({response.status_code})"
             )
-        return callback_id
