@@ -45,10 +45,10 @@ from attn.db.redis_connection import create_redis
 from attn.db.sql.engine import create_engine
 from attn.db.sql.migrate import upgrade
 from attn.db.sql.rows import AttendanceRow
-from attn.db.sql.tables import ATTENDANCES, RECORDS, USERS
+from attn.db.sql.tables import ATTENDANCES, RECORD_COLUMNS, RECORDS, USERS
 from attn.models.types import utcnow
 from attn.persistence.job import PersistenceJob
-from attn.persistence.parse import RECORD_COLUMNS, record_values
+from attn.persistence.parse import record_values
 from attn.runtime import Runtime
 from bench.persist_setup import (
     Dataset,

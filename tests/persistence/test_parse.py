@@ -14,11 +14,11 @@ from typing import get_type_hints
 import pytest
 
 from attn.db.redis_client import AttendanceSnapshot
+from attn.db.sql.tables import RECORD_COLUMNS
 from attn.models import AttendanceRecordRedis, LessonRedis, RecordStatus, Role
 from attn.models.types import utcnow
 from attn.persistence.errors import BadAttendance
 from attn.persistence.parse import (
-    RECORD_COLUMNS,
     VERIFICATION_TIMEOUT,
     ParsedAttendance,
     StoredRecord,

@@ -26,7 +26,8 @@ from pydantic import (
 from typing_extensions import TypedDict
 
 from attn.db.redis_client import AttendanceSnapshot
-from attn.db.sql.rows import AttendanceRow
+from attn.db.sql.rows import AttendanceRow, Person, RecordValues
+from attn.db.sql.tables import RECORD_COLUMNS
 from attn.models import AttendanceRecordRedis, AuditEntryRedis, LessonRedis, RecordStatus, Role
 from attn.models.redis import CANONICAL_IPV4, DeviceId, FailReason
 from attn.models.types import DecidedBy, UserNumber
@@ -36,26 +37,6 @@ VERIFICATION_TIMEOUT = "verification_timeout"
 """``fail_reason`` of a record still ``pending`` when its attendance is stored: the outside
 verification never answered, and a pending record must not stay pending forever."""
 
-RECORD_COLUMNS = (
-    "attendance_id",
-    "student_number",
-    "status",
-    "checked_in_at",
-    "updated_at",
-    "fail_reason",
-    "decided_by",
-    "client_ip",
-    "device_id",
-    "attempt_count",
-    "decision_reason",
-)
-"""The ``attendance_records`` columns persistence writes, in the order of :func:`record_values`.
-``deleted_at`` / ``deletion_reason`` are left alone: a soft deletion is never undone."""
-
-RecordValues = tuple[
-    UUID, str, str, datetime, datetime, str | None, str, str | None, str | None, int, str | None
-]
-
 _CLEAN_TEXT = r"^[^\p{Cc}\p{Cf}\s]+(?: [^\p{Cc}\p{Cf}\s]+)*$"
 """Free text (a name, a reason) as ``clean_text`` leaves it: no control or format
 characters, words apart by one space (Rust regex syntax). NFC, which a pattern cannot
@@ -63,11 +44,6 @@ tell, is checked after."""
 _STORED_IP = rf"^(?:{CANONICAL_IPV4}|[0-9a-f:.]{{2,39}})$"
 """A canonical IPv4 address, or the characters of an IPv6 one (whose canonical form is
 checked after)."""
-
-Person = tuple[str, str, Role, datetime]
-"""A user as the attendance knows them: number, full name, role if new, when seen. The
-name only replaces an older one (by that time), so replaying an old attendance later cannot
-undo a rename made in between."""
 
 
 class StoredRecord(TypedDict):
@@ -96,6 +72,8 @@ class StoredRecord(TypedDict):
 
 _STORED_LIST = TypeAdapter(list[StoredRecord])
 _ROW = itemgetter(*RECORD_COLUMNS[1:])  # everything but the attendance id, in column order
+_STATUS_AT = RECORD_COLUMNS.index("status")
+_FAIL_REASON_AT = RECORD_COLUMNS.index("fail_reason")
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,27 +157,11 @@ def _values(attendance_id: UUID, record: StoredRecord) -> RecordValues:
     descriptor, a measurable cost at 50,000 records a second."""
     values: RecordValues = (attendance_id, *_ROW(record))
     if record["status"] is RecordStatus.PENDING:
-        _, number, _, checked_in_at, updated_at, _, decided_by, ip, device, attempts, why = values
-        status = RecordStatus.REJECTED
-        return (
-            attendance_id,
-            number,
-            status,
-            checked_in_at,
-            updated_at,
-            VERIFICATION_TIMEOUT,
-            decided_by,
-            ip,
-            device,
-            attempts,
-            why,
-        )
+        row = list(values)
+        row[_STATUS_AT] = RecordStatus.REJECTED
+        row[_FAIL_REASON_AT] = VERIFICATION_TIMEOUT
+        return cast(RecordValues, tuple(row))
     return values
-
-
-def record_params(values: RecordValues) -> dict[str, Any]:
-    """One row as bind parameters (the SQLAlchemy paths)."""
-    return dict(zip(RECORD_COLUMNS, values, strict=True))
 
 
 def _stored_records(

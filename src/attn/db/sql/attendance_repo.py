@@ -14,32 +14,10 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, CursorResult, Select, Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attn.db.sql._dml import any_changed, chunked, insert_for, last_per_key
+from attn.db.sql._dml import Insert, any_changed, chunked, insert_for, last_per_key
 from attn.db.sql.rows import AttendanceRow, Page, RecordRow, StudentRecordRow
-from attn.db.sql.tables import ATTENDANCES, RECORDS
+from attn.db.sql.tables import ATTENDANCE_CONTENT, ATTENDANCES, RECORD_CONTENT, RECORDS
 from attn.models.types import SELF, RecordStatus, as_uuid, name_words
-
-_ATTENDANCE_CONTENT = (
-    "lesson_name",
-    "lesson_key",
-    "teacher_number",
-    "starts_at",
-    "ends_at",
-    "finished_at",
-    "late_after_minutes",
-    "settings",
-)
-_RECORD_CONTENT = (
-    "status",
-    "checked_in_at",
-    "fail_reason",
-    "decided_by",
-    "client_ip",
-    "device_id",
-    "attempt_count",
-    "updated_at",
-    "decision_reason",
-)
 
 
 def _deletion_sticks(table: Table, excluded: Any) -> dict[str, Any]:
@@ -55,6 +33,21 @@ def _newly_deleted(table: Table, excluded: Any) -> ColumnElement[bool]:
     return condition
 
 
+def attendance_upsert(stmt: Insert) -> Insert:
+    """``stmt``, an ``INSERT`` into ``attendances``, as the upsert of :func:`upsert_attendance`
+    (the persistence job builds it once, ``db.sql.bulk``)."""
+    excluded = stmt.excluded
+    return stmt.on_conflict_do_update(
+        index_elements=[ATTENDANCES.c.attendance_id],
+        set_={
+            **{name: excluded[name] for name in (*ATTENDANCE_CONTENT, "persisted_at")},
+            **_deletion_sticks(ATTENDANCES, excluded),
+        },
+        where=any_changed(ATTENDANCES, excluded, ATTENDANCE_CONTENT)
+        | _newly_deleted(ATTENDANCES, excluded),
+    )
+
+
 async def upsert_attendance(session: AsyncSession, row: AttendanceRow) -> None:
     """Insert the attendance, or bring the stored one up to date with ``row``.
 
@@ -62,17 +55,7 @@ async def upsert_attendance(session: AsyncSession, row: AttendanceRow) -> None:
     the last real change and replaying the same attendance is a no-op.
     """
     stmt = insert_for(session, ATTENDANCES).values(row.to_params())
-    excluded = stmt.excluded
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[ATTENDANCES.c.attendance_id],
-        set_={
-            **{name: excluded[name] for name in (*_ATTENDANCE_CONTENT, "persisted_at")},
-            **_deletion_sticks(ATTENDANCES, excluded),
-        },
-        where=any_changed(ATTENDANCES, excluded, _ATTENDANCE_CONTENT)
-        | _newly_deleted(ATTENDANCES, excluded),
-    )
-    await session.execute(stmt)
+    await session.execute(attendance_upsert(stmt))
 
 
 async def upsert_records(session: AsyncSession, rows: Sequence[RecordRow]) -> None:
@@ -96,10 +79,10 @@ async def upsert_records(session: AsyncSession, rows: Sequence[RecordRow]) -> No
         stmt = stmt.on_conflict_do_update(
             index_elements=[RECORDS.c.attendance_id, RECORDS.c.student_number],
             set_={
-                **{name: excluded[name] for name in _RECORD_CONTENT},
+                **{name: excluded[name] for name in RECORD_CONTENT},
                 **_deletion_sticks(RECORDS, excluded),
             },
-            where=any_changed(RECORDS, excluded, _RECORD_CONTENT)
+            where=any_changed(RECORDS, excluded, RECORD_CONTENT)
             | _newly_deleted(RECORDS, excluded),
         )
         await session.execute(stmt)

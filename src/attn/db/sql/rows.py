@@ -22,6 +22,18 @@ LESSON_KEY_LENGTH = 200
 ``ae``), so the key is cut to fit; history still finds every word in its first 200."""
 
 
+RecordValues = tuple[
+    UUID, str, str, datetime, datetime, str | None, str, str | None, str | None, int, str | None
+]
+"""One ``attendance_records`` row as the persistence job writes it, in
+:data:`~attn.db.sql.tables.RECORD_COLUMNS` order: a plain tuple, the form COPY and the
+array parameters take without a conversion per record."""
+
+Person = tuple[str, str, Role, datetime]
+"""A user as an attendance knows them (number, full name, role if new, when seen): the
+tuple form of :class:`UserFromAttendance` the persistence job writes in bulk."""
+
+
 class Page(NamedTuple, Generic[T]):
     """One page of a list and the total number of matching rows (for pagination)."""
 

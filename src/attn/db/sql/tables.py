@@ -104,7 +104,13 @@ class Attendance(Base):
 
 
 class AttendanceRecord(Base):
-    """One student in one attendance; the primary key also indexes ``attendance_id``."""
+    """One student in one attendance; the primary key also indexes ``attendance_id``.
+
+    Columns are declared in the order of the rows persistence writes (:data:`RECORD_COLUMNS`,
+    the same as :class:`~attn.db.sql.rows.RecordRow`); the migrations created
+    ``updated_at`` after ``attempt_count``, which no query depends on (every statement
+    names its columns) and the schema comparison does not look at.
+    """
 
     __tablename__ = "attendance_records"
     __table_args__ = (
@@ -121,12 +127,12 @@ class AttendanceRecord(Base):
     )
     status: Mapped[str] = mapped_column(String(16))
     checked_in_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
     fail_reason: Mapped[str | None] = mapped_column(String(64))
     decided_by: Mapped[str] = mapped_column(String(32))
     client_ip: Mapped[str | None] = mapped_column(String(45))
     device_id: Mapped[str | None] = mapped_column(String(128))
     attempt_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-    updated_at: Mapped[datetime]
     deleted_at: Mapped[datetime | None]
     deletion_reason: Mapped[str | None] = mapped_column(String(500))
     decision_reason: Mapped[str | None] = mapped_column(String(500))
@@ -172,3 +178,29 @@ USERS = _table(User)
 ATTENDANCES = _table(Attendance)
 RECORDS = _table(AttendanceRecord)
 AUDIT_LOG = _table(AuditLog)
+
+
+SOFT_DELETION = ("deleted_at", "deletion_reason")
+"""Set only by a deletion, and never undone by a later write of the same row."""
+
+
+def _column_names(table: Table, *, leaving_out: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """``table``'s column names in declared order, but those in ``leaving_out``."""
+    return tuple(column.name for column in table.columns if column.name not in leaving_out)
+
+
+ATTENDANCE_CONTENT = _column_names(
+    ATTENDANCES, leaving_out=("attendance_id", "created_at", "persisted_at", *SOFT_DELETION)
+)
+"""What an attendance upsert compares and overwrites: all but the key, the creation time,
+``persisted_at`` (written only along with a real change) and the soft deletion."""
+
+RECORD_KEY = tuple(column.name for column in RECORDS.primary_key.columns)
+"""``(attendance_id, student_number)``."""
+
+RECORD_COLUMNS = _column_names(RECORDS, leaving_out=SOFT_DELETION)
+"""The ``attendance_records`` columns persistence writes, the key first, in the order of
+:data:`~attn.db.sql.rows.RecordValues`: every column but the soft deletion."""
+
+RECORD_CONTENT = RECORD_COLUMNS[len(RECORD_KEY) :]
+"""What a record upsert compares and overwrites: every written column but the key."""
