@@ -14,7 +14,8 @@ from attn.db.sql import repository
 from attn.db.sql.rows import AuditRow
 from attn.models import LessonRedis, Role, UserRedis
 from attn.models.types import format_utc, utcnow
-from attn.persistence.job import PersistenceJob, RunSummary
+from attn.persistence.job import PersistenceJob
+from attn.persistence.summary import RunSummary
 from attn.runtime import Runtime
 from attn.services.accounts.auth import hash_secret
 from tests.fixtures.app import Account

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from attn.config import Settings
 from attn.db import keys
-from attn.persistence.job import Outcome, PersistenceJob
+from attn.persistence.job import PersistenceJob
+from attn.persistence.summary import Outcome
 from attn.runtime import Runtime
 from tests.helpers.persistence import (
     assert_matches,

@@ -20,7 +20,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from attn.config import Settings
 from attn.db import keys
 from attn.persistence.errors import Failure, classify
-from attn.persistence.job import Outcome, PersistenceJob
+from attn.persistence.job import PersistenceJob
+from attn.persistence.summary import Outcome
 from attn.runtime import Runtime
 from tests.helpers.persistence import (
     assert_matches,

@@ -21,8 +21,9 @@ from attn.db.sql import repository
 from attn.errors import AttendanceEnded, AttendanceFinished, NotFound
 from attn.models import RecordStatus, Role
 from attn.models.types import utcnow
-from attn.persistence.job import Outcome, PersistenceJob
+from attn.persistence.job import PersistenceJob
 from attn.persistence.parse import parse_snapshot
+from attn.persistence.summary import Outcome
 from attn.persistence.writer import AttendanceWriter
 from attn.runtime import Runtime
 from attn.services.outcomes import domain_error

@@ -20,7 +20,8 @@ import pytest
 from attn.config import Environment, Settings
 from attn.db import keys
 from attn.db.sql import repository
-from attn.persistence.job import Outcome, PersistenceJob
+from attn.persistence.job import PersistenceJob
+from attn.persistence.summary import Outcome
 from attn.persistence.worker import run_worker
 from attn.runtime import Runtime
 from tests.fixtures.app import MakeUser

@@ -22,7 +22,8 @@ import pytest
 from attn.db import keys
 from attn.embedded import EmbeddedRedis, redis_server_binary
 from attn.models.types import utcnow
-from attn.persistence.job import Outcome, PersistenceJob
+from attn.persistence.job import PersistenceJob
+from attn.persistence.summary import Outcome
 from attn.runtime import Runtime
 from tests.helpers.factories import make_record
 from tests.helpers.persistence import assert_matches, seed, stored_records

@@ -35,7 +35,8 @@ async def persist(
     """Persist due attendances once, or inspect the ones that could not be persisted."""
     from attn.db.sql.migrate import upgrade_async
     from attn.persistence.errors import Failure, classify
-    from attn.persistence.job import Outcome, PersistenceJob
+    from attn.persistence.job import PersistenceJob
+    from attn.persistence.summary import Outcome
     from attn.runtime import Runtime
 
     if sum((once, failed, retry is not None)) != 1:

@@ -8,12 +8,9 @@ its own counters; sum them across processes in the queries.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from prometheus_client import Counter, Gauge, Histogram
 
-if TYPE_CHECKING:
-    from attn.persistence.job import RunSummary
+from attn.persistence.summary import RunSummary
 
 ATTENDANCES_PERSISTED = Counter(
     "attn_persist_attendances_total", "Attendances written to the database and removed from Redis"

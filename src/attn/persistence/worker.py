@@ -14,7 +14,8 @@ import contextlib
 import logging
 import random
 
-from attn.persistence.job import PersistenceJob, RunSummary
+from attn.persistence.job import PersistenceJob
+from attn.persistence.summary import RunSummary
 from attn.runtime import Runtime
 
 log = logging.getLogger(__name__)
