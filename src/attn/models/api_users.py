@@ -6,12 +6,12 @@ row with, so a bad value gets the same message (naming the field) wherever it en
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, Protocol, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from attn.db.sql.rows import UserRow
 from attn.models.types import FullName, Role, UserNumber, UtcDateTime
 
 PASSWORD_MIN_LENGTH = 8
@@ -49,6 +49,24 @@ class UserUpdate(BaseModel):
         return self
 
 
+class StoredUser(Protocol):
+    """What :meth:`UserOut.from_row` reads of a stored account (``db.sql.rows.UserRow`` has
+    it): declared here, so the models do not import the data layer."""
+
+    @property
+    def user_number(self) -> str: ...
+    @property
+    def full_name(self) -> str: ...
+    @property
+    def role(self) -> Role: ...
+    @property
+    def password_hash(self) -> str | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def updated_at(self) -> datetime: ...
+
+
 class UserOut(BaseModel):
     """An account as admins see it (never the password hash)."""
 
@@ -60,7 +78,7 @@ class UserOut(BaseModel):
     updated_at: UtcDateTime
 
     @classmethod
-    def from_row(cls, row: UserRow) -> UserOut:
+    def from_row(cls, row: StoredUser) -> UserOut:
         return cls(
             user_number=row.user_number,
             full_name=row.full_name,
