@@ -1042,10 +1042,10 @@ class TestPersistenceQueue:
         letters = await redis_client.list_dead_letters()
         assert letters == {str(aid): {"error": "IntegrityError: boom", "at": format_utc(at)}}
 
-        assert await redis_client.requeue_dead_letter(aid) is True
+        assert await redis_client.requeue_dead_letter(aid, utcnow()) is True
         assert await due_score(redis, aid) == pytest.approx(time.time(), abs=5)
         assert await redis_client.list_dead_letters() == {}
-        assert await redis_client.requeue_dead_letter(aid) is False
+        assert await redis_client.requeue_dead_letter(aid, utcnow()) is False
 
     async def test_has_persistence(self, redis_client: RedisClient) -> None:
         report = await redis_client.has_persistence()

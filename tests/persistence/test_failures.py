@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from attn.config import Settings
 from attn.db import keys
+from attn.models.types import utcnow
 from attn.persistence.errors import Failure, classify
 from attn.persistence.job import PersistenceJob
 from attn.persistence.summary import Outcome
@@ -132,7 +133,7 @@ class TestDeadLetters:
         assert_matches(await stored_records(job_runtime, good.attendance_id), good_records)
 
         # Once the cause is fixed, an admin puts it back in line and it persists.
-        assert await redis.requeue_dead_letter(aid)
+        assert await redis.requeue_dead_letter(aid, utcnow())
         assert (await job.run_once()).outcomes == {aid: Outcome.PERSISTED}
         assert_matches(await stored_records(job_runtime, bad.attendance_id), bad_records)
         assert await redis.list_dead_letters() == {}

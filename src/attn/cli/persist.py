@@ -53,7 +53,7 @@ async def persist(
                 typer.echo(f"{attendance_id}\t{entry.get('at', '')}\t{entry.get('error', '')}")
             return
         if retry is not None:
-            if not await runtime.redis_client.requeue_dead_letter(retry):
+            if not await runtime.redis_client.requeue_dead_letter(retry, runtime.clock.now()):
                 raise fail(f"no failed attendance {retry}")
             typer.echo(f"attendance {retry} is due again")
             return

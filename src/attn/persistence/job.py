@@ -27,9 +27,9 @@ from datetime import datetime, timedelta
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 
+from attn.clock import Clock
 from attn.db.redis_client import AttendanceSnapshot, RedisClient
 from attn.error_text import first_line
-from attn.models.types import utcnow
 from attn.persistence import metrics
 from attn.persistence.errors import (
     BadAttendance,
@@ -64,6 +64,7 @@ class PersistenceJob:
 
     def __init__(self, runtime: Runtime) -> None:
         self.redis: RedisClient = runtime.redis_client
+        self.clock: Clock = runtime.clock  # a frozen test clock freezes the job too
         settings = runtime.settings
         self.lease_ms = settings.persist_lease_ms
         self.batch = settings.persist_batch
@@ -75,7 +76,7 @@ class PersistenceJob:
         """Persist every attendance due at ``now``, up to ``persist_concurrency`` at a time."""
         started = time.perf_counter()
         summary = RunSummary()
-        feed = DueFeed(self.redis, now or utcnow(), self.batch)
+        feed = DueFeed(self.redis, now or self.clock.now(), self.batch)
         stop = asyncio.Event()
 
         async def work() -> None:
@@ -212,14 +213,14 @@ class PersistenceJob:
                 await self.redis.drop_due(attendance_id)
                 return Outcome.GONE
             lesson = snapshot.lesson
-            if lesson.finished_at is None and lesson.ends_at > utcnow():
+            if lesson.finished_at is None and lesson.ends_at > self.clock.now():
                 await self.redis.postpone_due(attendance_id, lesson.ends_at)
                 return Outcome.SKIPPED
         except ValidationError as exc:
             raise BadAttendance(f"lesson is invalid: {describe(exc)}") from exc
         except RedisError as exc:
             raise RedisUnavailable(first_line(exc)) from exc
-        return parse_snapshot(attendance_id, snapshot, utcnow())
+        return parse_snapshot(attendance_id, snapshot, self.clock.now())
 
     async def _write(
         self, parsed: ParsedAttendance, token: str, lost: asyncio.Event
@@ -269,12 +270,12 @@ class PersistenceJob:
         metrics.FAILURES.labels(reason="unexpected").inc()
         log.error("persisting attendance %s failed unexpectedly", attendance_id, exc_info=exc)
         with contextlib.suppress(RedisError):
-            await self.redis.postpone_due(attendance_id, utcnow() + RETRY_LATER)
+            await self.redis.postpone_due(attendance_id, self.clock.now() + RETRY_LATER)
         return Outcome.FAILED, 0
 
     async def _dead_letter(self, attendance_id: str, error: str) -> tuple[Outcome, int]:
         try:
-            await self.redis.dead_letter(attendance_id, error, utcnow())
+            await self.redis.dead_letter(attendance_id, error, self.clock.now())
         except RedisError as exc:
             raise RedisUnavailable(first_line(exc)) from exc
         metrics.FAILURES.labels(reason="bad_data").inc()
@@ -287,14 +288,16 @@ class PersistenceJob:
 
     async def _finish(self, summary: RunSummary, started: float) -> None:
         with contextlib.suppress(RedisError):
-            summary.oldest_due_age = await self.redis.oldest_due_age(utcnow())
+            summary.oldest_due_age = await self.redis.oldest_due_age(self.clock.now())
             summary.dead_letters = await self.redis.count_dead_letters()
         summary.seconds = time.perf_counter() - started
         metrics.observe_run(summary)
 
     @contextlib.asynccontextmanager
     async def _renewing(self, attendance_id: str, token: str) -> AsyncIterator[asyncio.Event]:
-        """Renew the lease every third of its time; set the event once it is lost."""
+        """Renew the lease every third of its time; set the event once it is lost.
+
+        Wall time, not the clock: the lease is a Redis TTL, which expires in real time."""
         lost = asyncio.Event()
 
         async def renew() -> None:

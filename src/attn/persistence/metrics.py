@@ -54,7 +54,7 @@ def observe_run(summary: RunSummary) -> None:
         RUNS.labels(result="redis_down").inc()
     else:
         RUNS.labels(result="ok").inc()
-        LAST_SUCCESS.set_to_current_time()
+        LAST_SUCCESS.set_to_current_time()  # wall time, not the job's clock: alerts compare it
     if not summary.redis_down:
         OLDEST_DUE_AGE.set(summary.oldest_due_age or 0.0)
         if summary.dead_letters is not None:

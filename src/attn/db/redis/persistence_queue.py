@@ -23,7 +23,7 @@ from attn.db import keys
 from attn.db.redis.base import RedisBase, epoch_seconds, text
 from attn.db.redis.lessons import index_keys
 from attn.models import LessonRedis
-from attn.models.types import format_utc, utcnow
+from attn.models.types import format_utc
 
 log = logging.getLogger(__name__)
 
@@ -189,15 +189,16 @@ class PersistenceQueueMixin(RedisBase):
         """How many attendances wait for an admin (the dead-letter gauge)."""
         return int(await self._redis.hlen(keys.dead_letter()))
 
-    async def requeue_dead_letter(self, attendance_id: UUID | str) -> bool:
-        """Make a dead-lettered attendance due now again; False if it was not dead-lettered.
+    async def requeue_dead_letter(self, attendance_id: UUID | str, now: datetime) -> bool:
+        """Make a dead-lettered attendance due at ``now`` again; False if it was not
+        dead-lettered.
 
         Due first, then out of the dead-letter hash: a crash between leaves it in both.
         """
         aid = str(attendance_id)
         if not await self._redis.hexists(keys.dead_letter(), aid):
             return False
-        await self._redis.zadd(keys.due(), {aid: epoch_seconds(utcnow())})
+        await self._redis.zadd(keys.due(), {aid: epoch_seconds(now)})
         return bool(await self._redis.hdel(keys.dead_letter(), aid))
 
     async def has_persistence(self) -> dict[str, bool | None]:
