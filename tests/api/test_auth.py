@@ -90,6 +90,7 @@ class TestLogin:
                     full_name="Teacher",
                     role=Role.TEACHER,
                     password_hash=hash_password(DEFAULT_PASSWORD),
+                    at=utcnow(),
                 )
             response = await login(api, "T1")
             assert response.status_code == 200
@@ -105,7 +106,7 @@ class TestLogin:
             number = "nobody"
         if case == "no password set":
             async with runtime.sessionmaker() as session, session.begin():
-                await repository.set_password_hash(session, account.user_number, None)
+                await repository.set_password_hash(session, account.user_number, None, at=utcnow())
             password = DEFAULT_PASSWORD
         response = await login(api, number, password)
         assert response.status_code == 401

@@ -13,6 +13,7 @@ import pytest
 from attn.config import Settings
 from attn.db.sql import repository
 from attn.db.sql.rows import UserRow
+from attn.models.types import utcnow
 from attn.runtime import Runtime
 from tests.fixtures.app import Account, MakeUser, error_code
 from tests.helpers.attendance_api import (
@@ -170,7 +171,11 @@ class TestTheDirectoryIsTheAdmins:
         student = await make_user("student", name="Sukru Gundogdu")
         async with runtime.sessionmaker() as session, session.begin():
             await repository.update_user(
-                session, student.user_number, full_name="Şükrü Gündoğdu", role=student.role
+                session,
+                student.user_number,
+                full_name="Şükrü Gündoğdu",
+                role=student.role,
+                at=utcnow(),
             )
         aid = (await start(api, teacher))["attendance_id"]
         assert (await check_in(api, student, aid)).json()["user_full_name"] == "Sukru Gundogdu"

@@ -255,9 +255,11 @@ class TestAccounts:
     async def test_create_twice_is_a_conflict_and_the_session_stays_usable(
         self, session: AsyncSession
     ) -> None:
-        await repo.create_user(session, user_number="A1", full_name="Admin", role=Role.ADMIN)
+        await repo.create_user(session, user_number="A1", full_name="Admin", role=Role.ADMIN, at=T0)
         with refused_as(Conflict) as caught:
-            await repo.create_user(session, user_number="A1", full_name="Other", role=Role.STUDENT)
+            await repo.create_user(
+                session, user_number="A1", full_name="Other", role=Role.STUDENT, at=T0
+            )
         assert caught.value.code == "user_exists"
         await session.commit()  # the transaction was not aborted by the duplicate
         user = await repo.get_user(session, "A1")
@@ -267,9 +269,11 @@ class TestAccounts:
     async def test_list_users_by_role_with_pagination(self, session: AsyncSession) -> None:
         for i in range(5):
             await repo.create_user(
-                session, user_number=f"S{i}", full_name=f"Student {i}", role=Role.STUDENT
+                session, user_number=f"S{i}", full_name=f"Student {i}", role=Role.STUDENT, at=T0
             )
-        await repo.create_user(session, user_number="T1", full_name="Teacher", role=Role.TEACHER)
+        await repo.create_user(
+            session, user_number="T1", full_name="Teacher", role=Role.TEACHER, at=T0
+        )
 
         page = await repo.list_users(session, role=Role.STUDENT, limit=2, offset=2)
         assert ([u.user_number for u in page.items], page.total) == (["S2", "S3"], 5)
@@ -278,9 +282,11 @@ class TestAccounts:
         assert len(everyone.items) == 6
 
     async def test_set_password_hash(self, session: AsyncSession) -> None:
-        await repo.create_user(session, user_number="T1", full_name="Öğretmen", role=Role.TEACHER)
+        await repo.create_user(
+            session, user_number="T1", full_name="Öğretmen", role=Role.TEACHER, at=T0
+        )
         assert await repo.set_password_hash(session, "T1", "$argon2id$new", at=T0) is True
-        assert await repo.set_password_hash(session, "nobody", "$argon2id$x") is False
+        assert await repo.set_password_hash(session, "nobody", "$argon2id$x", at=T0) is False
         user = await repo.get_user(session, "T1")
         assert user is not None
         assert (user.password_hash, user.updated_at) == ("$argon2id$new", T0)
@@ -499,7 +505,11 @@ class TestRoundTrip:
         )
         await persist(session, lesson, [make_record(lesson, "S001", user_full_name=name)])
         await repo.add_audit(
-            session, actor="T100", action="record.accept", details={"neden": "Öğrenci geç geldi"}
+            session,
+            actor="T100",
+            action="record.accept",
+            details={"neden": "Öğrenci geç geldi"},
+            at=T0,
         )
         await session.commit()
 
@@ -552,7 +562,7 @@ class TestIdsAsStrings:
         assert found.attendance_id == lesson.attendance_id
         assert [r.student_number for r in await repo.list_records(session, aid)] == ["S1", "S2"]
         assert await repo.get_record(session, aid, "S1") is not None
-        await repo.add_audit(session, actor="T1", action="record_saved", attendance_id=aid)
+        await repo.add_audit(session, actor="T1", action="record_saved", attendance_id=aid, at=T0)
         assert (await repo.list_audit(session, attendance_id=aid)).total == 1
         assert await repo.soft_delete_record(session, aid, "S2", reason="yanlış", at=T0)
         assert await repo.soft_delete_attendance(session, aid, reason="deneme", at=T0)

@@ -35,6 +35,7 @@ async def student(session: AsyncSession) -> str:
             full_name="Ali Veli",
             role=Role.STUDENT,
             password_hash=hash_password(PASSWORD),
+            at=utcnow(),
         )
     return "S1"
 

@@ -11,6 +11,7 @@ from attn.db.sql import repository
 from attn.errors import Conflict, InvalidInput
 from attn.models import Role
 from attn.models.api_users import OnExisting
+from attn.models.types import utcnow
 from attn.services.accounts import user_import
 from attn.services.accounts.passwords import verify_password
 from tests.helpers.factories import make_user
@@ -96,12 +97,12 @@ class TestImportRows:
     ) -> None:
         async with session.begin():
             await repository.create_user(
-                session, user_number="S2", full_name="Taken", role=Role.STUDENT
+                session, user_number="S2", full_name="Taken", role=Role.STUDENT, at=utcnow()
             )
         data = b"S1,Ali,student\nS2,Veli,student\nS1,Again,student\nS4,X,nope\n"
         async with session.begin():
             with pytest.raises(InvalidInput) as rejected:
-                await user_import.import_csv(session, redis_client, data, actor="A1")
+                await user_import.import_csv(session, redis_client, data, actor="A1", now=utcnow())
         assert [(d["line"], d["code"]) for d in rejected.value.details] == [
             (2, "user_exists"),
             (3, "duplicate_in_file"),
@@ -118,7 +119,9 @@ class TestImportRows:
     ) -> None:
         data = "S1,Ayşe Yılmaz,student,secret-one\nT1,Mehmet Öz,teacher\n".encode()
         async with session.begin():
-            result = await user_import.import_csv(session, redis_client, data, actor="A1")
+            result = await user_import.import_csv(
+                session, redis_client, data, actor="A1", now=utcnow()
+            )
         assert (result.created, result.updated, result.skipped) == (2, 0, 0)
         async with session.begin():
             student = await repository.get_user(session, "S1")
@@ -139,14 +142,14 @@ class TestImportRows:
         async with session.begin():
             for number in ("S1", "S2", "S3"):
                 await repository.create_user(
-                    session, user_number=number, full_name="Old", role=Role.STUDENT
+                    session, user_number=number, full_name="Old", role=Role.STUDENT, at=utcnow()
                 )
         for number in ("S1", "S2", "S3"):
             await redis_client.save_user_session(make_user(user_number=number), 600)
         data = b"S1,Renamed Only,student\nS2,Promoted,teacher\nS3,New Password,student,new-pass1\n"
         async with session.begin():
             result = await user_import.import_csv(
-                session, redis_client, data, on_existing=OnExisting.UPDATE, actor="A1"
+                session, redis_client, data, on_existing=OnExisting.UPDATE, actor="A1", now=utcnow()
             )
         assert result.updated_numbers == ["S1", "S2", "S3"]
         remaining = [
@@ -174,9 +177,9 @@ class TestImportRows:
         async def import_after_a_race() -> None:
             async with session.begin():
                 await repository.create_user(
-                    session, user_number="S2", full_name="Raced", role=Role.STUDENT
+                    session, user_number="S2", full_name="Raced", role=Role.STUDENT, at=utcnow()
                 )
-                await repository.create_users(session, new_rows)
+                await repository.create_users(session, new_rows, at=utcnow())
 
         with refused_as(Conflict) as conflict:
             await import_after_a_race()

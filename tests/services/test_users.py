@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attn.errors import Conflict, InvalidInput
 from attn.models import Role
+from attn.models.types import utcnow
 from attn.services.accounts import users
 from attn.services.accounts.passwords import verify_password
 
@@ -19,9 +20,9 @@ class TestUsersService:
             {"user_number": "S1", "full_name": "Ali", "role": "student", "password": "p" * 8}
         )
         async with session.begin():
-            created = await users.create_user(session, data, actor="cli")
+            created = await users.create_user(session, data, actor="cli", now=utcnow())
             with pytest.raises(Conflict):
-                await users.create_user(session, data, actor="cli")
+                await users.create_user(session, data, actor="cli", now=utcnow())
         async with session.begin():
             page = await users.list_users(session, role=Role.STUDENT, limit=10_000)
         assert [user.user_number for user in page.items] == [created.user_number]

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 from starlette.datastructures import UploadFile
 
-from attn.api.deps import CurrentAdmin, RedisDep, SessionDep
+from attn.api.deps import ClockDep, CurrentAdmin, RedisDep, SessionDep
 from attn.api.errors import error_responses
 from attn.api.request_body import declared_over, media_type, read_body
 from attn.errors import NoFile, PayloadTooLarge, UnsupportedMediaType
@@ -87,9 +87,12 @@ async def csv_upload(request: Request) -> bytes:
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(401, 403, 409, 422),
 )
-async def create_user(body: UserCreate, admin: CurrentAdmin, session: SessionDep) -> UserOut:
+async def create_user(
+    body: UserCreate, admin: CurrentAdmin, session: SessionDep, clock: ClockDep
+) -> UserOut:
     """Create one account (without a password it cannot log in yet)."""
-    return UserOut.from_row(await users.create_user(session, body, actor=admin.user_number))
+    row = await users.create_user(session, body, actor=admin.user_number, now=clock.now())
+    return UserOut.from_row(row)
 
 
 @router.post(
@@ -102,6 +105,7 @@ async def import_users(
     admin: CurrentAdmin,
     session: SessionDep,
     redis: RedisDep,
+    clock: ClockDep,
     data: Annotated[bytes, Depends(csv_upload)],
     on_existing: Annotated[
         OnExisting, Query(description="Existing numbers: error (default), skip or update.")
@@ -117,6 +121,7 @@ async def import_users(
         data,
         on_existing=on_existing,
         actor=admin.user_number,
+        now=clock.now(),
         max_rows=MAX_IMPORT_ROWS,
     )
 
@@ -148,7 +153,10 @@ async def update_user(
     admin: CurrentAdmin,
     session: SessionDep,
     redis: RedisDep,
+    clock: ClockDep,
 ) -> UserOut:
     """Correct an account's name or role; the user's live login follows at once."""
-    row = await users.update_user(session, redis, user_number, body, actor=admin.user_number)
+    row = await users.update_user(
+        session, redis, user_number, body, actor=admin.user_number, now=clock.now()
+    )
     return UserOut.from_row(row)

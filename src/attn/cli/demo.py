@@ -56,7 +56,12 @@ async def demo() -> None:
     rows = [ParsedRow(line, user) for line, user in enumerate(demo_users(), start=1)]
     async with transaction("demo", migrate=True) as (runtime, session):
         result = await import_rows(
-            session, runtime.redis_client, rows, on_existing=OnExisting.UPDATE, actor=DEMO_ACTOR
+            session,
+            runtime.redis_client,
+            rows,
+            on_existing=OnExisting.UPDATE,
+            actor=DEMO_ACTOR,
+            now=runtime.clock.now(),
         )
     typer.echo(f"demo accounts ready ({result.created} created, {result.updated} reset):")
     typer.echo(f"  admin    {ADMIN[0]} / {ADMIN[2]}")

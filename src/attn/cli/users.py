@@ -97,8 +97,8 @@ async def add(
     data = users.parse_new_user(
         {"user_number": user_number, "full_name": name, "role": role, "password": secret}
     )
-    async with transaction("cli") as (_, session):
-        user = await users.create_user(session, data, actor=CLI_ACTOR)
+    async with transaction("cli") as (runtime, session):
+        user = await users.create_user(session, data, actor=CLI_ACTOR, now=runtime.clock.now())
     login = "" if secret is not None else " (no password: cannot log in yet)"
     typer.echo(f"created {user.role.value} {user.user_number} ({user.full_name}){login}")
 
@@ -123,7 +123,12 @@ async def import_(
         raise fail(f"cannot read {file}: {exc.strerror or exc}") from None
     async with transaction("cli") as (runtime, session):
         result = await user_import.import_csv(
-            session, runtime.redis_client, data, on_existing=on_existing, actor=CLI_ACTOR
+            session,
+            runtime.redis_client,
+            data,
+            on_existing=on_existing,
+            actor=CLI_ACTOR,
+            now=runtime.clock.now(),
         )
     typer.echo(
         f"imported {result.total} rows: {result.created} created, "

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attn.db.sql.rows import AuditRow, Page
 from attn.db.sql.tables import AUDIT_LOG
-from attn.models.types import as_uuid, utcnow
+from attn.models.types import as_uuid
 
 
 async def add_audit(
@@ -23,7 +23,7 @@ async def add_audit(
     attendance_id: UUID | str | None = None,
     student_number: str | None = None,
     details: dict[str, Any] | None = None,
-    at: datetime | None = None,
+    at: datetime,
     entry_id: UUID | None = None,
 ) -> int:
     """Append one entry (put the reason in ``details``) and return its id; every entry
@@ -32,7 +32,7 @@ async def add_audit(
         insert(AUDIT_LOG)
         .values(
             entry_id=entry_id or uuid.uuid4(),
-            at=at or utcnow(),
+            at=at,
             actor=actor,
             action=action,
             attendance_id=None if attendance_id is None else as_uuid(attendance_id),

@@ -13,7 +13,7 @@ from attn.db.outcomes import NumbersTaken
 from attn.db.sql._dml import chunked, insert_for, last_per_key
 from attn.db.sql.rows import NewUserRow, Page, UserFromAttendance, UserRow
 from attn.db.sql.tables import USERS
-from attn.models.types import Role, utcnow
+from attn.models.types import Role
 
 _INSERT_COLUMNS = 5  # user_number, full_name, role, created_at, updated_at
 
@@ -51,14 +51,13 @@ async def create_user(
     full_name: str,
     role: Role,
     password_hash: str | None = None,
-    at: datetime | None = None,
+    at: datetime,
 ) -> UserRow:
     """Insert a new account; :class:`~attn.db.outcomes.NumbersTaken` when the number is taken.
 
     ``ON CONFLICT DO NOTHING`` rather than catching an IntegrityError keeps the caller's
     PostgreSQL transaction usable after a duplicate.
     """
-    now = at or utcnow()
     stmt = (
         insert_for(session, USERS)
         .values(
@@ -66,8 +65,8 @@ async def create_user(
             full_name=full_name,
             role=role.value,
             password_hash=password_hash,
-            created_at=now,
-            updated_at=now,
+            created_at=at,
+            updated_at=at,
         )
         .on_conflict_do_nothing(index_elements=[USERS.c.user_number])
         .returning(*USERS.c)
@@ -78,16 +77,13 @@ async def create_user(
     return UserRow.from_mapping(created)
 
 
-async def create_users(
-    session: AsyncSession, rows: Sequence[NewUserRow], *, at: datetime | None = None
-) -> None:
+async def create_users(session: AsyncSession, rows: Sequence[NewUserRow], *, at: datetime) -> None:
     """Insert many new accounts in a few statements; :class:`NumbersTaken` if any number is
     taken.
 
     All or nothing only with the caller's transaction: on a conflict the rows inserted
     before it stay in the transaction, which the caller is expected to roll back.
     """
-    now = at or utcnow()
     for chunk in chunked(session, rows, 6):
         stmt = (
             insert_for(session, USERS)
@@ -98,8 +94,8 @@ async def create_users(
                         "full_name": row.full_name,
                         "role": row.role.value,
                         "password_hash": row.password_hash,
-                        "created_at": now,
-                        "updated_at": now,
+                        "created_at": at,
+                        "updated_at": at,
                     }
                     for row in chunk
                 ]
@@ -141,14 +137,14 @@ async def update_user(
     full_name: str,
     role: Role,
     password_hash: str | None = None,
-    at: datetime | None = None,
+    at: datetime,
 ) -> bool:
     """An admin's edit: name and role, and the password hash when one is given (None keeps
     the current one). False when there is no such user."""
     values: dict[str, Any] = {
         "full_name": full_name,
         "role": role.value,
-        "updated_at": at or utcnow(),
+        "updated_at": at,
     }
     if password_hash is not None:
         values["password_hash"] = password_hash
@@ -175,12 +171,12 @@ async def set_password_hash(
     user_number: str,
     password_hash: str | None,
     *,
-    at: datetime | None = None,
+    at: datetime,
 ) -> bool:
     """Replace (or with None, remove) a password hash; False when there is no such user."""
     result = await session.execute(
         update(USERS)
         .where(USERS.c.user_number == user_number)
-        .values(password_hash=password_hash, updated_at=at or utcnow())
+        .values(password_hash=password_hash, updated_at=at)
     )
     return bool(cast("CursorResult[Any]", result).rowcount)

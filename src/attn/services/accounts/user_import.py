@@ -21,6 +21,7 @@ import csv
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -162,6 +163,7 @@ async def import_csv(
     *,
     on_existing: OnExisting = OnExisting.ERROR,
     actor: str,
+    now: datetime,
     max_rows: int | None = None,
 ) -> ImportResult:
     """Parse, check and import a CSV file; :class:`InvalidInput` lists every problem."""
@@ -175,6 +177,7 @@ async def import_csv(
         parsed.rows,
         on_existing=on_existing,
         actor=actor,
+        now=now,
         problems=problems,
         encoding=parsed.encoding,
     )
@@ -187,6 +190,7 @@ async def import_rows(
     *,
     on_existing: OnExisting = OnExisting.ERROR,
     actor: str,
+    now: datetime,
     problems: Sequence[Problem] = (),
     encoding: str | None = None,
 ) -> ImportResult:
@@ -203,13 +207,14 @@ async def import_rows(
     old = [row.user for row in rows if row.user.user_number in existing]
     updates = old if on_existing is OnExisting.UPDATE else []
     skipped = old if on_existing is OnExisting.SKIP else []
-    await _write(session, redis, new, updates, existing)
+    await _write(session, redis, new, updates, existing, now)
     result = _result(new, updates, skipped, encoding)
     await repository.add_audit(
         session,
         actor=actor,
         action="users_imported",
         details={"on_existing": on_existing.value, **result.model_dump()},
+        at=now,
     )
     return result
 
@@ -239,6 +244,7 @@ async def _write(
     new: Sequence[UserCreate],
     updates: Sequence[UserCreate],
     existing: Mapping[str, UserRow],
+    now: datetime,
 ) -> None:
     """Create the new users, then update the existing ones; one batch of password hashes."""
     hashes = await hash_passwords([user.password for user in [*new, *updates]])
@@ -252,9 +258,9 @@ async def _write(
         for user, password_hash in zip(new, hashes, strict=False)
     ]
     with translated():
-        await repository.create_users(session, new_rows)
+        await repository.create_users(session, new_rows, at=now)
     for user, password_hash in zip(updates, hashes[len(new) :], strict=True):
-        await _update(session, redis, existing[user.user_number], user, password_hash)
+        await _update(session, redis, existing[user.user_number], user, password_hash, now)
 
 
 def _result(
@@ -281,6 +287,7 @@ async def _update(
     current: UserRow,
     user: UserCreate,
     password_hash: str | None,
+    now: datetime,
 ) -> None:
     await repository.update_user(
         session,
@@ -288,6 +295,7 @@ async def _update(
         full_name=user.full_name,
         role=user.role,
         password_hash=password_hash,
+        at=now,
     )
     await users.apply_to_session(
         redis, current, user.full_name, user.role, password_changed=password_hash is not None

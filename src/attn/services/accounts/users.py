@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -59,7 +60,9 @@ async def hash_passwords(passwords: Sequence[str | None]) -> list[str | None]:
     return list(await asyncio.gather(*(one(password) for password in passwords)))
 
 
-async def create_user(session: AsyncSession, data: UserCreate, *, actor: str) -> UserRow:
+async def create_user(
+    session: AsyncSession, data: UserCreate, *, actor: str, now: datetime
+) -> UserRow:
     """Create one account; :class:`~attn.errors.UserExists` (409) when the number is taken."""
     (password_hash,) = await hash_passwords([data.password])
     with translated():
@@ -69,12 +72,14 @@ async def create_user(session: AsyncSession, data: UserCreate, *, actor: str) ->
             full_name=data.full_name,
             role=data.role,
             password_hash=password_hash,
+            at=now,
         )
     await repository.add_audit(
         session,
         actor=actor,
         action="user_created",
         details={"user_number": user.user_number, "role": user.role.value},
+        at=now,
     )
     return user
 
@@ -88,7 +93,13 @@ async def list_users(
 
 
 async def update_user(
-    session: AsyncSession, redis: RedisClient, user_number: str, data: UserUpdate, *, actor: str
+    session: AsyncSession,
+    redis: RedisClient,
+    user_number: str,
+    data: UserUpdate,
+    *,
+    actor: str,
+    now: datetime,
 ) -> UserRow:
     """Correct an account's name and/or role; 404 ``user_not_found`` for an unknown number."""
     current = await repository.get_user(session, user_number)
@@ -96,7 +107,7 @@ async def update_user(
         raise UserNotFound(f"no user {user_number}")
     full_name = data.full_name or current.full_name
     role = data.role or current.role
-    await repository.update_user(session, user_number, full_name=full_name, role=role)
+    await repository.update_user(session, user_number, full_name=full_name, role=role, at=now)
     await repository.add_audit(
         session,
         actor=actor,
@@ -106,6 +117,7 @@ async def update_user(
             "before": {"full_name": current.full_name, "role": current.role.value},
             "after": {"full_name": full_name, "role": role.value},
         },
+        at=now,
     )
     await apply_to_session(redis, current, full_name, role, password_changed=False)
     updated = await repository.get_user(session, user_number)
