@@ -25,6 +25,13 @@ JSON_DOCUMENT = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
 def upgrade() -> None:
+    _create_users()
+    _create_attendances()
+    _create_attendance_records()
+    _create_audit_log()
+
+
+def _create_users() -> None:
     op.create_table(
         "users",
         sa.Column("user_number", sa.String(32), nullable=False),
@@ -38,6 +45,8 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_users_role"), "users", ["role"])
 
+
+def _create_attendances() -> None:
     op.create_table(
         "attendances",
         sa.Column("attendance_id", sa.Uuid(), nullable=False),
@@ -72,6 +81,8 @@ def upgrade() -> None:
     op.create_index(op.f("ix_attendances_starts_at"), "attendances", ["starts_at"])
     op.create_index(op.f("ix_attendances_lesson_key"), "attendances", ["lesson_key"])
 
+
+def _create_attendance_records() -> None:
     op.create_table(
         "attendance_records",
         sa.Column("attendance_id", sa.Uuid(), nullable=False),
@@ -109,6 +120,8 @@ def upgrade() -> None:
         op.f("ix_attendance_records_student_number"), "attendance_records", ["student_number"]
     )
 
+
+def _create_audit_log() -> None:
     op.create_table(
         "audit_log",
         sa.Column(
