@@ -151,6 +151,29 @@ async def list_attendances(
     ``normalize_name``: case, Turkish letters, diacritics, punctuation) must be part of
     some word of the lesson's name, in any order.
     """
+    conditions = _history_conditions(
+        teacher_number, lesson_name, date_from, date_to, include_deleted=include_deleted
+    )
+    total = await session.scalar(select(func.count()).select_from(ATTENDANCES).where(*conditions))
+    result = await session.execute(
+        select(ATTENDANCES)
+        .where(*conditions)
+        .order_by(ATTENDANCES.c.starts_at.desc(), ATTENDANCES.c.attendance_id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return Page([AttendanceRow.from_mapping(row) for row in result.mappings()], total or 0)
+
+
+def _history_conditions(
+    teacher_number: str | None,
+    lesson_name: str | None,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    *,
+    include_deleted: bool,
+) -> list[ColumnElement[bool]]:
+    """The WHERE of :func:`list_attendances`."""
     conditions: list[ColumnElement[bool]] = []
     if teacher_number is not None:
         conditions.append(ATTENDANCES.c.teacher_number == teacher_number)
@@ -166,15 +189,7 @@ async def list_attendances(
         conditions.append(ATTENDANCES.c.starts_at < date_to)
     if not include_deleted:
         conditions.append(ATTENDANCES.c.deleted_at.is_(None))
-    total = await session.scalar(select(func.count()).select_from(ATTENDANCES).where(*conditions))
-    result = await session.execute(
-        select(ATTENDANCES)
-        .where(*conditions)
-        .order_by(ATTENDANCES.c.starts_at.desc(), ATTENDANCES.c.attendance_id)
-        .limit(limit)
-        .offset(offset)
-    )
-    return Page([AttendanceRow.from_mapping(row) for row in result.mappings()], total or 0)
+    return conditions
 
 
 async def list_student_records(

@@ -48,6 +48,25 @@ def create_engine(
     gone); on SQLite it is the busy timeout. Migrations leave it unset (DDL may be slow).
     """
     parsed = make_url(async_database_url(url))
+    options = _pool_options(echo=echo, null_pool=null_pool, statement_timeout=statement_timeout)
+    backend = parsed.get_backend_name()
+    if backend == "postgresql":
+        options["pool_pre_ping"] = True
+        options["connect_args"] = _postgres_connect_args(application_name, statement_timeout)
+    elif backend == "sqlite":
+        _ensure_sqlite_folder(parsed)
+    engine = _create_async_engine(parsed, **options)
+    if backend == "sqlite":
+        busy_ms = round((statement_timeout or SQLITE_BUSY_TIMEOUT_S) * 1000)
+        event.listen(engine.sync_engine, "connect", functools.partial(_sqlite_on_connect, busy_ms))
+    return engine
+
+
+def _pool_options(
+    *, echo: bool, null_pool: bool, statement_timeout: float | None
+) -> dict[str, Any]:
+    """The options every backend shares: JSON stored as typed (``ensure_ascii=False``) and
+    the pool (none for one-shot users; else a checkout bounded by ``statement_timeout``)."""
     options: dict[str, Any] = {
         "echo": echo,
         "json_serializer": functools.partial(json.dumps, ensure_ascii=False),
@@ -56,28 +75,25 @@ def create_engine(
         options["poolclass"] = NullPool
     elif statement_timeout is not None:
         options["pool_timeout"] = statement_timeout
-    backend = parsed.get_backend_name()
-    if backend == "postgresql":
-        options["pool_pre_ping"] = True
-        server_settings = {"application_name": application_name}
-        connect_args: dict[str, Any] = {
-            "server_settings": server_settings,
-            # fail fast on a database that hangs instead of refusing: a persistence run
-            # or a request must not wait asyncpg's default 60 s per connection attempt
-            "timeout": CONNECT_TIMEOUT_S,
-        }
-        if statement_timeout is not None:
-            server_settings["statement_timeout"] = str(round(statement_timeout * 1000))
-            connect_args["command_timeout"] = statement_timeout
-            connect_args["timeout"] = min(CONNECT_TIMEOUT_S, statement_timeout)
-        options["connect_args"] = connect_args
-    elif backend == "sqlite":
-        _ensure_sqlite_folder(parsed)
-    engine = _create_async_engine(parsed, **options)
-    if backend == "sqlite":
-        busy_ms = round((statement_timeout or SQLITE_BUSY_TIMEOUT_S) * 1000)
-        event.listen(engine.sync_engine, "connect", functools.partial(_sqlite_on_connect, busy_ms))
-    return engine
+    return options
+
+
+def _postgres_connect_args(
+    application_name: str, statement_timeout: float | None
+) -> dict[str, Any]:
+    """asyncpg's connect arguments: the name in ``pg_stat_activity`` and the timeouts."""
+    server_settings = {"application_name": application_name}
+    connect_args: dict[str, Any] = {
+        "server_settings": server_settings,
+        # fail fast on a database that hangs instead of refusing: a persistence run
+        # or a request must not wait asyncpg's default 60 s per connection attempt
+        "timeout": CONNECT_TIMEOUT_S,
+    }
+    if statement_timeout is not None:
+        server_settings["statement_timeout"] = str(round(statement_timeout * 1000))
+        connect_args["command_timeout"] = statement_timeout
+        connect_args["timeout"] = min(CONNECT_TIMEOUT_S, statement_timeout)
+    return connect_args
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
