@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -39,10 +39,9 @@ def freeze_startup_heap() -> None:
         gc.freeze()
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; the lifespan opens Redis/SQL (and the embedded Redis) and closes them."""
-    settings = settings or get_settings()
-    install_redaction()  # also in uvicorn worker processes, which skip the CLI's set-up
+def _lifespan_for(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The app's lifespan: the runtime (Redis, SQL, the embedded Redis) opened at start-up
+    and closed at shutdown, and the persistence job in the background unless disabled."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -62,11 +61,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     await job
             await runtime.close()
 
+    return lifespan
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the lifespan opens Redis/SQL (and the embedded Redis) and closes them."""
+    settings = settings or get_settings()
+    install_redaction()  # also in uvicorn worker processes, which skip the CLI's set-up
     app = FastAPI(
         title="ATTN",
         version=__version__,
         summary="Class attendance: live check-ins in Redis, every record kept in SQL.",
-        lifespan=lifespan,
+        lifespan=_lifespan_for(settings),
     )
     install_error_handlers(app)
     app.add_middleware(

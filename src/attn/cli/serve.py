@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 from types import FrameType
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from attn.cli.base import app, configure_logging, fail, load_settings, run_async
-from attn.config import get_settings
+from attn.config import Settings, get_settings
+
+if TYPE_CHECKING:
+    from attn.embedded import EmbeddedRedis
+
+_worker_log = logging.getLogger("attn.worker")
 
 
 @app.command()
@@ -22,24 +28,14 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
 ) -> None:
     """Run the HTTP API and web UI (and the persistence job, unless disabled)."""
-    import uvicorn
-
     from attn.db.sql.migrate import upgrade
-    from attn.embedded import EmbeddedRedis
-    from attn.embedded_supervisor import EmbeddedRedisSupervisor
 
     settings = load_settings()
     configure_logging(settings)
     # uvicorn shuts down on SIGTERM, then raises the signal again for the handler it found:
     # the default one would end the process before the embedded Redis is stopped below.
     signal.signal(signal.SIGTERM, _exit_after_shutdown)
-    embedded: EmbeddedRedis | None = None
-    supervisor: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
-    if settings.redis_url is None:
-        # Adopted even when a CLI command started it: that one leaves it running at exit.
-        embedded = EmbeddedRedis(settings.data_dir)
-        os.environ["ATTN_REDIS_URL"] = embedded.start(adopt=True)
-        supervisor = EmbeddedRedisSupervisor(embedded)
+    embedded, supervisor = _embedded_redis(settings)
     try:
         if settings.auto_migrate:
             upgrade(settings.effective_database_url)
@@ -47,22 +43,44 @@ def serve(
         get_settings.cache_clear()  # the app reads the environment set above
         typer.echo(f"ATTN listening on http://{host}:{port}  (API docs: /docs)", err=True)
         with supervisor:
-            uvicorn.run(
-                "attn.app:create_app",
-                factory=True,
-                host=host,
-                port=port,
-                workers=workers,
-                log_level=settings.log_level.lower(),
-                access_log=False,  # attn.access logs each request, without query strings
-                # The client address comes from the connection unless ATTN_TRUSTED_PROXIES names
-                # the proxy: uvicorn must not rewrite it first from X-Forwarded-For (it trusts
-                # 127.0.0.1 by default, so a proxy on the same host would go unlisted).
-                proxy_headers=False,
-            )
+            _run_uvicorn(settings, host, port, workers)
     finally:
         if embedded is not None:
             embedded.stop()
+
+
+def _embedded_redis(
+    settings: Settings,
+) -> tuple[EmbeddedRedis | None, contextlib.AbstractContextManager[object]]:
+    """Without ``ATTN_REDIS_URL``: the embedded Redis, owned by this process (adopted even
+    when a CLI command started it: that one leaves it running at exit) and supervised; its
+    URL goes into the environment for the uvicorn workers."""
+    from attn.embedded import EmbeddedRedis
+    from attn.embedded_supervisor import EmbeddedRedisSupervisor
+
+    if settings.redis_url is not None:
+        return None, contextlib.nullcontext()
+    embedded = EmbeddedRedis(settings.data_dir)
+    os.environ["ATTN_REDIS_URL"] = embedded.start(adopt=True)
+    return embedded, EmbeddedRedisSupervisor(embedded)
+
+
+def _run_uvicorn(settings: Settings, host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "attn.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        access_log=False,  # attn.access logs each request, without query strings
+        # The client address comes from the connection unless ATTN_TRUSTED_PROXIES names
+        # the proxy: uvicorn must not rewrite it first from X-Forwarded-For (it trusts
+        # 127.0.0.1 by default, so a proxy on the same host would go unlisted).
+        proxy_headers=False,
+    )
 
 
 def _exit_after_shutdown(signum: int, frame: FrameType | None) -> NoReturn:
@@ -99,26 +117,18 @@ async def worker(
     writes which attendance. A database that is down at start-up does not stop the worker;
     its runs back off until the database is back.
     """
-    import logging
-
-    from attn.db.sql.migrate import upgrade_async
     from attn.persistence.worker import run_worker
     from attn.runtime import Runtime
 
-    log = logging.getLogger("attn.worker")
     settings = load_settings()
     configure_logging(settings)
     runtime = await Runtime.open(settings, role="worker")
-    if settings.auto_migrate:
-        try:
-            await upgrade_async(settings.effective_database_url)
-        except Exception as exc:  # the database may be down: the runs back off and retry
-            log.warning("could not migrate the database (%s: %s)", type(exc).__name__, exc)
+    await _migrate_if_reachable(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    log.info(
+    _worker_log.info(
         "persistence worker started: every %.1fs, %d at a time, lease %dms",
         interval or settings.persist_interval,
         settings.persist_concurrency,
@@ -128,4 +138,16 @@ async def worker(
         await run_worker(runtime, stop, interval)
     finally:
         await runtime.close()
-    log.info("persistence worker stopped")
+    _worker_log.info("persistence worker stopped")
+
+
+async def _migrate_if_reachable(settings: Settings) -> None:
+    """``auto_migrate`` for ``attn worker``: a database that is down only logs a warning."""
+    from attn.db.sql.migrate import upgrade_async
+
+    if not settings.auto_migrate:
+        return
+    try:
+        await upgrade_async(settings.effective_database_url)
+    except Exception as exc:  # the database may be down: the runs back off and retry
+        _worker_log.warning("could not migrate the database (%s: %s)", type(exc).__name__, exc)
