@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy import event
 
+from attn.clock import FrozenClock
 from attn.db import keys
 from attn.db.outcomes import DataOutcome
 from attn.db.redis.base import lua_source
@@ -370,6 +371,22 @@ class TestChangesWhilePersisting:
         with refused_as(NotFound) as late:
             await redis.check_in(make_record(aid, student_number="LATE1"), utcnow())
         assert late.value.code == "attendance_not_live"
+
+
+class TestClock:
+    async def test_a_frozen_runtime_clock_freezes_the_job_too(self, job_runtime: Runtime) -> None:
+        """What is due, whether a lesson has ended and ``persisted_at`` all come from the
+        runtime's clock, as the check-in's times do."""
+        lesson, _ = await seed(job_runtime.redis_client, finished=False)  # ended an hour ago
+        frozen = FrozenClock(lesson.ends_at - timedelta(minutes=10))
+        job_runtime.clock = frozen
+        assert (await PersistenceJob(job_runtime).run_once()).outcomes == {}  # not due yet
+        frozen.set(lesson.ends_at + timedelta(minutes=5))
+        summary = await PersistenceJob(job_runtime).run_once()
+        assert summary.outcomes == {str(lesson.attendance_id): Outcome.PERSISTED}
+        stored = await stored_attendance(job_runtime, lesson.attendance_id)
+        assert stored is not None
+        assert stored.persisted_at == frozen.now()
 
 
 class TestLeases:
