@@ -13,7 +13,7 @@ from typing import Any, Generic, NamedTuple, TypeVar
 from uuid import UUID
 
 from attn.models.redis import AttendanceRecordRedis, LessonRedis
-from attn.models.types import SELF, RecordStatus, Role, normalize_name, utcnow
+from attn.models.types import SELF, RecordStatus, Role, normalize_name
 
 T = TypeVar("T")
 
@@ -50,7 +50,7 @@ class UserFromAttendance:
     user_number: str
     full_name: str
     role: Role
-    seen_at: datetime = field(default_factory=utcnow)
+    seen_at: datetime
 
     @classmethod
     def teacher_of(cls, lesson: LessonRedis) -> UserFromAttendance:
