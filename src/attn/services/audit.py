@@ -45,16 +45,7 @@ def live_audit(
     )
 
 
-async def stored_audit(
-    session: AsyncSession,
-    actor: UserRedis,
-    action: str,
-    attendance_id: UUID,
-    details: dict[str, Any],
-    *,
-    at: datetime,
-    student_number: str | None = None,
-) -> None:
-    """Write the audit row of a change to a stored attendance, in the change's transaction."""
-    entry = live_audit(actor, action, attendance_id, details, at=at, student_number=student_number)
+async def stored_audit(session: AsyncSession, entry: AuditEntryRedis) -> None:
+    """Write the audit row of a change to a stored attendance, in the change's transaction
+    (the same entry a live change carries into Redis, see :func:`live_audit`)."""
     await repository.add_audit(session, **entry.model_dump())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from functools import partial
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,14 +79,8 @@ async def shared_devices(
     Empty without the device check.
     """
     found = await redis.get_lesson(attendance_id)
-    return await live_or_archived(
-        session,
-        user,
-        attendance_id,
-        found,
-        lambda lesson: _live_sharing(redis, lesson),
-        lambda row: _stored_sharing(session, row),
-    )
+    live, stored = partial(_live_sharing, redis), partial(_stored_sharing, session)
+    return await live_or_archived(session, user, attendance_id, found, live, stored)
 
 
 async def _live_sharing(redis: RedisClient, lesson: LessonRedis) -> SharedDevicesOut:

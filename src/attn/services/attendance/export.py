@@ -22,6 +22,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from functools import partial
 from urllib.parse import quote
 from uuid import UUID
 
@@ -64,14 +65,9 @@ async def export_csv(
 ) -> CsvExport:
     """The records (live or stored) as a CSV attachment named after the lesson and day,
     times local to ``zone``."""
-    exported = await live_or_archived(
-        session,
-        user,
-        attendance_id,
-        await redis.get_lesson(attendance_id),
-        lambda lesson: _live(redis, lesson),
-        lambda row: _stored(session, row),
-    )
+    found = await redis.get_lesson(attendance_id)
+    live, stored = partial(_live, redis), partial(_stored, session)
+    exported = await live_or_archived(session, user, attendance_id, found, live, stored)
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.writer(buffer, lineterminator="\r\n")

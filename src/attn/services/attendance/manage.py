@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -79,7 +80,8 @@ async def delete_attendance(
             session, attendance_id, reason=reason, at=now
         ):
             raise AttendanceDeleted(f"attendance {attendance_id} was already deleted")
-        await stored_audit(session, user, "attendance_deleted", attendance_id, details, at=now)
+        entry = live_audit(user, "attendance_deleted", attendance_id, details, at=now)
+        await stored_audit(session, entry)
         row = await archived(session, attendance_id)
         names = await user_names(session, [row.teacher_number])
         return row_out(row, names[row.teacher_number], now)
@@ -104,22 +106,16 @@ async def edit_attendance(
         )
 
     found = await redis.get_lesson(attendance_id)
-    return await live_or_archived(
-        session,
-        user,
-        attendance_id,
-        found,
-        live,
-        lambda row: _edit_stored(session, user, row, body, now),
-    )
+    stored = partial(_edit_stored, session, user, body, now)
+    return await live_or_archived(session, user, attendance_id, found, live, stored)
 
 
 async def _edit_stored(
     session: AsyncSession,
     user: UserRedis,
-    row: AttendanceRow,
     body: EditAttendanceIn,
     now: datetime,
+    row: AttendanceRow,
 ) -> AttendanceOut:
     if row.deleted_at is not None:
         raise AttendanceDeleted(f"attendance {row.attendance_id} was deleted")
@@ -133,7 +129,8 @@ async def _edit_stored(
         "before": _fields(row, changes),
         "after": _fields(updated, changes),
     }
-    await stored_audit(session, user, "attendance_edited", row.attendance_id, details, at=now)
+    entry = live_audit(user, "attendance_edited", row.attendance_id, details, at=now)
+    await stored_audit(session, entry)
     names = await user_names(session, [row.teacher_number])
     return row_out(updated, names[row.teacher_number], now)
 

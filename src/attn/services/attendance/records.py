@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -51,15 +52,7 @@ class _Change:
     async def store_entry(
         self, session: AsyncSession, action: str, aid: UUID, details: dict[str, Any]
     ) -> None:
-        await stored_audit(
-            session,
-            self.user,
-            action,
-            aid,
-            details,
-            at=self.now,
-            student_number=self.student_number,
-        )
+        await stored_audit(session, self.live_entry(action, aid, details))
 
 
 # --- accept / reject ----------------------------------------------------------------
@@ -78,18 +71,14 @@ async def decide_record(
 ) -> RecordOut:
     """Accept (present, or late by the check-in time) or reject (``teacher_rejected``)."""
     change = _Change(user, student_number, reason, now)
-    return await live_or_archived(
-        session,
-        user,
-        attendance_id,
-        await redis.get_lesson(attendance_id),
-        lambda lesson: _decide_live(redis, lesson, change, accept),
-        lambda row: _decide_stored(session, row, change, accept),
-    )
+    live = partial(_decide_live, redis, change, accept)
+    stored = partial(_decide_stored, session, change, accept)
+    found = await redis.get_lesson(attendance_id)
+    return await live_or_archived(session, user, attendance_id, found, live, stored)
 
 
 async def _decide_live(
-    redis: RedisClient, lesson: LessonRedis, change: _Change, accept: bool
+    redis: RedisClient, change: _Change, accept: bool, lesson: LessonRedis
 ) -> RecordOut:
     aid, student = lesson.attendance_id, change.student_number
     _refuse_deleted(lesson.deleted_at, aid)
@@ -113,7 +102,7 @@ async def _decide_live(
 
 
 async def _decide_stored(
-    session: AsyncSession, row: AttendanceRow, change: _Change, accept: bool
+    session: AsyncSession, change: _Change, accept: bool, row: AttendanceRow
 ) -> RecordOut:
     aid, student = row.attendance_id, change.student_number
     _refuse_deleted(row.deleted_at, aid)
@@ -150,22 +139,18 @@ async def save_record(
 ) -> SavedRecord:
     """Add a student by hand or set a record's status; the teacher's word is final."""
     change = _Change(user, student_number, body.reason, now)
-    return await live_or_archived(
-        session,
-        user,
-        attendance_id,
-        await redis.get_lesson(attendance_id),
-        lambda lesson: _save_live(redis, session, lesson, change, body),
-        lambda row: _save_stored(session, row, change, body),
-    )
+    live = partial(_save_live, redis, session, change, body)
+    stored = partial(_save_stored, session, change, body)
+    found = await redis.get_lesson(attendance_id)
+    return await live_or_archived(session, user, attendance_id, found, live, stored)
 
 
 async def _save_live(
     redis: RedisClient,
     session: AsyncSession,
-    lesson: LessonRedis,
     change: _Change,
     body: SaveRecordIn,
+    lesson: LessonRedis,
 ) -> SavedRecord:
     aid, student = lesson.attendance_id, change.student_number
     _refuse_deleted(lesson.deleted_at, aid)
@@ -185,7 +170,7 @@ async def _save_live(
 
 
 async def _save_stored(
-    session: AsyncSession, row: AttendanceRow, change: _Change, body: SaveRecordIn
+    session: AsyncSession, change: _Change, body: SaveRecordIn, row: AttendanceRow
 ) -> SavedRecord:
     aid, student = row.attendance_id, change.student_number
     _refuse_deleted(row.deleted_at, aid)
@@ -237,18 +222,14 @@ async def delete_record(
     """Remove a record: from Redis while live (the audit entry keeps what it held), soft
     deleted with the reason once stored."""
     change = _Change(user, student_number, reason, now)
-    await live_or_archived(
-        session,
-        user,
-        attendance_id,
-        await redis.get_lesson(attendance_id),
-        lambda lesson: _delete_live(redis, lesson, change, reason),
-        lambda row: _delete_stored(session, row, change, reason),
-    )
+    live = partial(_delete_live, redis, change, reason)
+    stored = partial(_delete_stored, session, change, reason)
+    found = await redis.get_lesson(attendance_id)
+    await live_or_archived(session, user, attendance_id, found, live, stored)
 
 
 async def _delete_live(
-    redis: RedisClient, lesson: LessonRedis, change: _Change, reason: str
+    redis: RedisClient, change: _Change, reason: str, lesson: LessonRedis
 ) -> None:
     aid, student = lesson.attendance_id, change.student_number
     _refuse_deleted(lesson.deleted_at, aid)
@@ -265,7 +246,7 @@ async def _delete_live(
 
 
 async def _delete_stored(
-    session: AsyncSession, row: AttendanceRow, change: _Change, reason: str
+    session: AsyncSession, change: _Change, reason: str, row: AttendanceRow
 ) -> None:
     aid, student = row.attendance_id, change.student_number
     _refuse_deleted(row.deleted_at, aid)
