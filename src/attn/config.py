@@ -53,6 +53,14 @@ class Settings(BaseSettings):
     session_max_age: int = Field(
         default=12 * 3600, ge=60, description="Absolute lifetime of a login, refreshes included."
     )
+    max_sessions_staff: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="Sessions a teacher or admin may hold at once (the projector PC, a phone, "
+        "...); the oldest ends when one more logs in. A student always holds one: a login on "
+        "another phone ends the old one.",
+    )
 
     persist_enabled: bool = Field(default=True, description="Run the persistence job in serve.")
     persist_interval: float = Field(default=5.0, gt=0, le=3600)
@@ -158,6 +166,10 @@ class Settings(BaseSettings):
             if self.redis_url is None or self.database_url is None:
                 raise ValueError("ATTN_REDIS_URL and ATTN_DATABASE_URL must be set in production")
         return self
+
+    def max_sessions(self, role: str) -> int:
+        """How many sessions a user of ``role`` may hold at once."""
+        return 1 if role == "student" else self.max_sessions_staff
 
     def session_ttl(self, role: str) -> int:
         """Login-session TTL in seconds for a role."""

@@ -15,7 +15,6 @@ from fastapi import FastAPI
 
 from attn.app import create_app
 from attn.config import Settings
-from attn.db import keys
 from attn.db.sql import repository
 from attn.models import Role
 from attn.models.types import utcnow
@@ -23,6 +22,7 @@ from attn.runtime import Runtime
 from attn.services.accounts.passwords import hash_password
 from tests.fixtures.app import DEFAULT_PASSWORD, MakeUser, error_code
 from tests.helpers.auth_api import LOGIN, client_from, login
+from tests.helpers.sessions import newest_key
 
 LOGOUT = "/api/v1/auth/logout"
 ME = "/api/v1/auth/me"
@@ -73,7 +73,7 @@ class TestLogin:
         assert body["access_token"].startswith(f"{account.user_number}.")
         expires_at = parse_time(body["expires_at"])
         assert before + timedelta(seconds=ttl - 5) < expires_at <= utcnow() + timedelta(seconds=ttl)
-        redis_ttl = await runtime.redis.ttl(keys.user_session(account.user_number))
+        redis_ttl = await runtime.redis.ttl(await newest_key(runtime.redis, account.user_number))
         assert ttl - 5 <= redis_ttl <= ttl
 
     async def test_role_ttls_come_from_settings(
@@ -94,7 +94,7 @@ class TestLogin:
                 )
             response = await login(api, "T1")
             assert response.status_code == 200
-            assert 115 <= await runtime.redis.ttl(keys.user_session("T1")) <= 120
+            assert 115 <= await runtime.redis.ttl(await newest_key(runtime.redis, "T1")) <= 120
 
     @pytest.mark.parametrize("case", ["wrong password", "unknown user", "no password set"])
     async def test_bad_credentials_are_401_and_indistinguishable(
@@ -112,7 +112,7 @@ class TestLogin:
         assert response.status_code == 401
         assert error_code(response) == "invalid_credentials"
         assert response.json()["error"]["message"] == "wrong user number or password"
-        assert await runtime.redis.exists(keys.user_session(account.user_number)) == 0
+        assert await runtime.redis.exists(await newest_key(runtime.redis, account.user_number)) == 0
 
     async def test_a_new_login_replaces_the_previous_session(
         self, api: httpx.AsyncClient, make_user: MakeUser
@@ -143,7 +143,8 @@ class TestLogin:
             elif kind in ("set", "zset", "list"):
                 stored.append(str(await runtime.redis.dump(key)))
         everything = "\n".join(stored)
-        assert keys.user_session(account.user_number) in everything  # the scan saw the session
+        session_key = await newest_key(runtime.redis, account.user_number)
+        assert session_key in everything  # the scan saw the session
         assert hashlib.sha256(secret.encode()).hexdigest() in everything
         assert secret not in everything
         assert token not in everything
@@ -214,7 +215,7 @@ class TestSessions:
         response = await api.post(LOGOUT, headers=account.headers)
         assert response.status_code == 204
         assert response.content == b""
-        assert await runtime.redis.exists(keys.user_session(account.user_number)) == 0
+        assert await runtime.redis.exists(await newest_key(runtime.redis, account.user_number)) == 0
         again = await api.get(ME, headers=account.headers)
         assert again.status_code == 401
         assert error_code(again) == "invalid_token"
@@ -224,7 +225,7 @@ class TestSessions:
         self, api: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser
     ) -> None:
         account = await make_user()
-        assert await runtime.redis.pexpire(keys.user_session(account.user_number), 1)
+        assert await runtime.redis.pexpire(await newest_key(runtime.redis, account.user_number), 1)
         await asyncio.sleep(0.05)
         response = await api.get(ME, headers=account.headers)
         assert response.status_code == 401
@@ -241,7 +242,7 @@ class TestSessions:
         self, api: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser
     ) -> None:
         account = await make_user(Role.STUDENT)
-        key = keys.user_session(account.user_number)
+        key = await newest_key(runtime.redis, account.user_number)
         session = await runtime.redis_client.get_user_session(account.user_number)
         assert session is not None
         # As if 500 of the 600 seconds had passed without a request:
@@ -322,10 +323,10 @@ class TestCookieSessions:
         wrong = await api.post(LOGOUT, headers={"X-CSRF-Token": "0" * 64})
         assert wrong.status_code == 403
         assert error_code(wrong) == "csrf_failed"
-        assert await runtime.redis.exists(keys.user_session(account.user_number)) == 1
+        assert await runtime.redis.exists(await newest_key(runtime.redis, account.user_number)) == 1
         right = await api.post(LOGOUT, headers={"X-CSRF-Token": csrf})
         assert right.status_code == 204
-        assert await runtime.redis.exists(keys.user_session(account.user_number)) == 0
+        assert await runtime.redis.exists(await newest_key(runtime.redis, account.user_number)) == 0
         cleared = set_cookies(right)
         assert cleared["attn_session"].value == ""
         assert cleared["attn_csrf"].value == ""

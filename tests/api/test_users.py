@@ -7,11 +7,11 @@ from typing import Any
 import httpx
 import pytest
 
-from attn.db import keys
 from attn.db.sql import repository
 from attn.models import Role
 from attn.runtime import Runtime
 from tests.fixtures.app import Account, MakeUser, error_code
+from tests.helpers.sessions import newest_key
 
 USERS = "/api/v1/users"
 IMPORT = "/api/v1/users/import"
@@ -320,7 +320,7 @@ class TestImport:
         )
         assert response.status_code == 200
         assert response.json()["updated_numbers"] == ["T1"]
-        assert await runtime.redis.exists(keys.user_session("T1")) == 0
+        assert await runtime.redis.exists(await newest_key(runtime.redis, "T1")) == 0
         assert (await api.get("/api/v1/auth/me", headers=old.headers)).status_code == 401
         assert not await can_log_in(api, "T1", old.password)
         assert await can_log_in(api, "T1", "new-password")

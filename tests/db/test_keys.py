@@ -16,7 +16,8 @@ class TestKeyStrings:
     @pytest.mark.parametrize(
         ("key", "expected"),
         [
-            (keys.user_session("S2001"), "attn:user:{S2001}:session"),
+            (keys.user_session("S2001", "ab12"), "attn:user:{S2001}:session:ab12"),
+            (keys.user_sessions("S2001"), "attn:user:{S2001}:sessions"),
             (keys.lesson(AID), f"attn:att:{{{AID}}}:lesson"),
             (keys.records(AID), f"attn:att:{{{AID}}}:records"),
             (keys.version(AID), f"attn:att:{{{AID}}}:version"),

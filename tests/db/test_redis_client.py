@@ -31,6 +31,7 @@ from attn.models.types import format_utc, utcnow
 from attn.services.outcomes import domain_error
 from tests.helpers.factories import make_audit_entry, make_lesson, make_record, make_user
 from tests.helpers.outcomes import refused_as
+from tests.helpers.sessions import key_of
 
 TEACHER = "T1001"
 
@@ -66,8 +67,8 @@ class TestSessions:
     async def test_ttl_is_applied(self, redis_client: RedisClient, redis: AnyRedis) -> None:
         user = make_user(user_number="T1001", role=Role.TEACHER)
         await redis_client.save_user_session(user, ttl=3600)
-        ttl = await redis.ttl(keys.user_session("T1001"))
-        pttl = await redis.pttl(keys.user_session("T1001"))
+        ttl = await redis.ttl(key_of(user))
+        pttl = await redis.pttl(key_of(user))
         assert 3590 <= ttl <= 3600
         assert 3_590_000 <= pttl <= 3_600_000
 
@@ -78,7 +79,7 @@ class TestSessions:
         await redis_client.save_user_session(user, ttl=1)
         assert await redis_client.get_user_session(user.user_number) == user
         deadline = time.monotonic() + 3
-        while await redis.exists(keys.user_session(user.user_number)):
+        while await redis.exists(key_of(user)):
             assert time.monotonic() < deadline, "session still there 3 s after a 1 s TTL"
             await asyncio.sleep(0.1)
         assert await redis_client.get_user_session(user.user_number) is None
@@ -93,7 +94,7 @@ class TestSessions:
         user = make_user()
         await redis_client.save_user_session(user, ttl=600)
         assert await redis_client.delete_user_session(user.user_number) is True
-        assert await redis.exists(keys.user_session(user.user_number)) == 0
+        assert await redis.exists(key_of(user)) == 0
         assert await redis_client.get_user_session(user.user_number) is None
         assert await redis_client.delete_user_session(user.user_number) is False
 
@@ -123,9 +124,9 @@ class TestSessions:
         self, redis_client: RedisClient, redis: AnyRedis
     ) -> None:
         user = make_user()
-        await redis.set(keys.user_session(user.user_number), "not json", ex=600)
+        await redis.set(key_of(user), "not json", ex=600)
         assert await redis_client.end_user_session(user) is True
-        assert await redis.exists(keys.user_session(user.user_number)) == 0
+        assert await redis.exists(key_of(user)) == 0
 
     async def test_an_identity_update_keeps_the_login_and_its_ttl(
         self, redis_client: RedisClient, redis: AnyRedis
@@ -138,7 +139,7 @@ class TestSessions:
         assert changed is True
         stored = await redis_client.get_user_session(user.user_number)
         assert stored == user.model_copy(update={"full_name": "Şükrü Gündoğdu"})
-        assert 590 <= await redis.ttl(keys.user_session(user.user_number)) <= 600
+        assert 590 <= await redis.ttl(key_of(user)) <= 600
         assert not await redis_client.update_session_identity("NOBODY", "X", Role.STUDENT)
 
     async def test_a_refresh_that_read_before_an_identity_update_does_not_undo_it(
@@ -152,6 +153,73 @@ class TestSessions:
         stored = await redis_client.get_user_session(read.user_number)
         assert stored is not None
         assert (stored.full_name, stored.expires_at) == ("Şükrü Gündoğdu", read.expires_at)
+
+
+class TestSessionsPerDevice:
+    async def test_keep_leaves_that_many_others_and_ends_the_oldest(
+        self, redis_client: RedisClient, redis: AnyRedis
+    ) -> None:
+        logins = [make_user(user_number="T1", role=Role.TEACHER) for _ in range(4)]
+        for user in logins:
+            await redis_client.open_user_session(user, 600, keep=2)
+        assert [await redis_client.get_user_session("T1", u.token_hash) for u in logins] == [
+            None,
+            *logins[1:],
+        ]
+        assert await redis.zcard(keys.user_sessions("T1")) == 3
+        assert await redis.exists(key_of(logins[0])) == 0
+
+    async def test_concurrent_logins_with_keep_zero_leave_one(
+        self, redis_client: RedisClient, redis: AnyRedis
+    ) -> None:
+        logins = [make_user(user_number="S1") for _ in range(8)]
+        await asyncio.gather(*(redis_client.open_user_session(u, 600, keep=0) for u in logins))
+        living = [await redis_client.get_user_session("S1", u.token_hash) for u in logins]
+        assert len([u for u in living if u is not None]) == 1
+        assert await redis.zcard(keys.user_sessions("S1")) == 1
+
+    async def test_ending_all_ends_every_session_and_the_index(
+        self, redis_client: RedisClient, redis: AnyRedis
+    ) -> None:
+        logins = [make_user(user_number="T1", role=Role.TEACHER) for _ in range(3)]
+        for user in logins:
+            await redis_client.open_user_session(user, 600, keep=5)
+        assert await redis_client.end_user_sessions("T1") == 3
+        assert await redis.exists(keys.user_sessions("T1"), *map(key_of, logins)) == 0
+        assert await redis_client.end_user_sessions("T1") == 0
+
+    async def test_ending_one_keeps_the_others_in_the_index(
+        self, redis_client: RedisClient, redis: AnyRedis
+    ) -> None:
+        first, second = (make_user(user_number="T1", role=Role.TEACHER) for _ in range(2))
+        await redis_client.open_user_session(first, 600, keep=5)
+        await redis_client.open_user_session(second, 600, keep=5)
+        assert await redis_client.end_user_session(first) is True
+        assert await redis_client.user_sessions("T1") == [second]
+        assert await redis.zcard(keys.user_sessions("T1")) == 1
+
+    async def test_the_index_outlives_its_sessions(
+        self, redis_client: RedisClient, redis: AnyRedis
+    ) -> None:
+        short, long = (make_user(user_number="T1", role=Role.TEACHER) for _ in range(2))
+        await redis_client.open_user_session(long, 3600, keep=5)
+        await redis_client.open_user_session(short, 60, keep=5)
+        assert 3590 <= await redis.ttl(keys.user_sessions("T1")) <= 3600
+        refreshed = long.model_copy(update={"expires_at": long.expires_at + timedelta(hours=1)})
+        assert await redis_client.refresh_user_session(refreshed, 7200, read=long)
+        assert 7190 <= await redis.ttl(keys.user_sessions("T1")) <= 7200
+
+    async def test_expired_sessions_leave_the_index_at_the_next_login(
+        self, redis_client: RedisClient, redis: AnyRedis
+    ) -> None:
+        gone = make_user(user_number="T1", role=Role.TEACHER)
+        await redis_client.open_user_session(gone, 600, keep=5)
+        await redis.zadd(keys.user_sessions("T1"), {keys.session_id(gone.token_hash): 1.0})
+        fresh = make_user(user_number="T1", role=Role.TEACHER)
+        await redis_client.open_user_session(fresh, 600, keep=5)
+        members = await redis.zrange(keys.user_sessions("T1"), 0, -1)
+        assert members == [keys.session_id(fresh.token_hash)]
+        assert await redis_client.user_sessions("T1") == [fresh]
 
 
 class TestLessons:

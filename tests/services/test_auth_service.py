@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attn.config import Environment, Settings
-from attn.db import keys
 from attn.db.redis_client import RedisClient
 from attn.db.sql import repository
 from attn.errors import Forbidden, Unauthorized
@@ -18,6 +17,7 @@ from attn.models.types import utcnow
 from attn.services.accounts import auth
 from attn.services.accounts.passwords import hash_password
 from tests.helpers.rate_limits import away_from_window_edge
+from tests.helpers.sessions import newest_key
 
 PASSWORD = "correct horse battery"
 
@@ -75,7 +75,7 @@ class TestTokens:
         assert parts is not None
         number, secret = parts
         assert number == student
-        stored = str(await redis_client.redis.get(keys.user_session(student)))
+        stored = str(await redis_client.redis.get(await newest_key(redis_client.redis, student)))
         assert auth.hash_secret(secret) in stored
         assert secret not in stored
 
@@ -86,7 +86,7 @@ class TestSlidingSessions:
     ) -> None:
         config = settings()
         result = await log_in(session, redis_client, config, student)
-        key = keys.user_session(student)
+        key = await newest_key(redis_client.redis, student)
         await redis_client.redis.expire(key, 590)  # marker: a rewrite would reset it to 600
         same = await auth.authenticate(redis_client, config, result.token, utcnow())
         assert same == result.session
@@ -112,7 +112,7 @@ class TestSlidingSessions:
         near_end = result.session.issued_at + timedelta(seconds=500)
         refreshed = await auth.authenticate(redis_client, config, result.token, now=near_end)
         assert refreshed.expires_at == hard_end
-        assert await redis_client.redis.ttl(keys.user_session(student)) <= 400
+        assert await redis_client.redis.ttl(await newest_key(redis_client.redis, student)) <= 400
         with pytest.raises(Unauthorized, match="maximum age"):
             await auth.authenticate(redis_client, config, result.token, now=hard_end)
 
@@ -122,7 +122,7 @@ class TestSlidingSessions:
         config = settings(session_max_age=120)
         result = await log_in(session, redis_client, config, student)
         assert result.session.expires_at - result.session.issued_at == timedelta(seconds=120)
-        assert await redis_client.redis.ttl(keys.user_session(student)) <= 120
+        assert await redis_client.redis.ttl(await newest_key(redis_client.redis, student)) <= 120
 
     async def test_a_request_with_the_old_token_does_not_revive_it_over_a_new_login(
         self, session: AsyncSession, redis_client: RedisClient, student: str

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attn.db import keys
 from attn.db.redis_client import RedisClient
 from attn.db.sql import repository
 from attn.errors import Conflict, InvalidInput
@@ -16,6 +15,7 @@ from attn.services.accounts import user_import
 from attn.services.accounts.passwords import verify_password
 from tests.helpers.factories import make_user
 from tests.helpers.outcomes import refused_as
+from tests.helpers.sessions import newest_key
 
 
 def lines_and_codes(problems: list[user_import.Problem]) -> list[tuple[int, str]]:
@@ -153,7 +153,8 @@ class TestImportRows:
             )
         assert result.updated_numbers == ["S1", "S2", "S3"]
         remaining = [
-            await redis_client.redis.exists(keys.user_session(n)) for n in ("S1", "S2", "S3")
+            await redis_client.redis.exists(await newest_key(redis_client.redis, n))
+            for n in ("S1", "S2", "S3")
         ]
         assert remaining == [1, 0, 0]
         async with session.begin():

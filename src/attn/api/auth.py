@@ -49,6 +49,19 @@ async def login(
 async def logout(user: CurrentUser, redis: RedisDep, response: Response) -> None:
     """End the current session at once; its token is refused from now on."""
     await auth.logout(redis, user)
+    _clear_session_cookies(response)
+
+
+@router.post(
+    "/logout-all", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(401, 403)
+)
+async def logout_everywhere(user: CurrentUser, redis: RedisDep, response: Response) -> None:
+    """End every session of the caller, on every device, this one included."""
+    await auth.logout_everywhere(redis, user.user_number)
+    _clear_session_cookies(response)
+
+
+def _clear_session_cookies(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     response.delete_cookie(CSRF_COOKIE, path="/", samesite="strict")
 

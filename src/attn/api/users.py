@@ -160,3 +160,19 @@ async def update_user(
         session, redis, user_number, body, actor=admin.user_number, now=clock.now()
     )
     return UserOut.from_row(row)
+
+
+@router.delete(
+    "/{user_number}/sessions",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(401, 403, 404, 422),
+)
+async def end_sessions(
+    user_number: Annotated[str, Path(pattern=USER_NUMBER_PATTERN)],
+    admin: CurrentAdmin,
+    session: SessionDep,
+    redis: RedisDep,
+    clock: ClockDep,
+) -> None:
+    """End every session of a user on every device (a lost phone, say); audited."""
+    await users.end_sessions(session, redis, user_number, actor=admin.user_number, now=clock.now())

@@ -12,9 +12,26 @@ from uuid import UUID
 PREFIX = "attn"
 
 
-def user_session(user_number: str) -> str:
-    """string, TTL = the role's session TTL: the ``UserRedis`` JSON of a login."""
-    return f"{PREFIX}:user:{{{user_number}}}:session"
+SESSION_ID_LENGTH = 32
+"""Hex digits of the token hash that name a session (128 bits)."""
+
+
+def session_id(token_hash: str) -> str:
+    """The id of the session a token opened: its hash's first digits, so a request finds
+    its session in one read."""
+    return token_hash[:SESSION_ID_LENGTH]
+
+
+def user_session(user_number: str, session: str) -> str:
+    """string, TTL = the role's session TTL: the ``UserRedis`` JSON of one login (one
+    device), named by its :func:`session_id`."""
+    return f"{PREFIX}:user:{{{user_number}}}:session:{session}"
+
+
+def user_sessions(user_number: str) -> str:
+    """sorted set, TTL = the longest a session may live: the ids of the user's sessions,
+    scored by when each ends (epoch seconds)."""
+    return f"{PREFIX}:user:{{{user_number}}}:sessions"
 
 
 def lesson(attendance_id: UUID | str) -> str:

@@ -42,6 +42,8 @@ class Scripts:
     cleanup_persisted: AsyncScript
     refresh_session: AsyncScript
     end_session: AsyncScript
+    end_sessions: AsyncScript
+    open_session: AsyncScript
     replace_session: AsyncScript
 
     @classmethod

@@ -85,7 +85,7 @@ class RateLimitsMixin(RedisBase):
             pipe.eval(
                 lua_source("session_hit"),
                 2,
-                keys.user_session(user_number),
+                keys.user_session(user_number, keys.session_id(token_hash)),
                 keys.rate_limit(user_scope, user_number, window),
                 token_hash,
                 window_s + 1,

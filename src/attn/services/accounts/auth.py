@@ -1,7 +1,9 @@
 """Login sessions: opaque bearer tokens backed by ``UserRedis`` entries with a TTL per role.
 
-A token is ``<user_number>.<secret>``; Redis keeps only the SHA-256 of the secret under the
-user's one session key, so a new login replaces the old session and logout ends it at once.
+A token is ``<user_number>.<secret>``; Redis keeps only the SHA-256 of the secret, in a
+session key named by that hash, so each login (each device) is a session of its own and
+logout ends it at once. A student holds one session (a login on another phone ends the
+old one); a teacher or admin up to ``settings.max_sessions_staff`` (the oldest ends first).
 (A plain SHA-256 is enough: the secret is 256 random bits, not a guessable password.)
 
 Each authenticated request slides the session's end to ``now + role TTL``, never past
@@ -30,6 +32,7 @@ from attn.errors import CsrfFailed, InvalidCredentials, InvalidToken, Unauthoriz
 from attn.models import Role, UserRedis
 from attn.models.types import USER_NUMBER_PATTERN
 from attn.services.accounts.passwords import verify_password
+from attn.services.outcomes import translated
 from attn.services.security import rate_limit
 
 TOKEN_SECRET_BYTES = 32
@@ -106,7 +109,12 @@ async def login(
         issued_at=now,
         expires_at=now + timedelta(seconds=ttl),
     )
-    await redis.save_user_session(user_session, ttl)
+    with translated():
+        await redis.open_user_session(
+            user_session,
+            ttl,
+            keep=settings.max_sessions(role) - 1,
+        )
     return LoginResult(token=f"{user.user_number}.{secret}", session=user_session)
 
 
@@ -164,8 +172,9 @@ async def authenticate(
 ) -> UserRedis:
     """The session of a bearer token, refreshed (sliding TTL, capped by the absolute maximum)."""
     user_number, secret = parse_token(token)
-    user_session = await redis.get_user_session(user_number)
-    return await accept_session(redis, settings, user_session, hash_secret(secret), now)
+    token_hash = hash_secret(secret)
+    user_session = await redis.get_user_session(user_number, token_hash)
+    return await accept_session(redis, settings, user_session, token_hash, now)
 
 
 def parse_token(token: str) -> tuple[str, str]:
@@ -215,9 +224,16 @@ async def _refresh(
 
 
 async def logout(redis: RedisClient, user_session: UserRedis) -> None:
-    """End the session at once: its token is refused from the next request on. A newer
-    login of the same user (another device) that replaced it meanwhile is left alone."""
+    """End this session at once: its token is refused from the next request on. The user's
+    sessions on other devices stay."""
     await redis.end_user_session(user_session)
+
+
+async def logout_everywhere(redis: RedisClient, user_number: str) -> int:
+    """End every session of the user (also an admin's "end this user's sessions"); how many
+    there were."""
+    with translated():
+        return await redis.end_user_sessions(user_number)
 
 
 def csrf_token(settings: Settings, user_session: UserRedis) -> str:

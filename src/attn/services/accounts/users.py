@@ -125,6 +125,25 @@ async def update_user(
     return updated
 
 
+async def end_sessions(
+    session: AsyncSession, redis: RedisClient, user_number: str, *, actor: str, now: datetime
+) -> int:
+    """An admin ends every session of a user (a lost phone, a shared password); how many
+    there were. 404 ``user_not_found`` for an unknown number."""
+    if await repository.get_user(session, user_number) is None:
+        raise UserNotFound(f"no user {user_number}")
+    with translated():
+        ended = await redis.end_user_sessions(user_number)
+    await repository.add_audit(
+        session,
+        actor=actor,
+        action="sessions_ended",
+        details={"user_number": user_number, "sessions": ended},
+        at=now,
+    )
+    return ended
+
+
 async def apply_to_session(
     redis: RedisClient,
     before: UserRow,
@@ -137,7 +156,8 @@ async def apply_to_session(
     (a demoted teacher keeps no teacher's session; a reset password locks out whoever had
     the old one); a new name is written into it, so the next check-in carries it."""
     if role is not before.role or password_changed:
-        await redis.delete_user_session(before.user_number)
+        with translated():
+            await redis.end_user_sessions(before.user_number)
     elif full_name != before.full_name:
         with translated():
             await redis.update_session_identity(before.user_number, full_name, role)

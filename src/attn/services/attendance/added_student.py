@@ -28,9 +28,10 @@ async def live_student_name(
     try:
         on_file = (await repository.get_users(session, [student_number])).get(student_number)
     except _DATABASE_DOWN:
-        known = await redis.get_user_session(student_number)
-        if known is None:
+        sessions = await redis.user_sessions(student_number)
+        if not sessions:
             return _typed_name(body)
+        known = sessions[0]
         _ensure_student(student_number, known.role)
         return known.full_name
     if on_file is None:
