@@ -53,6 +53,14 @@ class Settings(BaseSettings):
     session_max_age: int = Field(
         default=12 * 3600, ge=60, description="Absolute lifetime of a login, refreshes included."
     )
+    remember_days: int = Field(
+        default=120,
+        ge=1,
+        le=400,
+        description='Days a student\'s "remember this phone" credential opens new sessions '
+        "without a password (rotated at each use; revoked by logout, a new password, an "
+        "admin, or a login on another phone).",
+    )
     max_sessions_staff: int = Field(
         default=5,
         ge=1,

@@ -123,6 +123,25 @@ class InvalidToken(Unauthorized):
     code = "invalid_token"
 
 
+class RememberInvalid(Unauthorized):
+    """A "remember this phone" credential that is malformed, unknown, expired or revoked."""
+
+    code = "remember_invalid"
+
+
+class RememberReplayed(Unauthorized):
+    """An already rotated remember credential came back: a copied cookie. The chain is
+    revoked, so neither copy works any more."""
+
+    code = "remember_replayed"
+
+
+class RememberWrongDevice(Unauthorized):
+    """A remember credential sent from another device id than it was issued to."""
+
+    code = "remember_wrong_device"
+
+
 class BadSignature(Unauthorized):
     """A face verification callback without a valid signature."""
 

@@ -34,6 +34,12 @@ def user_sessions(user_number: str) -> str:
     return f"{PREFIX}:user:{{{user_number}}}:sessions"
 
 
+def remembered_device(user_number: str) -> str:
+    """string, TTL = ``ATTN_REMEMBER_DAYS``: the ``RememberedDeviceRedis`` JSON of the one
+    phone a student asked to be remembered on."""
+    return f"{PREFIX}:user:{{{user_number}}}:remembered"
+
+
 def lesson(attendance_id: UUID | str) -> str:
     """string, permanent until persisted: the ``LessonRedis`` JSON."""
     return f"{PREFIX}:att:{{{attendance_id}}}:lesson"

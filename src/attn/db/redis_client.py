@@ -17,6 +17,7 @@ from attn.db.redis.persistence_queue import (
 )
 from attn.db.redis.rate_limits import CheckInPreflight, RateLimitsMixin, RateLimitTicket
 from attn.db.redis.records import CheckInResult, RecordsMixin
+from attn.db.redis.remembered import RememberedMixin
 from attn.db.redis.security import SecurityMixin
 from attn.db.redis.sessions import SessionsMixin
 
@@ -31,6 +32,12 @@ __all__ = [
 
 
 class RedisClient(
-    SessionsMixin, LessonsMixin, SecurityMixin, RecordsMixin, PersistenceQueueMixin, RateLimitsMixin
+    SessionsMixin,
+    RememberedMixin,
+    LessonsMixin,
+    SecurityMixin,
+    RecordsMixin,
+    PersistenceQueueMixin,
+    RateLimitsMixin,
 ):
     """All Redis reads and writes of ATTN; construct with ``RedisClient(redis)``."""

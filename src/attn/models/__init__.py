@@ -5,6 +5,7 @@ from attn.models.redis import (
     AuditEntryRedis,
     CheckSettings,
     LessonRedis,
+    RememberedDeviceRedis,
     UserRedis,
 )
 from attn.models.types import DecidedBy, RecordStatus, Role
@@ -16,6 +17,7 @@ __all__ = [
     "DecidedBy",
     "LessonRedis",
     "RecordStatus",
+    "RememberedDeviceRedis",
     "Role",
     "UserRedis",
 ]

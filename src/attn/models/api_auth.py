@@ -18,6 +18,12 @@ class LoginIn(BaseModel):
 
     user_number: UserNumber = Field(examples=["S2001"])
     password: str = Field(min_length=1, max_length=PASSWORD_MAX_LENGTH)
+    remember: bool = Field(
+        default=False,
+        description='Students: "remember this phone" (needs the X-Device-Id header). Sets '
+        "the attn_remember cookie, which POST /api/v1/auth/resume turns into a new session "
+        "without a password.",
+    )
 
 
 class SessionUser(BaseModel):

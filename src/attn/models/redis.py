@@ -42,6 +42,8 @@ _CANONICAL_IPV4 = re.compile(CANONICAL_IPV4)
 TokenHash = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 FailReason = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$")]
 DeviceId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{8,128}$")]
+MAX_USED_HASHES = 8
+"""Rotated-out secrets of a remembered device kept to recognise a replay."""
 
 
 class RedisModel(BaseModel):
@@ -72,6 +74,22 @@ class UserRedis(RedisModel):
         if self.expires_at <= self.issued_at:
             raise ValueError("expires_at must be after issued_at")
         return self
+
+
+class RememberedDeviceRedis(RedisModel):
+    """A student's "remember this phone" credential: only hashes of its secrets are kept.
+
+    Each use rotates the secret; the hashes of the last ones used stay in ``used_hashes``,
+    so a copy of an old cookie presented after the rotation is recognised as a replay.
+    """
+
+    user_number: UserNumber
+    family_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+    device_id: DeviceId
+    secret_hash: TokenHash
+    used_hashes: list[TokenHash] = Field(default_factory=list, max_length=MAX_USED_HASHES)
+    issued_at: UtcDateTime
+    expires_at: UtcDateTime
 
 
 class CheckSettings(RedisModel):

@@ -1,5 +1,5 @@
--- replace_session: compare-and-set of a login session's JSON, keeping its TTL (an admin's
--- change of the user's name or role reaching the live session).
+-- replace_session: compare-and-set of a JSON value, keeping its TTL: an admin's change of
+-- the user's name or role reaching a live session, a remembered phone's rotated secret.
 --
 -- KEYS[1]  session key  (string, TTL: UserRedis JSON)
 -- ARGV[1]  the session JSON the caller read

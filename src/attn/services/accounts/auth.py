@@ -22,6 +22,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,6 +49,19 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 class LoginResult:
     token: str
     session: UserRedis
+    remember: str | None = None
+    """A new "remember this phone" credential for the cookie, when one was issued."""
+
+
+class Account(Protocol):
+    """Who a session is opened for: a row of the user directory."""
+
+    @property
+    def user_number(self) -> str: ...
+    @property
+    def full_name(self) -> str: ...
+    @property
+    def role(self) -> Role: ...
 
 
 def hash_secret(secret: str) -> str:
@@ -98,6 +112,14 @@ async def login(
     matches = await asyncio.to_thread(verify_password, password_hash, password)
     if user is None or not matches:
         raise InvalidCredentials("wrong user number or password")
+    return await open_session(redis, settings, user, now)
+
+
+async def open_session(
+    redis: RedisClient, settings: Settings, user: Account, now: datetime
+) -> LoginResult:
+    """A new session for ``user`` (a password checked, or a remembered phone), ending its
+    oldest sessions beyond the role's limit (a student's other phone)."""
     secret = secrets.token_urlsafe(TOKEN_SECRET_BYTES)
     role = Role(user.role)
     ttl = session_ttl(settings, role)
@@ -225,13 +247,16 @@ async def _refresh(
 
 async def logout(redis: RedisClient, user_session: UserRedis) -> None:
     """End this session at once: its token is refused from the next request on. The user's
-    sessions on other devices stay."""
+    sessions on other devices stay; a student's remembered phone is forgotten."""
     await redis.end_user_session(user_session)
+    if user_session.role is Role.STUDENT:
+        await redis.forget_device(user_session.user_number)
 
 
 async def logout_everywhere(redis: RedisClient, user_number: str) -> int:
     """End every session of the user (also an admin's "end this user's sessions"); how many
     there were."""
+    await redis.forget_device(user_number)
     with translated():
         return await redis.end_user_sessions(user_number)
 

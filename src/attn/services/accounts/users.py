@@ -132,6 +132,7 @@ async def end_sessions(
     there were. 404 ``user_not_found`` for an unknown number."""
     if await repository.get_user(session, user_number) is None:
         raise UserNotFound(f"no user {user_number}")
+    await redis.forget_device(user_number)
     with translated():
         ended = await redis.end_user_sessions(user_number)
     await repository.add_audit(
@@ -156,6 +157,7 @@ async def apply_to_session(
     (a demoted teacher keeps no teacher's session; a reset password locks out whoever had
     the old one); a new name is written into it, so the next check-in carries it."""
     if role is not before.role or password_changed:
+        await redis.forget_device(before.user_number)
         with translated():
             await redis.end_user_sessions(before.user_number)
     elif full_name != before.full_name:
