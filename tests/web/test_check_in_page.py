@@ -36,6 +36,16 @@ class TestCheckInPage:
         assert "localStorage" in html
         assert "AB23CD" not in html  # the code is read from the URL by the script only
 
+    async def test_offers_to_remember_the_phone_and_resumes_with_it(
+        self, api: httpx.AsyncClient, quick_user: QuickUser
+    ) -> None:
+        teacher = await quick_user("teacher")
+        started = await start_checked(api, teacher, {}, lesson_name="Fizik")
+        html = (await api.get(page(started["attendance_id"]))).text
+        assert 'id="remember" name="remember" type="checkbox"' in html
+        assert "Remember this phone" in html
+        assert '"/auth/resume"' in html
+
     async def test_face_check_asks_for_a_photo(
         self, api: httpx.AsyncClient, runtime: Runtime, quick_user: QuickUser
     ) -> None:
