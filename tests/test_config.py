@@ -56,3 +56,64 @@ class TestSettings:
     )
     def test_plain_urls_get_async_drivers(self, given: str, expected: str) -> None:
         assert async_database_url(given) == expected
+
+
+class TestPasswordSettings:
+    def test_argon2_defaults_are_owasps(self) -> None:
+        settings = Settings()
+        assert (
+            settings.password_memory_kib,
+            settings.password_time_cost,
+            settings.password_parallelism,
+            settings.password_threads,
+        ) == (19_456, 2, 1, None)
+
+    def test_read_from_the_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("ATTN_PASSWORD_MEMORY_KIB", "47104")
+        monkeypatch.setenv("ATTN_PASSWORD_TIME_COST", "1")
+        monkeypatch.setenv("ATTN_PASSWORD_PARALLELISM", "2")
+        monkeypatch.setenv("ATTN_PASSWORD_THREADS", "4")
+        settings = Settings()
+        assert (settings.password_memory_kib, settings.password_time_cost) == (47_104, 1)
+        assert (settings.password_parallelism, settings.password_threads) == (2, 4)
+
+    @pytest.mark.parametrize(
+        ("variable", "value", "message"),
+        [
+            ("ATTN_PASSWORD_MEMORY_KIB", "0", "password_memory_kib"),
+            ("ATTN_PASSWORD_MEMORY_KIB", "-19456", "password_memory_kib"),
+            ("ATTN_PASSWORD_MEMORY_KIB", "19 MiB", "password_memory_kib"),
+            ("ATTN_PASSWORD_MEMORY_KIB", str(5 * 1024 * 1024), "password_memory_kib"),
+            ("ATTN_PASSWORD_TIME_COST", "0", "password_time_cost"),
+            ("ATTN_PASSWORD_TIME_COST", "1000", "password_time_cost"),
+            ("ATTN_PASSWORD_PARALLELISM", "0", "password_parallelism"),
+            ("ATTN_PASSWORD_PARALLELISM", "two", "password_parallelism"),
+            ("ATTN_PASSWORD_THREADS", "0", "password_threads"),
+        ],
+    )
+    def test_nonsense_is_refused_naming_the_setting(
+        self, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, message: str
+    ) -> None:
+        monkeypatch.setenv(variable, value)
+        with pytest.raises(ValidationError, match=message):
+            Settings()
+
+    def test_argon2_needs_8_kib_per_lane(self) -> None:
+        with pytest.raises(ValidationError, match="at least 8 KiB per lane"):
+            Settings(password_memory_kib=16, password_parallelism=4)
+
+    def test_production_refuses_hashes_weaker_than_owasp(self) -> None:
+        def production(memory_kib: int, passes: int) -> Settings:
+            return Settings(
+                environment=Environment.PRODUCTION,
+                secret_key="s" * 40,
+                redis_url="redis://r",
+                database_url="postgresql://d",
+                password_memory_kib=memory_kib,
+                password_time_cost=passes,
+            )
+
+        with pytest.raises(ValidationError, match="below OWASP's minimum"):
+            production(8192, 2)
+        for memory_kib, passes in ((47_104, 1), (19_456, 2), (7_168, 5)):  # OWASP's choices
+            assert production(memory_kib, passes).password_memory_kib == memory_kib

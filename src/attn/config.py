@@ -13,6 +13,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "change-me"  # noqa: S105 - a marker we refuse in production
 
+# Argon2id as OWASP's Password Storage Cheat Sheet recommends it (m=19 MiB, t=2, p=1):
+# about 35 ms of one core per hash here, so a hall of students can log in at once.
+PASSWORD_MEMORY_KIB = 19_456
+PASSWORD_TIME_COST = 2
+PASSWORD_PARALLELISM = 1
+PASSWORD_MIN_PRODUCTION_WORK = 7_168 * 5
+"""OWASP's weakest equivalent setting (m=7 MiB, t=5) as memory x passes: every one of its
+listed alternatives (47 MiB x 1 ... 7 MiB x 5) has at least this much."""
+
 
 class Environment(StrEnum):
     DEVELOPMENT = "development"
@@ -68,6 +77,26 @@ class Settings(BaseSettings):
         description="Sessions a teacher or admin may hold at once (the projector PC, a phone, "
         "...); the oldest ends when one more logs in. A student always holds one: a login on "
         "another phone ends the old one.",
+    )
+
+    password_memory_kib: int = Field(
+        default=PASSWORD_MEMORY_KIB,
+        ge=8,
+        le=4 * 1024 * 1024,
+        description="Argon2id memory per password hash, in KiB (OWASP: 19456 = 19 MiB).",
+    )
+    password_time_cost: int = Field(
+        default=PASSWORD_TIME_COST, ge=1, le=50, description="Argon2id passes over the memory."
+    )
+    password_parallelism: int = Field(
+        default=PASSWORD_PARALLELISM, ge=1, le=64, description="Argon2id lanes per hash."
+    )
+    password_threads: int | None = Field(
+        default=None,
+        ge=1,
+        le=256,
+        description="Threads hashing and verifying passwords in each process; unset: one "
+        "per core the process may use.",
     )
 
     persist_enabled: bool = Field(default=True, description="Run the persistence job in serve.")
@@ -165,6 +194,22 @@ class Settings(BaseSettings):
                 f"unknown time zone {value!r}: use an IANA name such as Europe/Istanbul or UTC"
             ) from None
         return value
+
+    @model_validator(mode="after")
+    def _argon2_parameters(self) -> Settings:
+        """Argon2 needs 8 KiB per lane; production must not hash weaker than OWASP allows."""
+        if self.password_memory_kib < 8 * self.password_parallelism:
+            raise ValueError(
+                f"ATTN_PASSWORD_MEMORY_KIB ({self.password_memory_kib}) must be at least 8 KiB "
+                f"per lane of ATTN_PASSWORD_PARALLELISM ({self.password_parallelism})"
+            )
+        work = self.password_memory_kib * self.password_time_cost
+        if self.environment is Environment.PRODUCTION and work < PASSWORD_MIN_PRODUCTION_WORK:
+            raise ValueError(
+                "ATTN_PASSWORD_MEMORY_KIB x ATTN_PASSWORD_TIME_COST is below OWASP's minimum "
+                f"for production ({work} < {PASSWORD_MIN_PRODUCTION_WORK}, e.g. 19456 x 2)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _no_placeholders_in_production(self) -> Settings:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attn.config import Environment, Settings
 from attn.db.redis_client import RedisClient
 from attn.db.sql import repository
 from attn.errors import Conflict, InvalidInput
@@ -16,6 +17,10 @@ from attn.services.accounts.passwords import verify_password
 from tests.helpers.factories import make_user
 from tests.helpers.outcomes import refused_as
 from tests.helpers.sessions import newest_key
+
+
+def config() -> Settings:
+    return Settings(environment=Environment.TEST)
 
 
 def lines_and_codes(problems: list[user_import.Problem]) -> list[tuple[int, str]]:
@@ -102,7 +107,9 @@ class TestImportRows:
         data = b"S1,Ali,student\nS2,Veli,student\nS1,Again,student\nS4,X,nope\n"
         async with session.begin():
             with pytest.raises(InvalidInput) as rejected:
-                await user_import.import_csv(session, redis_client, data, actor="A1", now=utcnow())
+                await user_import.import_csv(
+                    session, redis_client, config(), data, actor="A1", now=utcnow()
+                )
         assert [(d["line"], d["code"]) for d in rejected.value.details] == [
             (2, "user_exists"),
             (3, "duplicate_in_file"),
@@ -120,7 +127,7 @@ class TestImportRows:
         data = "S1,Ayşe Yılmaz,student,secret-one\nT1,Mehmet Öz,teacher\n".encode()
         async with session.begin():
             result = await user_import.import_csv(
-                session, redis_client, data, actor="A1", now=utcnow()
+                session, redis_client, config(), data, actor="A1", now=utcnow()
             )
         assert (result.created, result.updated, result.skipped) == (2, 0, 0)
         async with session.begin():
@@ -149,7 +156,13 @@ class TestImportRows:
         data = b"S1,Renamed Only,student\nS2,Promoted,teacher\nS3,New Password,student,new-pass1\n"
         async with session.begin():
             result = await user_import.import_csv(
-                session, redis_client, data, on_existing=OnExisting.UPDATE, actor="A1", now=utcnow()
+                session,
+                redis_client,
+                config(),
+                data,
+                on_existing=OnExisting.UPDATE,
+                actor="A1",
+                now=utcnow(),
             )
         assert result.updated_numbers == ["S1", "S2", "S3"]
         remaining = [

@@ -7,11 +7,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attn.config import Environment, Settings
 from attn.errors import Conflict, InvalidInput
 from attn.models import Role
 from attn.models.types import utcnow
 from attn.services.accounts import users
 from attn.services.accounts.passwords import verify_password
+
+
+def config() -> Settings:
+    return Settings(environment=Environment.TEST)
 
 
 class TestUsersService:
@@ -20,9 +25,9 @@ class TestUsersService:
             {"user_number": "S1", "full_name": "Ali", "role": "student", "password": "p" * 8}
         )
         async with session.begin():
-            created = await users.create_user(session, data, actor="cli", now=utcnow())
+            created = await users.create_user(session, config(), data, actor="cli", now=utcnow())
             with pytest.raises(Conflict):
-                await users.create_user(session, data, actor="cli", now=utcnow())
+                await users.create_user(session, config(), data, actor="cli", now=utcnow())
         async with session.begin():
             page = await users.list_users(session, role=Role.STUDENT, limit=10_000)
         assert [user.user_number for user in page.items] == [created.user_number]
@@ -41,7 +46,7 @@ class TestUsersService:
         assert "\n" not in message
 
     async def test_hash_passwords_keeps_order_and_none(self) -> None:
-        hashes = await users.hash_passwords(["first-pass", None, "second-pass"])
+        hashes = await users.hash_passwords(config(), ["first-pass", None, "second-pass"])
         assert hashes[1] is None
         assert verify_password(hashes[0], "first-pass")
         assert verify_password(hashes[2], "second-pass")

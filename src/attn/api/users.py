@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 from starlette.datastructures import UploadFile
 
-from attn.api.deps import ClockDep, CurrentAdmin, RedisDep, SessionDep
+from attn.api.deps import ClockDep, CurrentAdmin, RedisDep, SessionDep, SettingsDep
 from attn.api.errors import error_responses
 from attn.api.request_body import declared_over, media_type, read_body
 from attn.errors import NoFile, PayloadTooLarge, UnsupportedMediaType
@@ -88,10 +88,14 @@ async def csv_upload(request: Request) -> bytes:
     responses=error_responses(401, 403, 409, 422),
 )
 async def create_user(
-    body: UserCreate, admin: CurrentAdmin, session: SessionDep, clock: ClockDep
+    body: UserCreate,
+    admin: CurrentAdmin,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
 ) -> UserOut:
     """Create one account (without a password it cannot log in yet)."""
-    row = await users.create_user(session, body, actor=admin.user_number, now=clock.now())
+    row = await users.create_user(session, settings, body, actor=admin.user_number, now=clock.now())
     return UserOut.from_row(row)
 
 
@@ -105,6 +109,7 @@ async def import_users(
     admin: CurrentAdmin,
     session: SessionDep,
     redis: RedisDep,
+    settings: SettingsDep,
     clock: ClockDep,
     data: Annotated[bytes, Depends(csv_upload)],
     on_existing: Annotated[
@@ -118,6 +123,7 @@ async def import_users(
     return await user_import.import_csv(
         session,
         redis,
+        settings,
         data,
         on_existing=on_existing,
         actor=admin.user_number,

@@ -58,6 +58,7 @@ async def demo() -> None:
         result = await import_rows(
             session,
             runtime.redis_client,
+            runtime.settings,
             rows,
             on_existing=OnExisting.UPDATE,
             actor=DEMO_ACTOR,

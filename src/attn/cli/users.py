@@ -98,7 +98,9 @@ async def add(
         {"user_number": user_number, "full_name": name, "role": role, "password": secret}
     )
     async with transaction("cli") as (runtime, session):
-        user = await users.create_user(session, data, actor=CLI_ACTOR, now=runtime.clock.now())
+        user = await users.create_user(
+            session, runtime.settings, data, actor=CLI_ACTOR, now=runtime.clock.now()
+        )
     login = "" if secret is not None else " (no password: cannot log in yet)"
     typer.echo(f"created {user.role.value} {user.user_number} ({user.full_name}){login}")
 
@@ -125,6 +127,7 @@ async def import_(
         result = await user_import.import_csv(
             session,
             runtime.redis_client,
+            runtime.settings,
             data,
             on_existing=on_existing,
             actor=CLI_ACTOR,

@@ -14,7 +14,6 @@ the idle timeout is therefore at least ``TTL - step`` (e.g. 540 s of the student
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import math
@@ -32,7 +31,7 @@ from attn.db.sql import repository
 from attn.errors import CsrfFailed, InvalidCredentials, InvalidToken, Unauthorized
 from attn.models import Role, UserRedis
 from attn.models.types import USER_NUMBER_PATTERN
-from attn.services.accounts.passwords import verify_password
+from attn.services.accounts.passwords import check_password, store_new_hash
 from attn.services.outcomes import translated
 from attn.services.security import rate_limit
 
@@ -108,10 +107,10 @@ async def login(
     timing does not tell them apart.
     """
     user = await repository.get_user(session, user_number)
-    password_hash = user.password_hash if user is not None else None
-    matches = await asyncio.to_thread(verify_password, password_hash, password)
-    if user is None or not matches:
+    verdict = await check_password(settings, user.password_hash if user else None, password)
+    if user is None or not verdict.matches:
         raise InvalidCredentials("wrong user number or password")
+    await store_new_hash(session, user.user_number, verdict, now)  # in the login's transaction
     return await open_session(redis, settings, user, now)
 
 

@@ -27,6 +27,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attn.config import Settings
 from attn.db.redis_client import RedisClient
 from attn.db.sql import repository
 from attn.db.sql.rows import NewUserRow, UserRow
@@ -159,6 +160,7 @@ def _duplicates(rows: Sequence[ParsedRow]) -> list[Problem]:
 async def import_csv(
     session: AsyncSession,
     redis: RedisClient,
+    settings: Settings,
     data: bytes,
     *,
     on_existing: OnExisting = OnExisting.ERROR,
@@ -174,6 +176,7 @@ async def import_csv(
     return await import_rows(
         session,
         redis,
+        settings,
         parsed.rows,
         on_existing=on_existing,
         actor=actor,
@@ -186,6 +189,7 @@ async def import_csv(
 async def import_rows(
     session: AsyncSession,
     redis: RedisClient,
+    settings: Settings,
     rows: Sequence[ParsedRow],
     *,
     on_existing: OnExisting = OnExisting.ERROR,
@@ -207,7 +211,7 @@ async def import_rows(
     old = [row.user for row in rows if row.user.user_number in existing]
     updates = old if on_existing is OnExisting.UPDATE else []
     skipped = old if on_existing is OnExisting.SKIP else []
-    await _write(session, redis, new, updates, existing, now)
+    await _write(session, redis, settings, new, updates, existing, now)
     result = _result(new, updates, skipped, encoding)
     await repository.add_audit(
         session,
@@ -241,13 +245,14 @@ def _refuse_problems(
 async def _write(
     session: AsyncSession,
     redis: RedisClient,
+    settings: Settings,
     new: Sequence[UserCreate],
     updates: Sequence[UserCreate],
     existing: Mapping[str, UserRow],
     now: datetime,
 ) -> None:
     """Create the new users, then update the existing ones; one batch of password hashes."""
-    hashes = await hash_passwords([user.password for user in [*new, *updates]])
+    hashes = await hash_passwords(settings, [user.password for user in [*new, *updates]])
     new_rows = [
         NewUserRow(
             user_number=user.user_number,

@@ -8,7 +8,6 @@ reaches the user's live login at once (:func:`apply_to_session`).
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -16,18 +15,17 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attn.config import Settings
 from attn.db.redis_client import RedisClient
 from attn.db.sql import repository
 from attn.db.sql.rows import Page, UserRow
 from attn.errors import InvalidUser, UserNotFound
 from attn.models.api_users import UserCreate, UserUpdate
 from attn.models.types import Role
-from attn.services.accounts.passwords import hash_password
+from attn.services.accounts.passwords import hash_in_pool, pool_size
 from attn.services.outcomes import translated
 
 MAX_PAGE_SIZE = 200
-_HASH_CONCURRENCY = max(1, os.cpu_count() or 1)
-"""Argon2 is CPU- and memory-bound (64 MiB each): more parallel hashes than cores only queue."""
 
 
 def validation_problems(exc: ValidationError) -> list[str]:
@@ -47,24 +45,30 @@ def parse_new_user(values: Mapping[str, Any]) -> UserCreate:
         raise InvalidUser("; ".join(validation_problems(exc))) from None
 
 
-async def hash_passwords(passwords: Sequence[str | None]) -> list[str | None]:
-    """Argon2 hashes (None stays None), computed in worker threads off the event loop."""
-    limit = asyncio.Semaphore(_HASH_CONCURRENCY)
+async def hash_passwords(settings: Settings, passwords: Sequence[str | None]) -> list[str | None]:
+    """Argon2 hashes (None stays None) with the settings' parameters, in the process's
+    hashing threads.
+
+    At most one hash per thread is handed to the pool at a time: the pool's queue is first
+    come, first served, so a login arriving during a large import waits for one round of
+    the import's hashes, not for all of them.
+    """
+    limit = asyncio.Semaphore(pool_size(settings))
 
     async def one(password: str | None) -> str | None:
         if password is None:
             return None
         async with limit:
-            return await asyncio.to_thread(hash_password, password)
+            return await hash_in_pool(settings, password)
 
     return list(await asyncio.gather(*(one(password) for password in passwords)))
 
 
 async def create_user(
-    session: AsyncSession, data: UserCreate, *, actor: str, now: datetime
+    session: AsyncSession, settings: Settings, data: UserCreate, *, actor: str, now: datetime
 ) -> UserRow:
     """Create one account; :class:`~attn.errors.UserExists` (409) when the number is taken."""
-    (password_hash,) = await hash_passwords([data.password])
+    (password_hash,) = await hash_passwords(settings, [data.password])
     with translated():
         user = await repository.create_user(
             session,
