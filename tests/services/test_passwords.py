@@ -4,6 +4,8 @@ hashing threads, and a hall logging in from one address. Real Redis and SQL."""
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 
 import pytest
@@ -89,6 +91,15 @@ class TestParameters:
         assert thread is not threading.current_thread()
         assert passwords.pool_size(config) == passwords.usable_cores()
         assert passwords.pool_size(settings(password_threads=3)) == 3
+
+    @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priority")
+    async def test_the_hashing_threads_yield_to_the_event_loop(self) -> None:
+        def niceness() -> int:
+            return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+        own = niceness()
+        hashing = await passwords.in_pool(settings(), niceness)
+        assert hashing == min(19, own + passwords.HASHING_NICENESS)
 
 
 class TestRehashOnLogin:

@@ -14,7 +14,9 @@ and :func:`check_password` hands back its replacement so the login can store it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +38,7 @@ from attn.config import (
 from attn.db.sql import repository
 
 T = TypeVar("T")
+HASHING_NICENESS = 10
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
@@ -130,9 +133,25 @@ def pool(settings: Settings) -> ThreadPoolExecutor:
     with _pool_lock:
         if _pool is None:
             _pool = ThreadPoolExecutor(
-                max_workers=pool_size(settings), thread_name_prefix="attn-argon2"
+                max_workers=pool_size(settings),
+                thread_name_prefix="attn-argon2",
+                initializer=_yield_to_the_event_loop,
             )
         return _pool
+
+
+def _yield_to_the_event_loop() -> None:
+    """Run this hashing thread at a lower CPU priority than the event loop's.
+
+    With every core hashing, the event loop would get only its share of a core against
+    the hashing threads, and every request of the process (check-ins of students already
+    logged in among them) would wait behind a login rush. At nice +10 the scheduler runs
+    the event loop first whenever it has work; the hashes take the rest of the CPU.
+    Linux sets the priority per thread; elsewhere the thread keeps the process's.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
 
 
 def pool_size(settings: Settings) -> int:
