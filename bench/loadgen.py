@@ -62,7 +62,27 @@ class LoadResult:
         )
 
 
-async def _read_response(reader: asyncio.StreamReader) -> int:
+@dataclass(frozen=True)
+class Reply:
+    """A response's status line, raw header block and body (for multi-step clients)."""
+
+    status: int
+    head: bytes
+    body: bytes
+
+    def headers(self, name: str) -> list[str]:
+        """Every value of header ``name`` (case-insensitive), e.g. each ``Set-Cookie``."""
+        wanted = name.lower().encode()
+        values = []
+        for line in self.head.split(b"\r\n")[1:]:
+            key, _, value = line.partition(b":")
+            if key.strip().lower() == wanted:
+                values.append(value.strip().decode("latin-1"))
+        return values
+
+
+async def read_reply(reader: asyncio.StreamReader) -> Reply:
+    """Read one response; only ``Content-Length`` bodies (what the ATTN app sends)."""
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head[9:12])
     length = 0
@@ -71,9 +91,14 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
         if name.strip().lower() == b"content-length":
             length = int(value)
             break
-    if length:
-        await reader.readexactly(length)
-    return status
+        if name.strip().lower() == b"transfer-encoding":
+            raise ValueError("chunked responses are not supported by this load generator")
+    body = await reader.readexactly(length) if length else b""
+    return Reply(status, head, body)
+
+
+async def _read_response(reader: asyncio.StreamReader) -> int:
+    return (await read_reply(reader)).status
 
 
 async def run_load(
@@ -111,7 +136,7 @@ async def run_load(
         finally:
             writer.close()
 
-    cpu_before = _cpu_seconds()
+    cpu_before = client_cpu_seconds()
     started = time.perf_counter()
     await asyncio.gather(*(connection() for _ in range(concurrency)))
     seconds = time.perf_counter() - started
@@ -121,10 +146,10 @@ async def run_load(
         latencies_ms=latencies,
         statuses=statuses,
         errors=errors,
-        cpu_seconds=_cpu_seconds() - cpu_before,
+        cpu_seconds=client_cpu_seconds() - cpu_before,
     )
 
 
-def _cpu_seconds() -> float:
+def client_cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
