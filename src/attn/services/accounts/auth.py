@@ -31,7 +31,7 @@ from attn.db.sql import repository
 from attn.errors import CsrfFailed, InvalidCredentials, InvalidToken, Unauthorized
 from attn.models import Role, UserRedis
 from attn.models.types import USER_NUMBER_PATTERN
-from attn.services.accounts.passwords import check_password, store_new_hash
+from attn.services.accounts.passwords import check_password, login_gate, store_new_hash
 from attn.services.outcomes import translated
 from attn.services.security import rate_limit
 
@@ -106,8 +106,9 @@ async def login(
     long. An unknown user (or one without a password) costs the same verification, so
     timing does not tell them apart.
     """
-    user = await repository.get_user(session, user_number)
-    verdict = await check_password(settings, user.password_hash if user else None, password)
+    async with login_gate(settings):  # a hall waits for Argon2 here, not holding a connection
+        user = await repository.get_user(session, user_number)
+        verdict = await check_password(settings, user.password_hash if user else None, password)
     if user is None or not verdict.matches:
         raise InvalidCredentials("wrong user number or password")
     await store_new_hash(session, user.user_number, verdict, now)  # in the login's transaction

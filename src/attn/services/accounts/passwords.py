@@ -18,6 +18,7 @@ import contextlib
 import os
 import sys
 import threading
+import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -42,6 +43,9 @@ HASHING_NICENESS = 10
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
+_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,22 @@ async def hash_in_pool(settings: Settings, password: str) -> str:
 async def in_pool(settings: Settings, func: Callable[..., T], *args: object) -> T:
     """``func(*args)`` in the process's hashing pool."""
     return await asyncio.get_running_loop().run_in_executor(pool(settings), func, *args)
+
+
+def login_gate(settings: Settings) -> asyncio.Semaphore:
+    """Logins allowed to read their user and verify at once in this event loop: two per
+    hashing thread (one hashing, one ready next).
+
+    A login holds a database connection from reading its user until its request ends, and
+    a hall's logins queue behind Argon2 for seconds: without the gate a thousand of them
+    would each hold a connection (or time out waiting for one, a 503) while they wait for
+    the CPU. Behind it they wait without one, first come, first served.
+    """
+    loop = asyncio.get_running_loop()
+    gate = _gates.get(loop)
+    if gate is None:
+        gate = _gates[loop] = asyncio.Semaphore(2 * pool_size(settings))
+    return gate
 
 
 def pool(settings: Settings) -> ThreadPoolExecutor:
