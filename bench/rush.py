@@ -52,7 +52,7 @@ from bench.checkin import (
     wait_ready,
 )
 from bench.rush_client import SteadyStream, run_journeys
-from bench.rush_report import Phase, Round, report
+from bench.rush_report import SETTLING_SECONDS, Phase, Round, report
 from bench.rush_setup import (
     HOST,
     argon2_floor_seconds,
@@ -121,6 +121,7 @@ async def run_phase(
         server_cpu=cpu,
         quiet_ms=stream.between(0, start),
         during_ms=stream.between(start, end),
+        settled_ms=stream.between(start + SETTLING_SECONDS, end),
         steady_statuses=stream.statuses,
         steady_errors=stream.errors,
     )

@@ -170,21 +170,33 @@ class SteadyStream:
             connection.close()
 
     async def _one(self, request: Request, due: float, at: float) -> None:
-        connection = (
-            self._idle.pop() if self._idle else Connection(self.host, self.port, self._statuses)
-        )
-        try:
-            reply = await connection.send("steady check-in", request, expect=201)
-        except (StepFailed, OSError, asyncio.IncompleteReadError, ValueError) as exc:
-            self.errors += 1
-            if isinstance(exc, StepFailed):
-                self._idle.append(connection)
-                self.samples.append(
-                    Sample(at, (time.perf_counter() - due) * 1000, exc.reply.status)
-                )
-            return
-        self.samples.append(Sample(at, (time.perf_counter() - due) * 1000, reply.status))
-        self._idle.append(connection)
+        reply = await self._send(request)
+        if reply is not None:
+            self.samples.append(Sample(at, (time.perf_counter() - due) * 1000, reply.status))
+
+    async def _send(self, request: Request) -> Reply | None:
+        """The reply (any status), or None after a connection error. An idle connection the
+        server closed meanwhile (its keep-alive timeout) is replaced once, as browsers do."""
+        reused = bool(self._idle)
+        connection = self._idle.pop() if reused else self._connect()
+        for attempt in range(2):
+            try:
+                reply = await connection.send("steady check-in", request, expect=201)
+            except StepFailed as failed:
+                self.errors += 1
+                reply = failed.reply
+            except (OSError, asyncio.IncompleteReadError, ValueError):
+                if reused and attempt == 0:
+                    connection = self._connect()
+                    continue
+                self.errors += 1
+                return None
+            self._idle.append(connection)
+            return reply
+        return None
+
+    def _connect(self) -> Connection:
+        return Connection(self.host, self.port, self._statuses)
 
     def between(self, start: float, end: float) -> list[float]:
         """Latencies of the requests due in ``[start, end)`` seconds after the stream began."""

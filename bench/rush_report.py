@@ -11,6 +11,9 @@ from bench.rush_client import JourneyResult, percentile
 MAX_RUSH_SECONDS = 30.0
 MAX_STEADY_P99_MS = 150.0
 MIN_REMEMBERED_SPEED_UP = 5.0
+SETTLING_SECONDS = 3.0
+"""The logged-in stream is also reported from this long into the rush on: the hall's first
+requests, all arriving at once, queue in front of everything else of a worker."""
 
 
 @dataclass
@@ -24,6 +27,8 @@ class Phase:
     """The logged-in stream's latencies in the seconds before the rush."""
     during_ms: list[float]
     """... and while the rush ran."""
+    settled_ms: list[float]
+    """... and from a few seconds into the rush on (after the hall's first wave)."""
     steady_statuses: Counter[int] = field(default_factory=Counter)
     steady_errors: int = 0
 
@@ -70,6 +75,7 @@ def _phase_lines(phase: Phase) -> list[str]:
         f"  logged-in check-ins before the rush: {_ms(phase.quiet_ms)}",
         f"  logged-in check-ins during the rush: {_ms(phase.during_ms)}; statuses "
         f"{dict(phase.steady_statuses)}, errors {phase.steady_errors}",
+        f"  ... from {SETTLING_SECONDS:g} s into the rush on      : {_ms(phase.settled_ms)}",
     ]
     lines.extend(f"  e.g. {error}" for error in sorted(set(rush.errors))[:3])
     return lines
