@@ -99,12 +99,12 @@ async def login(
     password: str,
     now: datetime,
 ) -> LoginResult:
-    """Check the password and start a new session, replacing the user's previous one.
+    """Check the password and open a session on this device (a student's other one ends).
 
-    Argon2 is slow by design (docs/performance.md#password-hashing), so it runs in a worker
-    thread: on the event loop it would stall every other request of the process for that
-    long. An unknown user (or one without a password) costs the same verification, so
-    timing does not tell them apart.
+    Argon2 is slow by design (docs/performance.md#password-hashing), so it runs in the
+    process's hashing threads (:mod:`attn.services.accounts.passwords`): on the event loop it
+    would stall every other request of the process for that long. An unknown user (or one
+    without a password) costs the same verification, so timing does not tell them apart.
     """
     async with login_gate(settings):  # a hall waits for Argon2 here, not holding a connection
         user = await repository.get_user(session, user_number)
