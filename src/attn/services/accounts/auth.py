@@ -21,7 +21,6 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +29,7 @@ from attn.db.redis_client import RedisClient
 from attn.db.sql import repository
 from attn.errors import CsrfFailed, InvalidCredentials, InvalidToken, Unauthorized
 from attn.models import Role, UserRedis
+from attn.models.api_users import StoredUser
 from attn.models.types import USER_NUMBER_PATTERN
 from attn.services.accounts.passwords import check_password, login_gate, store_new_hash
 from attn.services.outcomes import translated
@@ -50,17 +50,6 @@ class LoginResult:
     session: UserRedis
     remember: str | None = None
     """A new "remember this phone" credential for the cookie, when one was issued."""
-
-
-class Account(Protocol):
-    """Who a session is opened for: a row of the user directory."""
-
-    @property
-    def user_number(self) -> str: ...
-    @property
-    def full_name(self) -> str: ...
-    @property
-    def role(self) -> Role: ...
 
 
 def hash_secret(secret: str) -> str:
@@ -116,7 +105,7 @@ async def login(
 
 
 async def open_session(
-    redis: RedisClient, settings: Settings, user: Account, now: datetime
+    redis: RedisClient, settings: Settings, user: StoredUser, now: datetime
 ) -> LoginResult:
     """A new session for ``user`` (a password checked, or a remembered phone), ending its
     oldest sessions beyond the role's limit (a student's other phone)."""
