@@ -28,7 +28,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -270,6 +271,20 @@ def report(args: argparse.Namespace, result: RoundResult) -> bool:
     return ok
 
 
+@contextmanager
+def bench_redis(redis_url: str | None, data: Path) -> Iterator[str]:
+    """``redis_url``, or an embedded redis-server in ``data`` for the block's duration."""
+    if redis_url is not None:
+        yield redis_url
+        return
+    embedded = EmbeddedRedis(data)
+    url = embedded.start()
+    try:
+        yield url
+    finally:
+        embedded.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -288,19 +303,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="attn-bench-") as tmp:
         data = Path(tmp)
         upgrade(f"sqlite:///{data / 'bench.sqlite3'}")
-        embedded = None
-        redis_url = args.redis_url
-        if redis_url is None:
-            embedded = EmbeddedRedis(data)
-            redis_url = embedded.start()
-        try:
+        with bench_redis(args.redis_url, data) as redis_url:
             results = [
                 asyncio.run(run_round(args, int(w), redis_url, data))
                 for w in args.workers.split(",")
             ]
-        finally:
-            if embedded is not None:
-                embedded.stop()
     print(json.dumps({"students": args.students, "attendances": args.attendances}))
     verdicts = [report(args, result) for result in results]  # print every round
     sys.exit(0 if all(verdicts) else 1)

@@ -41,10 +41,10 @@ from attn.db import keys
 from attn.db.redis_client import RedisClient
 from attn.db.redis_connection import AnyRedis, create_redis
 from attn.db.sql.migrate import upgrade
-from attn.embedded import EmbeddedRedis
 from attn.models import Role
 from bench.checkin import (
     Session,
+    bench_redis,
     free_port,
     seed_sessions,
     server_cpu_seconds,
@@ -215,19 +215,11 @@ def main() -> None:
         database_url = f"sqlite:///{data / 'rush.sqlite3'}"
         upgrade(database_url)
         asyncio.run(prepare(args, database_url))
-        embedded = None
-        redis_url = args.redis_url
-        if redis_url is None:
-            embedded = EmbeddedRedis(data)
-            redis_url = embedded.start()
-        try:
+        with bench_redis(args.redis_url, data) as redis_url:
             results = [
                 asyncio.run(run_round(args, int(w), redis_url, database_url, data))
                 for w in args.workers.split(",")
             ]
-        finally:
-            if embedded is not None:
-                embedded.stop()
     print(json.dumps({"students": args.students, "concurrency": args.concurrency}))
     verdicts = [report(result) for result in results]
     sys.exit(0 if all(verdicts) else 1)
