@@ -25,6 +25,7 @@ EXPECTED = [
     ("RememberWrongDevice", 401, "remember_wrong_device"),
     ("StaleTimestamp", 401, "stale_timestamp"),
     ("Unauthorized", 401, "unauthorized"),
+    ("CrossSiteForm", 403, "cross_site_form"),
     ("CsrfFailed", 403, "csrf_failed"),
     ("Forbidden", 403, "forbidden"),
     ("NotYourAttendance", 403, "not_your_attendance"),

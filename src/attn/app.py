@@ -21,6 +21,8 @@ from attn.logging_setup import AccessLogMiddleware, install_redaction
 from attn.persistence.worker import run_worker
 from attn.runtime import Runtime
 from attn.web import router as web_router
+from attn.web.errors import install_page_errors
+from attn.web.headers import SecurityHeadersMiddleware
 
 
 def freeze_startup_heap() -> None:
@@ -75,12 +77,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=_lifespan_for(settings),
     )
     install_error_handlers(app)
+    install_page_errors(app)  # after the API's: pages get theirs as pages
     app.add_middleware(
         BodyLimitMiddleware,
         default=settings.max_json_body_bytes,
         limits=route_body_limits(),
         check_in=check_in_body_limit(settings),
     )
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(AccessLogMiddleware)  # added last: outermost, so it logs the 413s
     app.include_router(health_router)
     app.include_router(metrics_router)

@@ -169,6 +169,12 @@ class CsrfFailed(Forbidden):
     code = "csrf_failed"
 
 
+class CrossSiteForm(Forbidden):
+    """A page's form posted from another site (the browser's Sec-Fetch-Site or Origin)."""
+
+    code = "cross_site_form"
+
+
 # --- 404: what is not there -----------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from uuid import uuid4
 
 import httpx
@@ -15,6 +16,15 @@ from tests.helpers.checkin_api import start_checked
 
 def page(attendance_id: object, query: str = "") -> str:
     return f"/check-in/{attendance_id}{query}"
+
+
+async def script_of(api: httpx.AsyncClient, html: str) -> str:
+    """The page's own script: a versioned static file (the page has no inline script)."""
+    found = re.search(r'<script src="(/static/[0-9a-f]{12}/js/check_in\.js)"', html)
+    assert found, "the check-in page loads its script"
+    response = await api.get(found.group(1))
+    assert response.status_code == 200
+    return response.text
 
 
 class TestCheckInPage:
@@ -33,7 +43,8 @@ class TestCheckInPage:
         assert 'type="file"' not in html  # no face check, no photo input
         assert f'data-attendance-id="{started["attendance_id"]}"' in html
         assert "X-Device-Id" in html
-        assert "localStorage" in html
+        script = await script_of(api, html)
+        assert "localStorage" in script
         assert "AB23CD" not in html  # the code is read from the URL by the script only
 
     async def test_offers_to_remember_the_phone_and_resumes_with_it(
@@ -44,7 +55,7 @@ class TestCheckInPage:
         html = (await api.get(page(started["attendance_id"]))).text
         assert 'id="remember" name="remember" type="checkbox"' in html
         assert "Remember this phone" in html
-        assert '"/auth/resume"' in html
+        assert '"/auth/resume"' in await script_of(api, html)
 
     async def test_face_check_asks_for_a_photo(
         self, api: httpx.AsyncClient, runtime: Runtime, quick_user: QuickUser
@@ -84,7 +95,8 @@ class TestCheckInPage:
         response = await api.get(page(aid))
         assert response.status_code == 200
         assert "closed" in response.text
-        assert "<form" not in response.text
+        assert 'id="check-in-form"' not in response.text
+        assert 'id="login-form"' not in response.text
         assert "<script>" not in response.text
 
     async def test_unknown_or_malformed_ids_get_a_friendly_404(

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attn.api.cookies import CSRF_COOKIE, SESSION_COOKIE
 from attn.clock import Clock
 from attn.config import Settings
 from attn.db.redis_client import RedisClient
@@ -58,8 +59,6 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 # --- who is calling -------------------------------------------------------------------
 
 bearer_scheme = HTTPBearer(auto_error=False, description="The token from POST /api/v1/auth/login.")
-SESSION_COOKIE = "attn_session"
-CSRF_COOKIE = "attn_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 
 

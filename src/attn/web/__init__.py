@@ -1,7 +1,18 @@
-"""The server-rendered web UI: small pages that call the same API as every other client."""
+"""The server-rendered web UI: pages that call the same services as the JSON API.
+
+One module per area (everyone's :mod:`auth` pages, the :mod:`teacher`'s, the
+:mod:`student`'s, the :mod:`admin`'s, the check-in page in :mod:`pages`), templates per
+area, versioned static files (:mod:`assets`), catalogs in ``locale/`` (:mod:`i18n`).
+"""
 
 from __future__ import annotations
 
-from attn.web.pages import router
+from fastapi import APIRouter
+
+from attn.web import admin, assets, auth, pages, student, teacher
+
+router = APIRouter(include_in_schema=False)
+for area in (assets, auth, pages, teacher, student, admin):
+    router.include_router(area.router)
 
 __all__ = ["router"]

@@ -8,37 +8,33 @@ check, and posts the check-in to the API like any other client.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import jinja2
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from starlette.templating import Jinja2Templates
 
-from attn.api.deps import CSRF_COOKIE, CSRF_HEADER, ClockDep, RedisDep, SessionDep
+from attn.api.cookies import CSRF_COOKIE
+from attn.api.deps import CSRF_HEADER, ClockDep, RedisDep, SessionDep
 from attn.services.checkin.page import check_in_page
 from attn.services.security.devices import DEVICE_ID_HEADER
 from attn.services.security.face import PHOTO_FIELD
-
-TEMPLATES = Jinja2Templates(
-    env=jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-        autoescape=True,  # every template, whatever its name: lesson names are user input
-        undefined=jinja2.StrictUndefined,
-    )
-)
+from attn.web.context import Viewer
+from attn.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/check-in/{attendance_id}", response_class=HTMLResponse)
 async def check_in(
-    request: Request, attendance_id: str, redis: RedisDep, session: SessionDep, clock: ClockDep
+    request: Request,
+    attendance_id: str,
+    redis: RedisDep,
+    session: SessionDep,
+    clock: ClockDep,
+    _: Viewer,
 ) -> HTMLResponse:
     """The student's check-in page (404 page for an unknown or deleted attendance)."""
     page = await check_in_page(redis, session, attendance_id, clock.now())
     if page is None:
-        return TEMPLATES.TemplateResponse(request, "not_found.html", {}, status_code=404)
+        return render(request, "not_found.html", status_code=404)
     context = {
         "page": page,
         "csrf_cookie": CSRF_COOKIE,
@@ -46,6 +42,4 @@ async def check_in(
         "device_header": DEVICE_ID_HEADER,
         "photo_field": PHOTO_FIELD,
     }
-    return TEMPLATES.TemplateResponse(
-        request, "check_in.html", context, headers={"Cache-Control": "no-store"}
-    )
+    return render(request, "check_in.html", context)

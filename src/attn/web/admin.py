@@ -1,0 +1,20 @@
+"""The admin's pages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from attn.models import Role, UserRedis
+from attn.web.context import viewer_with_role
+from attn.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+AdminViewer = Annotated[UserRedis, Depends(viewer_with_role(Role.ADMIN))]
+
+
+@router.get("/admin", response_class=HTMLResponse)
+async def home(request: Request, viewer: AdminViewer) -> Response:
+    return render(request, "admin/home.html")
