@@ -103,6 +103,7 @@ def test_the_check_in_works_with_the_keyboard_alone(
     page.goto(f"/check-in/{attendance_id}")
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
 
+    tab_to(page, page.get_by_role("link", name="Skip to content")).press("Enter")  # past the header
     tab_to(page, page.get_by_label("School number")).press_sequentially(student.number)
     tab_to(page, page.get_by_label("Password")).press_sequentially(student.password)
     tab_to(page, page.get_by_role("checkbox", name="Remember this phone"))
