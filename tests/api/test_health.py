@@ -70,9 +70,14 @@ class TestProbes:
         assert "attn_persist_attendances_total" in response.text
 
     async def test_unknown_path_uses_the_error_envelope(self, api: httpx.AsyncClient) -> None:
-        response = await api.get("/nope")
+        response = await api.get("/api/v1/nope")
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "not_found"
+
+    async def test_unknown_page_is_a_page(self, api: httpx.AsyncClient) -> None:
+        response = await api.get("/nope")
+        assert response.status_code == 404
+        assert response.headers["content-type"].startswith("text/html")
 
 
 class TestOutageAnswers:
