@@ -138,6 +138,13 @@ class Settings(BaseSettings):
     code_grace_seconds: int = Field(
         default=10, ge=0, le=3600, description="How long the previous code stays valid."
     )
+    scan_ticket_seconds: int = Field(
+        default=300,
+        ge=30,
+        le=3600,
+        description="How long the code read from a QR scan stays usable through the login "
+        "(counted from the scan; single use, bound to the attendance and the device).",
+    )
     code_attempts_per_minute: int = Field(default=10, ge=1, description="Wrong codes per user.")
     face_service_url: str | None = Field(
         default=None, description="Outside face verification service (POST endpoint)."

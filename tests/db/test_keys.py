@@ -26,6 +26,7 @@ class TestKeyStrings:
             (keys.secret(AID), f"attn:att:{{{AID}}}:secret"),
             (keys.device_attempts(AID), f"attn:att:{{{AID}}}:device_attempts"),
             (keys.audit(AID), f"attn:att:{{{AID}}}:audit"),
+            (keys.scan_ticket(AID, "ab12"), f"attn:att:{{{AID}}}:scan:ab12"),
             (keys.tombstone(AID), f"attn:att:{{{AID}}}:tombstone"),
             (
                 keys.name_index("ayşe yilmaz", "veri yapilari"),

@@ -6,11 +6,13 @@ from fastapi import APIRouter
 
 from attn.api import attendances, auth, classroom, me, users, verification
 from attn.api.checkin import route as checkin
+from attn.api.checkin import scan
 
 router = APIRouter(prefix="/api/v1")
 # The check-in first: FastAPI tries routes in order, and it is the route a lecture hall
 # sends all at once. The prefixes do not overlap.
 router.include_router(checkin.router, prefix="/attendances")
+router.include_router(scan.router, prefix="/attendances")
 router.include_router(attendances.router, prefix="/attendances")
 router.include_router(auth.router, prefix="/auth")
 router.include_router(users.router, prefix="/users")

@@ -76,6 +76,13 @@ def device_attempts(attendance_id: UUID | str) -> str:
     return f"{PREFIX}:att:{{{attendance_id}}}:device_attempts"
 
 
+def scan_ticket(attendance_id: UUID | str, ticket_hash: str) -> str:
+    """string, TTL = ``ATTN_SCAN_TICKET_SECONDS``: JSON of one QR scan (the code read, when,
+    on which device), named by the SHA-256 of the ticket the page holds; taken (GETDEL) by
+    the check-in that uses it. Not in :func:`attendance_keys`: it expires on its own."""
+    return f"{PREFIX}:att:{{{attendance_id}}}:scan:{ticket_hash}"
+
+
 def audit(attendance_id: UUID | str) -> str:
     """list, permanent until persisted: ``AuditEntryRedis`` JSON of the manual changes made
     while the attendance is live, oldest first (an outbox the persistence job empties into

@@ -18,6 +18,7 @@ from attn.db.redis.persistence_queue import (
 from attn.db.redis.rate_limits import CheckInPreflight, RateLimitsMixin, RateLimitTicket
 from attn.db.redis.records import CheckInResult, RecordsMixin
 from attn.db.redis.remembered import RememberedMixin
+from attn.db.redis.scan_tickets import ScanTicketsMixin
 from attn.db.redis.security import SecurityMixin
 from attn.db.redis.sessions import SessionsMixin
 
@@ -39,5 +40,6 @@ class RedisClient(
     RecordsMixin,
     PersistenceQueueMixin,
     RateLimitsMixin,
+    ScanTicketsMixin,
 ):
     """All Redis reads and writes of ATTN; construct with ``RedisClient(redis)``."""

@@ -8,7 +8,9 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from attn.models.types import UtcDateTime
 
 CODE_MAX_LENGTH = 32
 """Generous for a 6-symbol code typed with spaces; anything longer is not a code."""
@@ -22,12 +24,49 @@ SubmittedCode = Annotated[
 ]
 
 
+SCAN_TICKET_PATTERN = r"^[A-Za-z0-9_-]{43}$"
+"""32 random bytes, URL-safe base64 without padding."""
+
+ScanTicket = Annotated[
+    str,
+    Field(
+        pattern=SCAN_TICKET_PATTERN,
+        description="A ticket from POST /attendances/{id}/scan: the code of the QR scan, "
+        "usable once, from the same device, within ATTN_SCAN_TICKET_SECONDS of the scan. "
+        "Send it instead of code.",
+    ),
+]
+
+
 class CheckInIn(BaseModel):
-    """The optional JSON body of a check-in (or the same as multipart/form-data fields)."""
+    """The optional JSON body of a check-in (or the same as multipart/form-data fields):
+    the code typed, or the ticket of a QR scan standing in for it (not both)."""
 
     model_config = ConfigDict(extra="forbid")
 
     code: SubmittedCode | None = None
+    scan_ticket: ScanTicket | None = None
+
+    @model_validator(mode="after")
+    def _one_of_code_or_ticket(self) -> CheckInIn:
+        if self.code is not None and self.scan_ticket is not None:
+            raise ValueError("send code or scan_ticket, not both")
+        return self
+
+
+class ScanIn(BaseModel):
+    """The code a QR scan carried, sent by the check-in page as soon as it opens."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: SubmittedCode
+
+
+class ScanTicketOut(BaseModel):
+    """The scan kept for the check-in that follows the login."""
+
+    scan_ticket: str = Field(description="Send it as scan_ticket with the check-in.")
+    expires_at: UtcDateTime = Field(description="The ticket is refused after this instant.")
 
 
 CHECK_IN_MULTIPART_SCHEMA: dict[str, Any] = {
@@ -37,6 +76,11 @@ CHECK_IN_MULTIPART_SCHEMA: dict[str, Any] = {
             "type": "string",
             "maxLength": CODE_MAX_LENGTH,
             "description": "The code shown by the teacher (with the code check).",
+        },
+        "scan_ticket": {
+            "type": "string",
+            "pattern": SCAN_TICKET_PATTERN,
+            "description": "The ticket of a QR scan, instead of code.",
         },
         "photo": {
             "type": "string",

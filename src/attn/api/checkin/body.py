@@ -1,5 +1,5 @@
-"""Reading a check-in request: no body, a JSON body ``{"code"}``, or multipart/form-data
-(fields ``code`` and the file ``photo``), plus the ``X-Device-Id`` header.
+"""Reading a check-in request: no body, a JSON body ``{"code"}`` or ``{"scan_ticket"}``, or
+multipart/form-data (those fields and the file ``photo``), plus the ``X-Device-Id`` header.
 
 The route reads the body itself instead of declaring a body model, because one endpoint
 takes both JSON and multipart, and the photo must be read with a size limit; what OpenAPI
@@ -48,7 +48,9 @@ async def read_check_in(
         parsed = CheckInIn.model_validate_json(body)
     except ValidationError as exc:
         raise _invalid_body(exc) from exc
-    return CheckInAttempt(client_ip=client_ip, code=parsed.code, device_id=device_id)
+    return CheckInAttempt(
+        client_ip=client_ip, code=parsed.code, scan_ticket=parsed.scan_ticket, device_id=device_id
+    )
 
 
 async def _from_form(
@@ -62,13 +64,8 @@ async def _from_form(
             "a multipart check-in needs a Content-Length header",
         )
     async with request.form(max_files=1, max_fields=8) as form:
-        code, photo = form.get("code"), form.get(PHOTO_FIELD)
-        if isinstance(code, UploadFile):
-            raise InvalidInput("code must be a text field", details={"field": "code"})
-        try:
-            parsed = CheckInIn(code=(code or "").strip() or None)
-        except ValidationError as exc:
-            raise _invalid_body(exc) from exc
+        parsed = _text_fields(form.get("code"), form.get("scan_ticket"))
+        photo = form.get(PHOTO_FIELD)
         data: bytes | None = None
         photo_type: str | None = None
         if isinstance(photo, UploadFile):
@@ -83,10 +80,23 @@ async def _from_form(
     return CheckInAttempt(
         client_ip=client_ip,
         code=parsed.code,
+        scan_ticket=parsed.scan_ticket,
         device_id=device_id,
         photo=data,
         photo_type=photo_type,
     )
+
+
+def _text_fields(code: str | UploadFile | None, ticket: str | UploadFile | None) -> CheckInIn:
+    for name, value in (("code", code), ("scan_ticket", ticket)):
+        if isinstance(value, UploadFile):
+            raise InvalidInput(f"{name} must be a text field", details={"field": name})
+    try:
+        return CheckInIn(
+            code=str(code or "").strip() or None, scan_ticket=str(ticket or "").strip() or None
+        )
+    except ValidationError as exc:
+        raise _invalid_body(exc) from exc
 
 
 def _invalid_body(exc: ValidationError) -> InvalidInput:

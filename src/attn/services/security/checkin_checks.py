@@ -5,7 +5,8 @@ Input first, so that a 422 means nothing happened (no wrong code counted):
    malformed (leaving the header out or mangling it must not skip the check);
 2. the photo: required and validated (size, type by its bytes) with the ``face`` check.
 Then the checks:
-3. ``code``: may raise RateLimited ``too_many_wrong_codes``, else passes or fails;
+3. ``code`` (typed, or the QR scan's ticket instead: :mod:`.scan_tickets`): may raise
+   RateLimited ``too_many_wrong_codes``, else passes or fails;
 4. ``network``: passes or fails.
 
 Malformed input raises; a failed check does not. It becomes the record's ``fail_reason``
@@ -23,7 +24,7 @@ from attn.config import Settings
 from attn.db.redis_client import RedisClient
 from attn.errors import PhotoRequired, ServiceUnavailable
 from attn.models import LessonRedis
-from attn.services.security import codes, devices, face, network
+from attn.services.security import codes, devices, face, network, scan_tickets
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class CheckInAttempt:
 
     client_ip: str
     code: str | None = None
+    scan_ticket: str | None = None
+    """Stands in for ``code``: the ticket of a QR scan (:mod:`.scan_tickets`)."""
     device_id: str | None = None
     photo: bytes | None = None
     photo_type: str | None = None
@@ -72,8 +75,15 @@ async def run_checks(
         photo_type = _validated_photo(settings, attempt)
     fail_reason: str | None = None
     if checks.code:
-        fail_reason = await codes.check_code(
-            redis, settings, lesson.attendance_id, student_number, attempt.code, now
+        ticket = attempt.scan_ticket
+        fail_reason = await (
+            scan_tickets.check_ticket(
+                redis, settings, lesson, student_number, ticket, device_id, now
+            )
+            if ticket is not None
+            else codes.check_code(
+                redis, settings, lesson.attendance_id, student_number, attempt.code, now
+            )
         )
     if checks.network and fail_reason is None:
         fail_reason = network.check_network(attempt.client_ip, checks.allowed_networks)
