@@ -1,9 +1,12 @@
 """The check-in page behind the teacher's QR code: ``/check-in/{attendance_id}?code=...``.
 
-Plain HTML from a Jinja2 template (autoescaped) with a little script: it logs the student
-in through ``POST /api/v1/auth/login`` (the session lives in the HttpOnly cookie that sets;
-the page stores nothing of it), keeps a random device id in local storage for the device
-check, and posts the check-in to the API like any other client.
+Plain HTML from a Jinja2 template (autoescaped) with a little script: it keeps the QR
+link's code as a scan ticket (``POST /api/v1/attendances/{id}/scan``) so the login may
+outlast the code, logs the student in through ``POST /api/v1/auth/login`` (the session
+lives in the HttpOnly cookie that sets; the page stores nothing of it), keeps a random
+device id in local storage for the device check, shows the record already there, and posts
+the check-in to the API like any other client, retrying while the connection is down. Its
+sentences come in the page's language (:mod:`attn.web.check_in_words`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from attn.api.deps import CSRF_HEADER, ClockDep, RedisDep, SessionDep
 from attn.services.checkin.page import check_in_page
 from attn.services.security.devices import DEVICE_ID_HEADER
 from attn.services.security.face import PHOTO_FIELD
+from attn.web.check_in_words import check_in_words
 from attn.web.context import Viewer
 from attn.web.templating import render
 
@@ -41,5 +45,6 @@ async def check_in(
         "csrf_header": CSRF_HEADER,
         "device_header": DEVICE_ID_HEADER,
         "photo_field": PHOTO_FIELD,
+        "words": check_in_words() if page.open else {},
     }
     return render(request, "check_in.html", context)

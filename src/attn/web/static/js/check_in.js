@@ -1,24 +1,37 @@
 "use strict";
+// The check-in page: keeps the QR scan's code as a ticket (so the login may take its
+// time), logs in through the JSON API, shows the record already there (a reload), retries
+// while the connection is down and says every refusal in the page's words (the JSON block
+// the template renders).
 (function () {
   const root = document.getElementById("checkin");
   const cfg = root.dataset;
+  const words = JSON.parse(document.getElementById("check-in-words").textContent);
   const api = "/api/v1";
-  const checkInUrl = api + "/attendances/" + encodeURIComponent(cfg.attendanceId) + "/check-in";
+  const base = api + "/attendances/" + encodeURIComponent(cfg.attendanceId);
+  const ticketKey = "attn.scan." + cfg.attendanceId;
   const statusBox = document.getElementById("status");
-  const reasons = {
-    code_invalid: "the code is wrong or has expired; type the code on the screen now",
-    network_mismatch: "you are not on the classroom network",
-    device_reused: "this device was already used to check in another student",
-    face_mismatch: "the photo did not match you",
-    verification_unavailable: "face verification is not available right now; try again",
-    verification_timeout: "face verification did not answer in time",
-    teacher_rejected: "your teacher rejected this check-in"
-  };
+  const checkInForm = document.getElementById("check-in-form");
+  const hasCode = cfg.codeCheck === "on";
+  const RETRIED = [502, 503, 504];
+  const CLOSED = ["attendance_finished", "attendance_ended", "attendance_deleted",
+                  "attendance_not_open", "attendance_not_started", "attendance_not_found",
+                  "not_enrolled", "wrong_role"];
+
+  function byId(id) { return document.getElementById(id); }
+
+  function fill(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (all, name) {
+      return Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : all;
+    });
+  }
 
   function say(text, kind) {
     statusBox.textContent = text;
     statusBox.dataset.kind = kind || "";
   }
+
+  function errorWords(code) { return words.errors[code] || words.progress.failed; }
 
   function deviceId() {
     const key = "attn.device_id";
@@ -38,108 +51,210 @@
     return found ? decodeURIComponent(found.slice(name.length + 1)) : "";
   }
 
-  async function errorText(response) {
-    try {
-      const body = await response.json();
-      return body.error.message;
-    } catch (e) {
-      return "the server answered " + response.status;
+  // --- the network: every request is retried while the connection is down -------------
+
+  function sleep(ms) { return new Promise(function (done) { window.setTimeout(done, ms); }); }
+  function backOnline() {
+    return new Promise(function (done) { window.addEventListener("online", done, { once: true }); });
+  }
+
+  async function send(url, options) {
+    let wait = 1;
+    for (;;) {
+      let response = null;
+      try {
+        response = await fetch(url, Object.assign({ credentials: "same-origin" }, options || {}));
+      } catch (e) { response = null; }  // offline, or the connection dropped
+      if (response && RETRIED.indexOf(response.status) < 0) { return response; }
+      say(fill(words.progress.retrying, { seconds: wait }), "wait");
+      await Promise.race([sleep(wait * 1000), backOnline()]);
+      wait = Math.min(wait * 2, 15);
     }
   }
+
+  async function errorOf(response) {
+    try { return (await response.json()).error.code || ""; } catch (e) { return ""; }
+  }
+
+  function deviceHeaders(extra) {
+    const headers = Object.assign({}, extra || {});
+    headers[cfg.deviceHeader] = deviceId();
+    return headers;
+  }
+
+  // --- the scan ticket: the QR's code, kept for the check-in after the login -------------
+
+  function keepTicket(ticket, lifetimeMs) {
+    const until = lifetimeMs > 0 ? Date.now() + lifetimeMs : 0;
+    try { window.sessionStorage.setItem(ticketKey, JSON.stringify({ ticket: ticket, until: until })); }
+    catch (e) { /* storage refused: the ticket lives as long as this page */ }
+    heldTicket.memory = ticket;
+  }
+
+  function heldTicket() {
+    let kept = null;
+    try { kept = JSON.parse(window.sessionStorage.getItem(ticketKey) || "null"); } catch (e) { kept = null; }
+    if (kept && kept.ticket && (!kept.until || kept.until > Date.now())) { return kept.ticket; }
+    return heldTicket.memory || null;
+  }
+
+  function dropTicket() {
+    try { window.sessionStorage.removeItem(ticketKey); } catch (e) { /* nothing kept */ }
+    heldTicket.memory = null;
+    showTicket(false);
+  }
+
+  function showTicket(held) {
+    if (!hasCode) { return; }
+    byId("scan-kept").hidden = !held;
+    byId("code-field").hidden = held;
+    byId("code").required = !held;
+  }
+
+  async function scan(code) {
+    const response = await send(base + "/scan", {
+      method: "POST",
+      headers: deviceHeaders({ "Content-Type": "application/json" }),
+      body: JSON.stringify({ code: code })
+    });
+    if (response.status !== 201) { return errorOf(response); }
+    const body = await response.json();
+    const lifetime = Date.parse(body.expires_at) - Date.parse(response.headers.get("Date") || "");
+    keepTicket(body.scan_ticket, isFinite(lifetime) ? lifetime : 0);
+    return "";
+  }
+
+  async function keepScan() {
+    const code = new URLSearchParams(window.location.search).get("code");
+    if (!code || !hasCode) { return true; }
+    const refused = await scan(code);
+    window.history.replaceState(null, "", window.location.pathname);  // a reload rescans nothing
+    if (!refused) { say(words.progress.scan_kept, "ok"); return true; }
+    if (CLOSED.indexOf(refused) >= 0) { say(errorWords(refused), "bad"); return false; }
+    byId("code").value = code;
+    say(words.progress.scan_failed, "bad");
+    return true;
+  }
+
+  // --- who is here, and what they have already --------------------------------------------
 
   function show(section) {
-    document.getElementById("login").hidden = section !== "login";
-    document.getElementById("check-in").hidden = section !== "check-in";
-  }
-
-  function showRecord(record) {
-    if (record.status === "present" || record.status === "late") {
-      say("You are checked in (" + record.status + ").", "ok");
-    } else if (record.status === "pending") {
-      say("Your photo is being verified. This page updates by itself.", "wait");
-      window.setTimeout(refresh, 3000);
-    } else if (record.status === "rejected") {
-      const why = reasons[record.fail_reason] || record.fail_reason || "a check failed";
-      const again = record.decided_by === "self" ? " You can try again." : "";
-      say("Check-in refused: " + why + "." + again, "bad");
-    } else {
-      say("Your teacher marked you " + record.status + ".", "ok");
-    }
-  }
-
-  async function refresh() {
-    const response = await fetch(api + "/attendances/" + encodeURIComponent(cfg.attendanceId) + "/records/me",
-                                 { credentials: "same-origin" });
-    if (response.ok) { showRecord(await response.json()); }
-  }
-
-  async function start() {
-    const code = new URLSearchParams(window.location.search).get("code");
-    const codeInput = document.getElementById("code");
-    if (code && codeInput) { codeInput.value = code; }
-    let me = await fetch(api + "/auth/me", { credentials: "same-origin" });
-    if (!me.ok && await resume()) {
-      me = await fetch(api + "/auth/me", { credentials: "same-origin" });
-    }
-    if (me.ok) {
-      const body = await me.json();
-      document.getElementById("who").textContent = "Logged in as " + body.full_name +
-        " (" + body.user_number + ")";
-      show("check-in");
-    } else {
-      show("login");
-    }
+    byId("login").hidden = section !== "login";
+    byId("check-in").hidden = section !== "check-in";
   }
 
   async function resume() {
     // A remembered phone opens a new session without the password (its HttpOnly cookie).
-    const headers = {};
-    headers[cfg.deviceHeader] = deviceId();
-    const response = await fetch(api + "/auth/resume", {
-      method: "POST", credentials: "same-origin", headers: headers
-    });
+    const response = await send(api + "/auth/resume", { method: "POST", headers: deviceHeaders() });
     return response.ok;
   }
 
-  document.getElementById("login-form").addEventListener("submit", async function (event) {
+  async function enter(focus) {
+    let me = await send(api + "/auth/me");
+    if (me.status === 401 && await resume()) { me = await send(api + "/auth/me"); }
+    if (!me.ok) { show("login"); return; }
+    const body = await me.json();
+    byId("who").textContent = fill(words.progress.logged_in_as,
+                                   { name: body.full_name, number: body.user_number });
+    show("check-in");
+    if (body.role !== "student") { checkInForm.hidden = true; say(errorWords("wrong_role"), "bad"); return; }
+    const mine = await send(base + "/records/me");
+    if (mine.ok) { showRecord(await mine.json()); }
+    if (focus && !checkInForm.hidden) {
+      const code = byId("code");
+      (code && !byId("code-field").hidden ? code : byId("check-in-button")).focus();
+    }
+  }
+
+  function showRecord(record, attempted) {
+    const outcomes = words.outcomes;
+    checkInForm.hidden = true;
+    if (record.status === "rejected" && record.decided_by === "self") {
+      const reason = words.reasons[record.fail_reason] || words.progress.failed;
+      const again = record.fail_reason === "code_invalid" ? "" : " " + outcomes.try_again;
+      say(fill(outcomes.refused, { reason: reason }) + again, "bad");
+      if (attempted && record.fail_reason === "code_invalid") { dropTicket(); }
+      checkInForm.hidden = false;
+    } else if (record.status === "rejected") {
+      const why = record.decision_reason ? " " + fill(outcomes.because, { reason: record.decision_reason }) : "";
+      say(outcomes.teacher_rejected + why, "bad");
+    } else if (record.status === "pending") {
+      say(outcomes.pending, "wait");
+      window.setTimeout(refresh, 3000);
+    } else {
+      say(outcomes[record.status] || record.status, "ok");
+    }
+  }
+
+  async function refresh() {
+    const response = await send(base + "/records/me");
+    if (response.ok) { showRecord(await response.json()); }
+  }
+
+  // --- the forms ---------------------------------------------------------------------------
+
+  byId("login-form").addEventListener("submit", async function (event) {
     event.preventDefault();
     const form = event.target;
-    const headers = { "Content-Type": "application/json" };
-    headers[cfg.deviceHeader] = deviceId();
-    const response = await fetch(api + "/auth/login", {
+    say(words.progress.logging_in, "wait");
+    const response = await send(api + "/auth/login", {
       method: "POST",
-      credentials: "same-origin",
-      headers: headers,
-      body: JSON.stringify({ user_number: form.user_number.value, password: form.password.value,
+      headers: deviceHeaders({ "Content-Type": "application/json" }),
+      body: JSON.stringify({ user_number: form.user_number.value.trim(), password: form.password.value,
                              remember: form.remember.checked })
     });
-    form.password.value = "";
-    if (!response.ok) { say("Login failed: " + await errorText(response), "bad"); return; }
-    say("", "");
-    await start();
-  });
-
-  document.getElementById("check-in-form").addEventListener("submit", async function (event) {
-    event.preventDefault();
-    const form = event.target;
-    const data = new FormData();
-    if (form.code) { data.append("code", form.code.value); }
-    const photo = form.elements.namedItem(cfg.photoField);
-    if (photo && photo.files.length) { data.append(cfg.photoField, photo.files[0]); }
-    const headers = {};
-    headers[cfg.deviceHeader] = deviceId();
-    headers[cfg.csrfHeader] = cookie(cfg.csrfCookie);
-    say("Checking in…", "wait");
-    const response = await fetch(checkInUrl, {
-      method: "POST", credentials: "same-origin", headers: headers, body: data
-    });
-    if (response.status === 401) {
-      if (await resume()) { say("Your session was renewed; check in again.", "wait"); return; }
-      show("login"); say("Please log in again.", "bad"); return;
+    if (!response.ok) {
+      say(fill(words.progress.login_failed, { reason: errorWords(await errorOf(response)) }), "bad");
+      return;
     }
-    if (!response.ok) { say("Check-in failed: " + await errorText(response), "bad"); return; }
-    showRecord(await response.json());
+    form.password.value = "";
+    say("", "");
+    await enter(true);
   });
 
-  start().catch(function () { say("Could not reach the server; reload the page.", "bad"); });
+  async function checkIn(renewed) {
+    const ticket = hasCode && byId("code-field").hidden ? heldTicket() : null;
+    const data = new FormData();
+    if (ticket) { data.append("scan_ticket", ticket); }
+    else if (hasCode) { data.append("code", byId("code").value); }
+    const photo = checkInForm.elements.namedItem(cfg.photoField);
+    if (photo && photo.files.length) { data.append(cfg.photoField, photo.files[0]); }
+    const headers = deviceHeaders();
+    headers[cfg.csrfHeader] = cookie(cfg.csrfCookie);
+    say(words.progress.checking_in, "wait");
+    const response = await send(base + "/check-in", { method: "POST", headers: headers, body: data });
+    if (response.status === 401) {
+      if (!renewed && await resume()) { return checkIn(true); }
+      show("login"); say(words.progress.log_in_again, "bad"); return;
+    }
+    if (ticket && (response.ok || response.status === 429)) { dropTicket(); }  // used up
+    if (!response.ok) {
+      const code = await errorOf(response);
+      say(errorWords(code), "bad");
+      if (CLOSED.indexOf(code) >= 0) { checkInForm.hidden = true; }
+      return;
+    }
+    showRecord(await response.json(), true);
+  }
+
+  checkInForm.addEventListener("submit", async function (event) {
+    event.preventDefault();
+    const button = byId("check-in-button");
+    button.disabled = true;
+    try { await checkIn(false); } finally { button.disabled = false; }
+  });
+
+  if (hasCode) {
+    byId("type-code").addEventListener("click", function () { dropTicket(); byId("code").focus(); });
+  }
+  byId("device_id").value = deviceId();
+
+  async function start() {
+    if (await keepScan()) {
+      showTicket(Boolean(heldTicket()));
+      await enter(false);
+    }
+  }
+
+  start().catch(function () { say(words.progress.failed, "bad"); });
 })();

@@ -1,0 +1,94 @@
+"""Every sentence the check-in page's script may show, in the page's language.
+
+The script gets them in a JSON block the template renders (no inline script: the CSP), so
+the page speaks the viewer's language like the server-rendered pages, and no refusal ever
+reaches the student as a raw code or the API's English message.
+"""
+
+from __future__ import annotations
+
+from attn.web.i18n import gettext as _
+from attn.web.messages import error_text, refusal_text
+
+ERROR_CODES = (
+    "invalid_credentials",
+    "invalid_token",
+    "unauthorized",
+    "remember_invalid",
+    "remember_replayed",
+    "remember_wrong_device",
+    "csrf_failed",
+    "wrong_role",
+    "rate_limited",
+    "too_many_wrong_codes",
+    "attendance_not_found",
+    "attendance_not_open",
+    "attendance_finished",
+    "attendance_ended",
+    "attendance_deleted",
+    "attendance_not_started",
+    "code_not_enabled",
+    "not_enrolled",
+    "device_id_required",
+    "device_id_invalid",
+    "photo_required",
+    "photo_too_large",
+    "photo_type",
+    "payload_too_large",
+    "invalid_input",
+    "redis_unavailable",
+    "database_unavailable",
+    "internal_error",
+)
+"""What the check-in, the scan, the login and the own-record routes may answer."""
+
+FAIL_REASONS = (
+    "code_invalid",
+    "network_mismatch",
+    "device_reused",
+    "face_mismatch",
+    "verification_unavailable",
+    "verification_timeout",
+    "teacher_rejected",
+)
+
+
+def check_in_words() -> dict[str, object]:
+    """The script's sentences (``%(name)s`` placeholders filled in by the script)."""
+    return {
+        "errors": {code: error_text(code) for code in ERROR_CODES},
+        "reasons": {reason: refusal_text(reason) for reason in FAIL_REASONS},
+        "outcomes": _outcomes(),
+        "progress": _progress(),
+    }
+
+
+def _outcomes() -> dict[str, str]:
+    """What the student's record means, one sentence per case."""
+    return {
+        "present": _("You are checked in: present."),
+        "late": _("You are checked in: late."),
+        "pending": _("Your photo is being checked. This page updates by itself."),
+        "excused": _("Your teacher marked you as excused."),
+        "absent": _("Your teacher marked you as absent."),
+        "refused": _("Check-in refused: %(reason)s"),
+        "try_again": _("Fix this and check in again."),
+        "teacher_rejected": _("Your teacher rejected this check-in."),
+        "because": _("Reason: %(reason)s"),
+    }
+
+
+def _progress() -> dict[str, str]:
+    """What the page is doing, and what went wrong on the way."""
+    return {
+        "logged_in_as": _("Logged in as %(name)s (%(number)s)"),
+        "logging_in": _("Logging in…"),
+        "checking_in": _("Checking in…"),
+        "retrying": _("No connection. Retrying in %(seconds)s s…"),
+        "login_failed": _("Login failed: %(reason)s"),
+        "log_in_again": _("Please log in again."),
+        "failed": _("Something went wrong. Try again."),
+        "scan_kept": _("The code you scanned is kept for a few minutes, while you log in."),
+        "scan_failed": _("The scanned code could not be kept. Type the code on the screen."),
+        "code_expired": _("Type the code on the screen now."),
+    }
