@@ -28,6 +28,7 @@ class TestKeyStrings:
             (keys.audit(AID), f"attn:att:{{{AID}}}:audit"),
             (keys.scan_ticket(AID, "ab12"), f"attn:att:{{{AID}}}:scan:ab12"),
             (keys.tombstone(AID), f"attn:att:{{{AID}}}:tombstone"),
+            (keys.events(AID), f"attn:att:{{{AID}}}:events"),
             (
                 keys.name_index("ayşe yilmaz", "veri yapilari"),
                 "attn:index:name:ayşe yilmaz:veri yapilari",
@@ -60,6 +61,7 @@ class TestKeyStrings:
             keys.secret(AID),
             keys.device_attempts(AID),
             keys.audit(AID),
+            keys.events(AID),
         ]
 
 

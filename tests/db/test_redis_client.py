@@ -721,13 +721,14 @@ class TestAuditOutbox:
         record = make_record(aid)
         await redis_client.save_attendance_record_user(record)
         script = redis.register_script(lua_source("delete_record"))
-        script_keys = [keys.records(aid), keys.version(aid), keys.audit(aid)]
+        script_keys = [keys.records(aid), keys.version(aid), keys.audit(aid), keys.events(aid)]
         entry = make_audit_entry(aid, action="record_deleted").to_json()
         stale = make_record(aid, status=RecordStatus.LATE).to_json()
-        assert await script(keys=script_keys, args=["S2001", stale, entry]) == "changed"
+        assert await script(keys=script_keys, args=["S2001", stale, entry, "100"]) == "changed"
         assert await redis_client.get_attendance_record(aid, "S2001") == record
         assert not await redis.exists(keys.audit(aid))
-        assert await script(keys=script_keys, args=["S2001", record.to_json(), entry]) == "deleted"
+        args = ["S2001", record.to_json(), entry, "100"]
+        assert await script(keys=script_keys, args=args) == "deleted"
         assert await redis.llen(keys.audit(aid)) == 1
 
 

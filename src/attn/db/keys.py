@@ -90,6 +90,14 @@ def audit(attendance_id: UUID | str) -> str:
     return f"{PREFIX}:att:{{{attendance_id}}}:audit"
 
 
+def events(attendance_id: UUID | str) -> str:
+    """stream, capped (``MAXLEN ~ ATTN_LIVE_EVENTS_MAX``), permanent until persisted: the
+    live channel's deltas (a record written or removed, the lesson started, finished or
+    deleted), appended by the script of each change; listeners on any API process read it
+    from their last event id."""
+    return f"{PREFIX}:att:{{{attendance_id}}}:events"
+
+
 def tombstone(attendance_id: UUID | str) -> str:
     """string, EX = a day: JSON list of the index keys that still name a persisted
     attendance; written by the cleanup with the deletion, removed once the job has taken the
@@ -107,6 +115,7 @@ def attendance_keys(attendance_id: UUID | str) -> list[str]:
         secret(attendance_id),
         device_attempts(attendance_id),
         audit(attendance_id),
+        events(attendance_id),
     ]
 
 

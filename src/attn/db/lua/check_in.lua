@@ -4,7 +4,11 @@
 -- a teacher's decision is never overwritten, a good record is never duplicated or replaced,
 -- a rejected self check-in (a failed check) is replaced and its attempts counted.
 --
--- With the device check (KEYS[4], KEYS[5], ARGV[4], ARGV[5] all given), the device claim is
+-- Every write appends its event to the live channel's stream in the same step
+-- ({"count": records, "record": the stored JSON}), so a listener never misses a check-in
+-- and never sees one that was not stored; a refusal or a kept record appends nothing.
+--
+-- With the device check (KEYS[5], KEYS[6], ARGV[5], ARGV[6] all given), the device claim is
 -- part of the same step, so two students racing on one phone cannot both pass: a record
 -- that passed every other check (status not 'rejected') claims the device if it is free,
 -- keeps it if the student already holds it, and is turned into 'rejected' with ARGV[5] if
@@ -14,14 +18,16 @@
 -- KEYS[1]  lesson key           (string, LessonRedis JSON)
 -- KEYS[2]  records key          (hash, student_number -> AttendanceRecordRedis JSON)
 -- KEYS[3]  version key          (string, int; bumped by every write)
--- KEYS[4]  devices key          (optional; hash, device_id -> student_number holding it)
--- KEYS[5]  device attempts key  (optional; hash, device_id -> JSON array of the students
+-- KEYS[4]  events key           (stream, the live channel; capped at ARGV[4] ~)
+-- KEYS[5]  devices key          (optional; hash, device_id -> student_number holding it)
+-- KEYS[6]  device attempts key  (optional; hash, device_id -> JSON array of the students
 --                                who tried it, the holder first)
 -- ARGV[1]  student_number
 -- ARGV[2]  the new AttendanceRecordRedis JSON
 -- ARGV[3]  now, fixed-width UTC string (same format as the lesson's datetimes)
--- ARGV[4]  device_id                     (with KEYS[4..5])
--- ARGV[5]  fail_reason of a shared device (with KEYS[4..5])
+-- ARGV[4]  the events stream's MAXLEN
+-- ARGV[5]  device_id                     (with KEYS[5..6])
+-- ARGV[6]  fail_reason of a shared device (with KEYS[5..6])
 --
 -- Returns {code, record JSON}:
 --   {'created', new}  |  {'replaced', new with attempt_count = old + 1}  |  {'kept', existing}
@@ -110,20 +116,20 @@ end
 -- Records hold no arrays, so a cjson round trip keeps them intact. The plain first
 -- check-in (no device, nothing replaced) stores the JSON exactly as given.
 local new = nil
-if #KEYS >= 5 then
-  local device = ARGV[4]
+if #KEYS >= 6 then
+  local device = ARGV[5]
   new = cjson.decode(ARGV[2])
-  local holder = redis.call('HGET', KEYS[4], device)
+  local holder = redis.call('HGET', KEYS[5], device)
   if new.status ~= 'rejected' then
     if not holder then
-      redis.call('HSET', KEYS[4], device, student)
+      redis.call('HSET', KEYS[5], device, student)
       holder = student
     elseif holder ~= student then
       new.status = 'rejected'
-      new.fail_reason = ARGV[5]
+      new.fail_reason = ARGV[6]
     end
   end
-  note_attempt(KEYS[5], device, holder or nil, student)
+  note_attempt(KEYS[6], device, holder or nil, student)
 end
 if old then
   new = new or cjson.decode(ARGV[2])
@@ -136,6 +142,9 @@ if new then
 end
 redis.call('HSET', KEYS[2], student, encoded)
 redis.call('INCR', KEYS[3])
+local count = redis.call('HLEN', KEYS[2])
+redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], '*', 'event', 'record',
+  'data', '{"count":' .. count .. ',"record":' .. encoded .. '}')
 if old then
   return {'replaced', encoded}
 end

@@ -1,12 +1,16 @@
 -- create_lesson: store a new attendance's lesson, refusing an id that already exists.
 -- SET NX and the version bump happen in one step, so the version key is never missing
--- for a lesson that exists; the audit entry of the start goes in the same step.
+-- for a lesson that exists; the audit entry of the start and the live channel's 'started'
+-- event go in the same step.
 --
 -- KEYS[1]  lesson key   (string, LessonRedis JSON)
 -- KEYS[2]  version key  (string, int)
 -- KEYS[3]  audit key    (list, AuditEntryRedis JSON)
+-- KEYS[4]  events key   (stream, the live channel; capped at ARGV[4] ~)
 -- ARGV[1]  LessonRedis JSON
 -- ARGV[2]  AuditEntryRedis JSON of the start, or '' for none
+-- ARGV[3]  the 'started' event's data JSON
+-- ARGV[4]  the events stream's MAXLEN
 --
 -- Returns 1 when created, 0 when the lesson already existed (nothing written).
 if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
@@ -14,6 +18,7 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
   if ARGV[2] ~= '' then
     redis.call('RPUSH', KEYS[3], ARGV[2])
   end
+  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], '*', 'event', 'started', 'data', ARGV[3])
   return 1
 end
 return 0

@@ -17,6 +17,10 @@ from attn.models import AuditEntryRedis
 LUA_PACKAGE = "attn.db"
 """The scripts ship as package data in ``attn/db/lua/`` (read with importlib.resources)."""
 
+DEFAULT_EVENTS_MAX = 5_000
+"""The live channel's stream cap (``ATTN_LIVE_EVENTS_MAX``): a lecture hall's check-ins,
+retries and decisions, so a listener reconnecting within a lesson finds what it missed."""
+
 MAX_CAS_ATTEMPTS = 25
 """Compare-and-set loops give up after this many lost races (only under absurd contention)."""
 
@@ -55,9 +59,11 @@ class Scripts:
 class RedisBase:
     """Holds the connection and the scripts; the concern mixins build on it."""
 
-    def __init__(self, redis: AnyRedis) -> None:
+    def __init__(self, redis: AnyRedis, *, events_max: int = DEFAULT_EVENTS_MAX) -> None:
         self._redis = redis
         self._scripts = Scripts.register(redis)
+        self._events_max = str(events_max)
+        """The ``MAXLEN ~`` every script appends its live-channel event with."""
 
     @property
     def redis(self) -> AnyRedis:

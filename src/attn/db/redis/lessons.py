@@ -8,6 +8,7 @@ them lazily.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import unicodedata
@@ -29,7 +30,7 @@ from attn.db.redis.base import (
     text,
 )
 from attn.models import AuditEntryRedis, LessonRedis
-from attn.models.types import contains_words, name_words
+from attn.models.types import contains_words, format_utc, name_words
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,24 @@ def _legacy_name(value: str) -> str:
     return re.sub(r"\s+", " ", value).strip()
 
 
+def lesson_event(lesson: LessonRedis) -> str:
+    """The data of a lesson's live-channel event (started, finished, deleted): what a
+    listening page needs to change its state, not the whole lesson."""
+    return json.dumps(
+        {
+            "attendance_id": str(lesson.attendance_id),
+            "finished_at": _utc_or_none(lesson.finished_at),
+            "deleted_at": _utc_or_none(lesson.deleted_at),
+            "deletion_reason": lesson.deletion_reason,
+        },
+        ensure_ascii=False,
+    )
+
+
+def _utc_or_none(at: datetime | None) -> str | None:
+    return None if at is None else format_utc(at)
+
+
 def is_open(lesson: LessonRedis) -> bool:
     return lesson.finished_at is None and lesson.deleted_at is None
 
@@ -122,8 +141,8 @@ class LessonsMixin(RedisBase):
         aid = str(lesson.attendance_id)
         await self._redis.zadd(keys.due(), {aid: epoch_seconds(due_at)}, nx=True)
         created = await self._scripts.create_lesson(
-            keys=[keys.lesson(aid), keys.version(aid), keys.audit(aid)],
-            args=[lesson.to_json(), audit_arg(audit)],
+            keys=[keys.lesson(aid), keys.version(aid), keys.audit(aid), keys.events(aid)],
+            args=[lesson.to_json(), audit_arg(audit), lesson_event(lesson), self._events_max],
         )
         if not created:
             raise LessonExists(aid)
@@ -195,6 +214,7 @@ class LessonsMixin(RedisBase):
             lambda _current: {"finished_at": finished_at},
             refuse_finished=True,
             audit=audit,
+            event="finished",
         )
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.zadd(keys.due(), {str(attendance_id): epoch_seconds(finished_at)})
@@ -225,6 +245,7 @@ class LessonsMixin(RedisBase):
             },
             refuse_finished=False,
             audit=audit,
+            event="deleted",
         )
         aid = str(attendance_id)
         async with self._redis.pipeline(transaction=False) as pipe:
@@ -261,11 +282,18 @@ class LessonsMixin(RedisBase):
         *,
         refuse_finished: bool,
         audit: AuditEntryRedis | None,
+        event: str,
     ) -> LessonRedis:
         """Read, change in Python (validated), write back by compare-and-set + version bump
-        (and the change's audit entry)."""
-        lesson_key, version_key = keys.lesson(attendance_id), keys.version(attendance_id)
-        audit_key, entry = keys.audit(attendance_id), audit_arg(audit)
+        (and the change's audit entry and live-channel ``event``)."""
+        lesson_key = keys.lesson(attendance_id)
+        script_keys = [
+            lesson_key,
+            keys.version(attendance_id),
+            keys.audit(attendance_id),
+            keys.events(attendance_id),
+        ]
+        fixed = ["1" if refuse_finished else "0", "1", audit_arg(audit), event]
         for _attempt in range(MAX_CAS_ATTEMPTS):
             raw = await self._redis.get(lesson_key)
             if raw is None:
@@ -274,8 +302,8 @@ class LessonsMixin(RedisBase):
             updated = LessonRedis.model_validate({**current.model_dump(), **changes(current)})
             outcome = text(
                 await self._scripts.update_lesson(
-                    keys=[lesson_key, version_key, audit_key],
-                    args=[raw, updated.to_json(), "1" if refuse_finished else "0", "1", entry],
+                    keys=script_keys,
+                    args=[raw, updated.to_json(), *fixed, lesson_event(updated), self._events_max],
                 )
             )
             if outcome == "ok":

@@ -43,10 +43,12 @@ class CheckInResult:
 
 @dataclass(frozen=True)
 class LiveView:
-    """A live attendance read in one round trip: its lesson and every record's stored JSON."""
+    """A live attendance read in one round trip: its lesson and every record's stored JSON,
+    and the live channel's last event id before them (``0-0``: none yet)."""
 
     lesson: LessonRedis
     raw_records: list[bytes]
+    last_event_id: str = "0-0"
 
     @property
     def teacher_number(self) -> str:
@@ -80,8 +82,14 @@ class RecordsMixin(RedisBase):
         """
         aid = record.attendance_id
         written = await self._scripts.save_record(
-            keys=[keys.lesson(aid), keys.records(aid), keys.version(aid), keys.audit(aid)],
-            args=[record.student_number, record.to_json(), audit_arg(audit)],
+            keys=[
+                keys.lesson(aid),
+                keys.records(aid),
+                keys.version(aid),
+                keys.audit(aid),
+                keys.events(aid),
+            ],
+            args=[record.student_number, record.to_json(), audit_arg(audit), self._events_max],
         )
         if not written:
             raise not_live(aid)
@@ -115,15 +123,24 @@ class RecordsMixin(RedisBase):
         decoding them to ``str`` only to encode them again costs more than the read. A
         MULTI would parse its EXEC reply decoded, so this is a plain pipeline: a view may
         pair the lesson with records a moment newer, which no reader can tell apart.
+
+        The last event id is read first: a change landing in between is then both in the
+        records and after that id, and a listener starting there sees it again (each event
+        replaces or removes one row, so twice is harmless), never not at all.
         """
         async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.xrevrange(keys.events(attendance_id), count=1)
             pipe.get(keys.lesson(attendance_id))
             pipe.execute_command("HVALS", keys.records(attendance_id), **{NEVER_DECODE: True})
-            raw_lesson, raw_records = await pipe.execute()
+            last, raw_lesson, raw_records = await pipe.execute()
         if raw_lesson is None:
             return None
         records = [raw if isinstance(raw, bytes) else raw.encode() for raw in raw_records]
-        return LiveView(lesson=LessonRedis.from_json(raw_lesson), raw_records=records)
+        return LiveView(
+            lesson=LessonRedis.from_json(raw_lesson),
+            raw_records=records,
+            last_event_id=text(last[0][0]) if last else "0-0",
+        )
 
     async def student_live_records(
         self, student_number: str
@@ -190,8 +207,8 @@ class RecordsMixin(RedisBase):
             raise ValueError("check_in takes the student's own record (decided_by 'self')")
         aid = record.attendance_id
         given = record.to_json()
-        script_keys = [keys.lesson(aid), keys.records(aid), keys.version(aid)]
-        args = [record.student_number, given, format_utc(now)]
+        script_keys = [keys.lesson(aid), keys.records(aid), keys.version(aid), keys.events(aid)]
+        args = [record.student_number, given, format_utc(now), self._events_max]
         if device_taken_reason is not None:
             if record.device_id is None:
                 raise ValueError("the device check needs the record's device_id")
@@ -251,10 +268,11 @@ class RecordsMixin(RedisBase):
             keys.records(attendance_id),
             keys.version(attendance_id),
             keys.audit(attendance_id),
+            keys.events(attendance_id),
         ]
         if audit is None:
             outcome = await self._scripts.delete_record(
-                keys=script_keys, args=[student_number, "", ""]
+                keys=script_keys, args=[student_number, "", "", self._events_max]
             )
             return text(outcome) == "deleted"
         for _attempt in range(MAX_CAS_ATTEMPTS):
@@ -264,7 +282,8 @@ class RecordsMixin(RedisBase):
             entry = audit(AttendanceRecordRedis.from_json(raw))
             outcome = text(
                 await self._scripts.delete_record(
-                    keys=script_keys, args=[student_number, text(raw), entry.to_json()]
+                    keys=script_keys,
+                    args=[student_number, text(raw), entry.to_json(), self._events_max],
                 )
             )
             if outcome != "changed":
@@ -289,6 +308,7 @@ class RecordsMixin(RedisBase):
             keys.records(attendance_id),
             keys.version(attendance_id),
             keys.audit(attendance_id),
+            keys.events(attendance_id),
         ]
         for _attempt in range(MAX_CAS_ATTEMPTS):
             raw = await self._live_record(attendance_id, student_number)
@@ -299,7 +319,8 @@ class RecordsMixin(RedisBase):
             entry = "" if audit is None else audit(current, updated).to_json()
             outcome = text(
                 await self._scripts.update_record(
-                    keys=record_keys, args=[student_number, text(raw), updated.to_json(), entry]
+                    keys=record_keys,
+                    args=[student_number, text(raw), updated.to_json(), entry, self._events_max],
                 )
             )
             if outcome == "ok":

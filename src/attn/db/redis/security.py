@@ -22,7 +22,7 @@ from redis.commands.core import AsyncScript
 
 from attn.db import keys
 from attn.db.outcomes import NotPending
-from attn.db.redis.base import lua_source, not_live, text
+from attn.db.redis.base import DEFAULT_EVENTS_MAX, lua_source, not_live, text
 from attn.db.redis.records import RecordsMixin
 from attn.db.redis_connection import AnyRedis
 from attn.models import AttendanceRecordRedis, RecordStatus
@@ -52,8 +52,8 @@ class _SecurityScripts:
 
 
 class SecurityMixin(RecordsMixin):
-    def __init__(self, redis: AnyRedis) -> None:
-        super().__init__(redis)
+    def __init__(self, redis: AnyRedis, *, events_max: int = DEFAULT_EVENTS_MAX) -> None:
+        super().__init__(redis, events_max=events_max)
         self._security_scripts = _SecurityScripts.register(redis)
 
     # --- rotating codes ---------------------------------------------------------------
