@@ -63,6 +63,7 @@ EXPECTED = [
     ("InvalidCallback", 422, "invalid_callback"),
     ("InvalidChecks", 422, "invalid_checks"),
     ("InvalidCsv", 422, "invalid_csv"),
+    ("InvalidEventId", 422, "invalid_event_id"),
     ("InvalidInput", 422, "invalid_input"),
     ("InvalidUser", 422, "invalid_user"),
     ("InvalidWindow", 422, "invalid_window"),
@@ -79,6 +80,7 @@ EXPECTED = [
     ("InternalError", 500, "internal_error"),
     ("DatabaseUnavailable", 503, "database_unavailable"),
     ("RedisUnavailable", 503, "redis_unavailable"),
+    ("TooManyListeners", 503, "too_many_listeners"),
     ("ServiceUnavailable", 503, "unavailable"),
     ("VerificationUnavailable", 503, "verification_unavailable"),
 ]

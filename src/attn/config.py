@@ -105,6 +105,30 @@ class Settings(BaseSettings):
     persist_lease_ms: int = Field(default=30_000, ge=1000)
     persist_batch: int = Field(default=50, ge=1, le=10_000)
 
+    live_events_max: int = Field(
+        default=5_000,
+        ge=100,
+        le=1_000_000,
+        description="Entries each attendance's live-channel stream keeps (XADD MAXLEN ~): a "
+        "lecture hall's check-ins, retries and decisions, so a listener that reconnects within "
+        "the lesson gets what it missed; past it, the listener is told to reload the list.",
+    )
+    live_listeners_max: int = Field(
+        default=100,
+        ge=1,
+        le=10_000,
+        description="Live-list listeners (SSE connections) each API process serves at once; "
+        "each holds one Redis connection of its own for its blocking read. One more is "
+        "answered 503 too_many_listeners.",
+    )
+    live_heartbeat_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        le=300,
+        description="Seconds between the comment lines an idle live channel sends so proxies "
+        "keep the connection open.",
+    )
+
     one_live_attendance_per_teacher: bool = True
     max_attendance_minutes: int = Field(default=12 * 60, ge=1)
 

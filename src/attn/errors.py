@@ -104,6 +104,13 @@ class RedisUnavailable(ServiceUnavailable):
     code = "redis_unavailable"
 
 
+class TooManyListeners(ServiceUnavailable):
+    """This API process already serves ``ATTN_LIVE_LISTENERS_MAX`` live channels; the
+    client retries (another process behind the load balancer may take it)."""
+
+    code = "too_many_listeners"
+
+
 class VerificationUnavailable(ServiceUnavailable):
     """The face verification service is not configured or did not answer."""
 
@@ -332,6 +339,12 @@ class PhotoTooLarge(InvalidInput):
 
 class PhotoType(InvalidInput):
     code = "photo_type"
+
+
+class InvalidEventId(InvalidInput):
+    """A ``Last-Event-ID`` or ``after`` that is no live-channel event id (``<ms>-<seq>``)."""
+
+    code = "invalid_event_id"
 
 
 class DeviceIdRequired(InvalidInput):

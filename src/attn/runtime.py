@@ -14,11 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from attn.clock import Clock, SystemClock
 from attn.config import Settings
+from attn.db.redis.events import EventsReader
 from attn.db.redis_client import RedisClient
 from attn.db.redis_connection import AnyRedis, create_redis
 from attn.db.sql.engine import create_engine, create_sessionmaker
 from attn.db.sql.migrate import upgrade_async
 from attn.embedded import EmbeddedRedis
+from attn.services.attendance.live_events import ListenerSlots
 from attn.services.security.face import FaceVerifier
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,10 @@ class Runtime:
     redis_client: RedisClient
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    live_redis: AnyRedis | None = field(default=None)
+    """The live channel listeners' own client: each blocking read holds one of its
+    connections (at most ``ATTN_LIVE_LISTENERS_MAX``), never one the requests need."""
+    live_slots: ListenerSlots = field(default_factory=lambda: ListenerSlots(limit=0))
     embedded_redis: EmbeddedRedis | None = field(default=None)
     face_verifier: FaceVerifier | None = field(default=None)
     """Sends photos to the outside face verification service; None without
@@ -49,12 +55,18 @@ class Runtime:
             embedded = EmbeddedRedis(settings.data_dir)
             redis_url = embedded.start()
         redis = create_redis(redis_url, cluster=settings.redis_cluster, client_name=f"attn-{role}")
+        live_redis = create_redis(  # connects only when a listener reads
+            redis_url,
+            cluster=settings.redis_cluster,
+            client_name=f"attn-{role}-live",
+            max_connections=settings.live_listeners_max,
+        )
         engine = create_engine(
             settings.effective_database_url,
             application_name=f"attn-{role}",
             statement_timeout=settings.database_statement_timeout,
         )
-        redis_client = RedisClient(redis)
+        redis_client = RedisClient(redis, events_max=settings.live_events_max)
         verifier = FaceVerifier(settings, redis_client) if settings.face_service_url else None
         runtime = cls(
             settings=settings,
@@ -62,6 +74,8 @@ class Runtime:
             redis_client=redis_client,
             engine=engine,
             sessionmaker=create_sessionmaker(engine),
+            live_redis=live_redis,
+            live_slots=ListenerSlots(limit=settings.live_listeners_max),
             embedded_redis=embedded,
             face_verifier=verifier,
         )
@@ -92,9 +106,16 @@ class Runtime:
         """Whether attendances may use the ``face`` check (service URL and secret set)."""
         return self.face_verifier is not None and self.face_verifier.configured
 
+    @property
+    def events_reader(self) -> EventsReader:
+        """Reads the live channel on :attr:`live_redis` (the shared client without one)."""
+        return EventsReader(self.live_redis or self.redis)
+
     async def close(self) -> None:
         if self.face_verifier is not None:
             await self.face_verifier.aclose()
+        if self.live_redis is not None:
+            await self.live_redis.aclose()
         await self.redis.aclose()
         await self.engine.dispose()
         if self.embedded_redis is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from attn.api import attendances, auth, classroom, me, users, verification
+from attn.api import attendances, auth, classroom, live, me, users, verification
 from attn.api.checkin import route as checkin
 from attn.api.checkin import scan
 
@@ -17,5 +17,6 @@ router.include_router(attendances.router, prefix="/attendances")
 router.include_router(auth.router, prefix="/auth")
 router.include_router(users.router, prefix="/users")
 router.include_router(classroom.router, prefix="/attendances")
+router.include_router(live.router, prefix="/attendances")
 router.include_router(me.router, prefix="/me")
 router.include_router(verification.router, prefix="/verification")

@@ -183,6 +183,11 @@ class RecordsSummary(BaseModel):
     source: Source
     state: AttendanceState
     count: int
+    last_event_id: str | None = Field(
+        default=None,
+        description="Live: the live channel's last event before this list (``0-0``: none "
+        "yet); listen from it (``GET .../events?after=``) to miss no change. Stored: null.",
+    )
 
 
 class RecordsOut(RecordsSummary):

@@ -196,7 +196,11 @@ async def attendance_records(
     async def live(view: LiveView) -> bytes:
         state, count = lesson_state(view.lesson, now), len(view.raw_records)
         summary = RecordsSummary(
-            attendance_id=attendance_id, source="live", state=state, count=count
+            attendance_id=attendance_id,
+            source="live",
+            state=state,
+            count=count,
+            last_event_id=view.last_event_id,
         )
         return with_records(summary, live_records_json(view.raw_records))
 
