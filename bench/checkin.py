@@ -7,8 +7,14 @@ it measures a bare endpoint of the same stack doing one Redis GET, and reports c
 as a ratio of it. It verifies that exactly N records exist afterwards, and times the
 teacher's live records view of one attendance holding 1,500 students.
 
+With ``--listeners N`` each round runs the check-ins twice, on fresh attendances: without
+listeners, then with N teachers' live lists following the live channel (SSE) of the
+attendances being checked into (bench/checkin_listeners.py); it reports the throughput
+ratio and the share of updates that reached a listener within 1 s of their write.
+
     python -m bench.checkin                       # embedded redis-server, 2,000 x 20
     python -m bench.checkin --students 5000 --workers 2 --redis-url redis://127.0.0.1:6379/14
+    python -m bench.checkin --listeners 5         # ... and with 5 live-list listeners
 
 Sessions are seeded straight into Redis (login is Argon2-bound and not what is measured).
 Every request comes from 127.0.0.1, so the per-address rate limit is lifted for the run.
@@ -45,6 +51,7 @@ from attn.models import Role, UserRedis
 from attn.models.types import utcnow
 from attn.services.accounts.auth import hash_secret
 from bench.checkin_app import PROBE_KEY
+from bench.checkin_listeners import Listened, Listeners, Stream, report_listened
 from bench.loadgen import LoadResult, Request, run_load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -175,6 +182,8 @@ class RoundResult:
     checkin_cpu: float
     records: int
     live_view_ms: list[float]
+    listened: Listened | None = None
+    """The same check-ins with the listeners connected (``--listeners``)."""
 
 
 async def count_records(redis: AnyRedis, attendance_ids: list[str]) -> int:
@@ -189,9 +198,10 @@ async def run_round(
     await redis.flushdb()
     await redis.set(PROBE_KEY, "x" * 64)
     client = RedisClient(redis)
-    teachers = await seed_sessions(client, Role.TEACHER, "t", args.attendances + 1)
+    runs = 2 if args.listeners else 1
+    teachers = await seed_sessions(client, Role.TEACHER, "t", runs * args.attendances + 1)
     students = await seed_sessions(
-        client, Role.STUDENT, "s", args.students + args.live_view_students
+        client, Role.STUDENT, "s", runs * args.students + args.live_view_students
     )
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATTN_")}
@@ -229,6 +239,7 @@ async def run_round(
         )
         checkin_cpu = server_cpu_seconds(server.pid) - cpu
         records = await count_records(redis, ids)
+        listened = await run_listened(args, port, redis, teachers, students)
         timings = await time_live_view(port, teachers[-1], live_id, args.live_view_runs)
     finally:
         os.killpg(server.pid, signal.SIGINT)
@@ -243,7 +254,35 @@ async def run_round(
         checkin_cpu=checkin_cpu,
         records=records,
         live_view_ms=timings,
+        listened=listened,
     )
+
+
+async def run_listened(
+    args: argparse.Namespace,
+    port: int,
+    redis: AnyRedis,
+    teachers: list[Session],
+    students: list[Session],
+) -> Listened | None:
+    """The second run of ``--listeners``: new attendances and students, N listeners."""
+    if not args.listeners:
+        return None
+    count = args.attendances
+    owners = teachers[count : 2 * count]
+    ids = await start_attendances(port, owners)
+    due = [len(range(index, args.students, count)) for index in range(count)]
+    streams = [
+        Stream(owners[i % count].token, ids[i % count], due[i % count])
+        for i in range(args.listeners)
+    ]
+    listeners = Listeners(port, streams)
+    listeners.start()
+    requests = checkin_requests(students[args.students : 2 * args.students], ids)
+    listened = await run_load(HOST, port, requests, args.concurrency)
+    heard = await asyncio.to_thread(listeners.finish, 10.0)
+    records = await count_records(redis, ids)
+    return Listened(listened, heard, records, expected=sum(stream.expected for stream in streams))
 
 
 def report(args: argparse.Namespace, result: RoundResult) -> bool:
@@ -268,7 +307,9 @@ def report(args: argparse.Namespace, result: RoundResult) -> bool:
         f"median {statistics.median(timings):.1f} ms, "
         f"max {max(timings):.1f} ms over {len(timings)} requests"
     )
-    return ok
+    if result.listened is None:
+        return ok
+    return report_listened(result.listened, result.checkins, args.students) and ok
 
 
 @contextmanager
@@ -296,6 +337,9 @@ def main() -> None:
     parser.add_argument("--baseline-requests", type=int, default=10000)
     parser.add_argument("--live-view-students", type=int, default=1500)
     parser.add_argument("--live-view-runs", type=int, default=50)
+    parser.add_argument(
+        "--listeners", type=int, default=0, help="live-list listeners (SSE) in a second run"
+    )
     parser.add_argument(
         "--redis-url", help="a Redis database the benchmark may FLUSH (default: embedded)"
     )
