@@ -198,7 +198,7 @@ async def run_round(
     await redis.flushdb()
     await redis.set(PROBE_KEY, "x" * 64)
     client = RedisClient(redis)
-    runs = 2 if args.listeners else 1
+    runs = 1 + 2 * args.pairs if args.listeners else 1
     teachers = await seed_sessions(client, Role.TEACHER, "t", runs * args.attendances + 1)
     students = await seed_sessions(
         client, Role.STUDENT, "s", runs * args.students + args.live_view_students
@@ -265,24 +265,31 @@ async def run_listened(
     teachers: list[Session],
     students: list[Session],
 ) -> Listened | None:
-    """The second run of ``--listeners``: new attendances and students, N listeners."""
+    """``--listeners``: ``--pairs`` times the check-ins without listeners, then with them,
+    each on new attendances and students, so a slow phase of the machine hits both sides."""
     if not args.listeners:
         return None
-    count = args.attendances
-    owners = teachers[count : 2 * count]
-    ids = await start_attendances(port, owners)
-    due = [len(range(index, args.students, count)) for index in range(count)]
-    streams = [
-        Stream(owners[i % count].token, ids[i % count], due[i % count])
-        for i in range(args.listeners)
-    ]
-    listeners = Listeners(port, streams)
-    listeners.start()
-    requests = checkin_requests(students[args.students : 2 * args.students], ids)
-    listened = await run_load(HOST, port, requests, args.concurrency)
-    heard = await asyncio.to_thread(listeners.finish, 10.0)
-    records = await count_records(redis, ids)
-    return Listened(listened, heard, records, expected=sum(stream.expected for stream in streams))
+    result = Listened()
+    for run in range(1, 1 + 2 * args.pairs):
+        size, count = args.students, args.attendances
+        owners = teachers[run * count : (run + 1) * count]
+        ids = await start_attendances(port, owners)
+        requests = checkin_requests(students[run * size : (run + 1) * size], ids)
+        if run % 2:
+            result.without.append(await run_load(HOST, port, requests, args.concurrency))
+        else:
+            due = [len(range(index, size, count)) for index in range(count)]
+            streams = [
+                Stream(owners[i % count].token, ids[i % count], due[i % count])
+                for i in range(args.listeners)
+            ]
+            listeners = Listeners(port, streams)
+            listeners.start()
+            result.listened.append(await run_load(HOST, port, requests, args.concurrency))
+            result.heard += await asyncio.to_thread(listeners.finish, 10.0)
+            result.expected += sum(stream.expected for stream in streams)
+        result.records_ok &= await count_records(redis, ids) == size
+    return result
 
 
 def report(args: argparse.Namespace, result: RoundResult) -> bool:
@@ -309,7 +316,7 @@ def report(args: argparse.Namespace, result: RoundResult) -> bool:
     )
     if result.listened is None:
         return ok
-    return report_listened(result.listened, result.checkins, args.students) and ok
+    return report_listened(result.listened, args.students) and ok
 
 
 @contextmanager
@@ -339,6 +346,9 @@ def main() -> None:
     parser.add_argument("--live-view-runs", type=int, default=50)
     parser.add_argument(
         "--listeners", type=int, default=0, help="live-list listeners (SSE) in a second run"
+    )
+    parser.add_argument(
+        "--pairs", type=int, default=3, help="with --listeners: runs without and with them"
     )
     parser.add_argument(
         "--redis-url", help="a Redis database the benchmark may FLUSH (default: embedded)"
