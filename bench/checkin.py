@@ -239,7 +239,7 @@ async def run_round(
         )
         checkin_cpu = server_cpu_seconds(server.pid) - cpu
         records = await count_records(redis, ids)
-        listened = await run_listened(args, port, redis, teachers, students)
+        listened = await run_listened(args, (port, server.pid), redis, teachers, students)
         timings = await time_live_view(port, teachers[-1], live_id, args.live_view_runs)
     finally:
         os.killpg(server.pid, signal.SIGINT)
@@ -260,7 +260,7 @@ async def run_round(
 
 async def run_listened(
     args: argparse.Namespace,
-    port: int,
+    server: tuple[int, int],
     redis: AnyRedis,
     teachers: list[Session],
     students: list[Session],
@@ -269,14 +269,16 @@ async def run_listened(
     each on new attendances and students, so a slow phase of the machine hits both sides."""
     if not args.listeners:
         return None
-    result = Listened()
+    result, (port, pid) = Listened(), server
     for run in range(1, 1 + 2 * args.pairs):
         size, count = args.students, args.attendances
         owners = teachers[run * count : (run + 1) * count]
         ids = await start_attendances(port, owners)
         requests = checkin_requests(students[run * size : (run + 1) * size], ids)
+        cpu = server_cpu_seconds(pid)
         if run % 2:
             result.without.append(await run_load(HOST, port, requests, args.concurrency))
+            result.without_cpu.append(server_cpu_seconds(pid) - cpu)
         else:
             due = [len(range(index, size, count)) for index in range(count)]
             streams = [
@@ -287,6 +289,7 @@ async def run_listened(
             listeners.start()
             result.listened.append(await run_load(HOST, port, requests, args.concurrency))
             result.heard += await asyncio.to_thread(listeners.finish, 10.0)
+            result.listened_cpu.append(server_cpu_seconds(pid) - cpu)
             result.expected += sum(stream.expected for stream in streams)
         result.records_ok &= await count_records(redis, ids) == size
     return result

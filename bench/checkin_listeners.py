@@ -140,6 +140,9 @@ class Listened:
 
     without: list[LoadResult] = field(default_factory=list)
     listened: list[LoadResult] = field(default_factory=list)
+    without_cpu: list[float] = field(default_factory=list)
+    listened_cpu: list[float] = field(default_factory=list)
+    """Server CPU seconds of each run (with listeners: until every update was sent)."""
     heard: list[Heard] = field(default_factory=list)
     records_ok: bool = True
     expected: int = 0
@@ -149,11 +152,13 @@ def report_listened(run: Listened, students: int) -> bool:
     """Throughput with the listeners against without, pair by pair, and how fast updates
     reached them; False only if check-ins went wrong (the targets are figures to read)."""
     ratios = [w.rate / wo.rate for wo, w in zip(run.without, run.listened, strict=True)]
-    pairs = zip(run.without, run.listened, ratios, strict=True)
-    for number, (alone, heard, ratio) in enumerate(pairs, 1):
-        print(f"pair {number}: without {alone.rate:,.0f}/s (p99 {alone.percentile(99):.0f} ms), "
+    pairs = zip(run.without, run.listened, ratios, run.without_cpu, run.listened_cpu, strict=True)
+    for number, (alone, heard, ratio, cpu_alone, cpu_heard) in enumerate(pairs, 1):
+        print(f"pair {number}: without {alone.rate:,.0f}/s (p99 {alone.percentile(99):.0f} ms, "
+              f"server CPU {cpu_alone * 1000 / students:.2f} ms/check-in), "
               f"with {len(run.heard) // len(ratios)} listeners {heard.rate:,.0f}/s "
-              f"(p99 {heard.percentile(99):.0f} ms): {ratio:.0%}")  # fmt: skip
+              f"(p99 {heard.percentile(99):.0f} ms, {cpu_heard * 1000 / students:.2f} ms): "
+              f"{ratio:.0%}")  # fmt: skip
     kept, within = statistics.median(ratios), share_within(run.heard, run.expected)
     print(f"throughput kept, median : {kept:.0%} (target 90%: "
           f"{'met' if kept >= 0.9 else 'NOT met'})")  # fmt: skip

@@ -60,8 +60,12 @@ async def attendance_events(
     )
 
 
-async def _sse(events: AsyncIterator[live_events.LiveEvent]) -> AsyncIterator[ServerSentEvent]:
-    """Each event in SSE form; closing the response closes the channel (its slot, at once)."""
-    async with aclosing(events):  # type: ignore[type-var]
-        async for event in events:
-            yield ServerSentEvent(data=event.data, event=event.name, id=event.event_id or None)
+async def _sse(batches: AsyncIterator[list[live_events.LiveEvent]]) -> AsyncIterator[bytes]:
+    """Each batch of events in SSE form, as one write; closing the response closes the
+    channel (its slot, at once)."""
+    async with aclosing(batches):  # type: ignore[type-var]
+        async for batch in batches:
+            yield b"".join(
+                ServerSentEvent(data=e.data, event=e.name, id=e.event_id or None).encode()
+                for e in batch
+            )

@@ -9,6 +9,7 @@ snapshot carried (``RecordsOut.last_event_id``), the last one it received (a rec
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
@@ -38,6 +39,10 @@ WAKE_MS = 5_000
 cleanup removes the stream with the other keys, which wakes no blocked read)."""
 BATCH = 200
 """Events one read passes on at most (a reconnect after a burst catches up in batches)."""
+GATHER_S = 0.05
+"""After a batch, a listener lets changes gather this long before it reads again: in a
+lecture hall's rush one read (and one write to the browser) carries many check-ins
+instead of one, for at most 50 ms more delay (docs/performance.md#live-channel)."""
 EVENT_ID = re.compile(r"\d{1,20}-\d{1,20}")
 
 
@@ -88,10 +93,11 @@ class Slot:
 
 @dataclass
 class Channel:
-    """An open live channel: ``events`` to send, in order; ``slot`` to give back when the
-    response is over (the generator also gives it back when it ends)."""
+    """An open live channel: ``events`` to send, in order, in batches (each one write to
+    the client); ``slot`` to give back when the response is over (the generator also
+    gives it back when it ends)."""
 
-    events: AsyncIterator[LiveEvent]
+    events: AsyncIterator[list[LiveEvent]]
     slot: Slot | None
 
 
@@ -128,36 +134,44 @@ async def open_channel(
     return await live_or_archived(session, user, attendance_id, found, live, stored)
 
 
-async def _replay(events: list[LiveEvent]) -> AsyncIterator[LiveEvent]:
-    for event in events:
-        yield event
+async def _replay(events: list[LiveEvent]) -> AsyncIterator[list[LiveEvent]]:
+    yield _until_the_end(events)
+
+
+def _until_the_end(events: list[LiveEvent]) -> list[LiveEvent]:
+    """``events`` up to and including the first that closes the attendance."""
+    for index, event in enumerate(events):
+        if event.name in ENDING_EVENTS:
+            return events[: index + 1]
+    return events
 
 
 async def _follow(
     reader: EventsReader, attendance_id: UUID, after: str, slot: Slot
-) -> AsyncIterator[LiveEvent]:
+) -> AsyncIterator[list[LiveEvent]]:
     """The events after ``after`` as they come, until the attendance closes or leaves Redis."""
     try:
         cursor = after
         if await reader.lost_after(attendance_id, cursor):
             cursor = await reader.last_id(attendance_id)
-            yield _reset(cursor)
+            yield [_reset(cursor)]
         while True:
             events = await reader.wait(attendance_id, cursor, block_ms=WAKE_MS, count=BATCH)
             if not events:
                 if not await reader.lesson_exists(attendance_id):
-                    yield LiveEvent("", PERSISTED, "{}")
+                    yield [LiveEvent("", PERSISTED, "{}")]
                     return
                 continue
             if len(events) == BATCH and await reader.lost_after(attendance_id, cursor):
                 cursor = await reader.last_id(attendance_id)
-                yield _reset(cursor)
+                yield [_reset(cursor)]
                 continue
-            for event in events:
-                yield event
-                if event.name in ENDING_EVENTS:
-                    return
+            sent = _until_the_end(events)
+            yield sent
+            if sent[-1].name in ENDING_EVENTS:
+                return
             cursor = events[-1].event_id
+            await asyncio.sleep(GATHER_S)
     finally:
         slot.release()
 
