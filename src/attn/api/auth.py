@@ -52,7 +52,6 @@ async def login(
 async def resume(
     request: Request,
     response: Response,
-    session: SessionDep,
     redis: RedisDep,
     settings: SettingsDep,
     address: ClientAddress,
@@ -62,7 +61,7 @@ async def resume(
 ) -> TokenOut:
     """A new session from a remembered phone (the attn_remember cookie), no password."""
     result = await remember.attempt_resume(
-        session, redis, settings, credential, device, address, clock.now()
+        redis, settings, credential, device, address, clock.now()
     )
     return _logged_in(response, request, settings, result)
 

@@ -84,6 +84,10 @@ class RememberedDeviceRedis(RedisModel):
     """
 
     user_number: UserNumber
+    full_name: FullName
+    """The directory's name, kept up to date by an admin's rename, so a resume opens the
+    session without reading the database. No role: only students are remembered, and a
+    new role deletes the credential."""
     family_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
     device_id: DeviceId
     secret_hash: TokenHash

@@ -1,9 +1,10 @@
 -- replace_session: compare-and-set of a JSON value, keeping its TTL: an admin's change of
--- the user's name or role reaching a live session, a remembered phone's rotated secret.
+-- the user's name or role reaching a live session, or a student's new name reaching the
+-- remembered phone.
 --
--- KEYS[1]  session key  (string, TTL: UserRedis JSON)
--- ARGV[1]  the session JSON the caller read
--- ARGV[2]  the new session JSON
+-- KEYS[1]  the key (string, TTL: UserRedis or RememberedDeviceRedis JSON)
+-- ARGV[1]  the JSON the caller read
+-- ARGV[2]  the new JSON
 --
 -- Returns 'ok' | 'missing' | 'changed' (re-read and retry).
 local current = redis.call('GET', KEYS[1])

@@ -49,6 +49,7 @@ class Scripts:
     end_sessions: AsyncScript
     open_session: AsyncScript
     replace_session: AsyncScript
+    resume_session: AsyncScript
 
     @classmethod
     def register(cls, redis: AnyRedis) -> Scripts:

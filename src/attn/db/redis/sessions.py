@@ -34,7 +34,7 @@ class SessionsMixin(RedisBase):
         index = keys.user_sessions(user.user_number)
         new_id = keys.session_id(user.token_hash)
         for _attempt in range(MAX_CAS_ATTEMPTS):
-            now = _wall_now()
+            now = wall_now()
             live = await self._live_sessions(user.user_number, now)
             ending = [session for session, _end in live[: max(0, len(live) - keep)]]
             opened = await self._scripts.open_session(
@@ -45,7 +45,7 @@ class SessionsMixin(RedisBase):
                 ],
                 args=[
                     epoch_seconds(now),
-                    _joined(session for session, _end in live),
+                    joined_ids(session for session, _end in live),
                     new_id,
                     user.to_json(),
                     ttl,
@@ -70,7 +70,7 @@ class SessionsMixin(RedisBase):
 
     async def user_sessions(self, user_number: str) -> list[UserRedis]:
         """Every live session of the user, the newest end first."""
-        live = await self._live_sessions(user_number, _wall_now())
+        live = await self._live_sessions(user_number, wall_now())
         if not live:
             return []
         raws = await self._redis.mget(
@@ -92,7 +92,7 @@ class SessionsMixin(RedisBase):
             session_keys = [keys.user_session(user_number, session) for session in members]
             ended = int(
                 await self._scripts.end_sessions(
-                    keys=[index, *session_keys], args=[_joined(members)]
+                    keys=[index, *session_keys], args=[joined_ids(members)]
                 )
             )
             if ended >= 0:
@@ -130,7 +130,7 @@ class SessionsMixin(RedisBase):
                 ttl,
                 read.to_json(),
                 session,
-                epoch_seconds(_wall_now() + timedelta(seconds=ttl)),
+                epoch_seconds(wall_now() + timedelta(seconds=ttl)),
             ],
         )
         return bool(result)
@@ -162,21 +162,29 @@ class SessionsMixin(RedisBase):
 
     async def _live_sessions(self, user_number: str, now: datetime) -> list[tuple[str, float]]:
         """``(session id, end)`` of the sessions not yet ended, the oldest end first."""
-        members = cast(
-            list[tuple[str, float]],
-            await self._redis.zrangebyscore(
-                keys.user_sessions(user_number), f"({epoch_seconds(now)}", "+inf", withscores=True
-            ),
+        index = keys.user_sessions(user_number)
+        return live_sessions(
+            await self._redis.zrangebyscore(index, *not_ended(now), withscores=True)
         )
-        return [(text(member), float(end)) for member, end in members]
 
 
-def _joined(sessions: Iterable[str]) -> str:
+def not_ended(now: datetime) -> tuple[str, str]:
+    """The score range of the index members that end after ``now``."""
+    return f"({epoch_seconds(now)}", "+inf"
+
+
+def live_sessions(reply: object) -> list[tuple[str, float]]:
+    """``(session id, end)`` of a ``ZRANGEBYSCORE … WITHSCORES`` reply of the index."""
+    members = cast(list[tuple[str | bytes, float]], reply)
+    return [(text(member), float(end)) for member, end in members]
+
+
+def joined_ids(sessions: Iterable[str]) -> str:
     """The comparison value of a set of session ids: sorted, joined by ','."""
     return ",".join(sorted(sessions))
 
 
-def _wall_now() -> datetime:
+def wall_now() -> datetime:
     """The index scores sessions by when their keys' TTLs run out: Redis's wall time, not
     the injected clock (a frozen test clock must not expire them early)."""
     return datetime.now(UTC)

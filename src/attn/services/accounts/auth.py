@@ -107,26 +107,34 @@ async def login(
 async def open_session(
     redis: RedisClient, settings: Settings, user: StoredUser, now: datetime
 ) -> LoginResult:
-    """A new session for ``user`` (a password checked, or a remembered phone), ending its
-    oldest sessions beyond the role's limit (a student's other phone)."""
-    secret = secrets.token_urlsafe(TOKEN_SECRET_BYTES)
+    """A new session for ``user`` whose password was checked, ending its oldest sessions
+    beyond the role's limit (a student's other phone)."""
     role = Role(user.role)
-    ttl = session_ttl(settings, role)
+    result = new_session(settings, user.user_number, user.full_name, role, now)
+    with translated():
+        await redis.open_user_session(
+            result.session,
+            session_ttl(settings, role),
+            keep=settings.max_sessions(role) - 1,
+        )
+    return result
+
+
+def new_session(
+    settings: Settings, user_number: str, full_name: str, role: Role, now: datetime
+) -> LoginResult:
+    """A new login's token and session, not stored yet (:func:`open_session`, or a
+    remembered phone's resume)."""
+    secret = secrets.token_urlsafe(TOKEN_SECRET_BYTES)
     user_session = UserRedis(
-        user_number=user.user_number,
-        full_name=user.full_name,
+        user_number=user_number,
+        full_name=full_name,
         role=role,
         token_hash=hash_secret(secret),
         issued_at=now,
-        expires_at=now + timedelta(seconds=ttl),
+        expires_at=now + timedelta(seconds=session_ttl(settings, role)),
     )
-    with translated():
-        await redis.open_user_session(
-            user_session,
-            ttl,
-            keep=settings.max_sessions(role) - 1,
-        )
-    return LoginResult(token=f"{user.user_number}.{secret}", session=user_session)
+    return LoginResult(token=f"{user_number}.{secret}", session=user_session)
 
 
 async def attempt_login(

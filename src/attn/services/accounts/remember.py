@@ -23,16 +23,19 @@ import secrets
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from attn.config import Settings
 from attn.db.redis_client import RedisClient
-from attn.db.sql import repository
 from attn.errors import RememberInvalid, RememberReplayed, RememberWrongDevice, Unauthorized
-from attn.models import RememberedDeviceRedis, Role
+from attn.models import RememberedDeviceRedis, Role, UserRedis
 from attn.models.redis import MAX_USED_HASHES
 from attn.models.types import USER_NUMBER_PATTERN
-from attn.services.accounts.auth import TOKEN_SECRET_BYTES, LoginResult, hash_secret, open_session
+from attn.services.accounts.auth import (
+    TOKEN_SECRET_BYTES,
+    LoginResult,
+    hash_secret,
+    new_session,
+    session_ttl,
+)
 from attn.services.outcomes import translated
 from attn.services.security import rate_limit
 
@@ -63,6 +66,7 @@ async def after_password_login(
     lifetime = timedelta(days=settings.remember_days)
     device = RememberedDeviceRedis(
         user_number=user_number,
+        full_name=result.session.full_name,
         family_id=family,
         device_id=device_id,
         secret_hash=hash_secret(secret),
@@ -74,7 +78,6 @@ async def after_password_login(
 
 
 async def attempt_resume(
-    session: AsyncSession,
     redis: RedisClient,
     settings: Settings,
     credential: str | None,
@@ -85,7 +88,7 @@ async def attempt_resume(
     """:func:`resume`, with a refused credential counted against the client address as a
     failed login is (guessing credentials is guessing passwords)."""
     try:
-        return await resume(session, redis, settings, credential, device_id, now)
+        return await resume(redis, settings, credential, device_id, now)
     except Unauthorized:
         limit = settings.rate_limit_per_address_per_minute
         await rate_limit.enforce(redis, rate_limit.LOGIN_ADDRESS, client_address, limit)
@@ -93,48 +96,64 @@ async def attempt_resume(
 
 
 async def resume(
-    session: AsyncSession,
     redis: RedisClient,
     settings: Settings,
     credential: str | None,
     device_id: str | None,
     now: datetime,
 ) -> LoginResult:
-    """A new login session from a remembered phone, and the rotated credential."""
+    """A new login session from a remembered phone, and the rotated credential.
+
+    Redis alone: the credential carries the student's name (only students are
+    remembered), and checking it, rotating it and opening the session is one
+    compare-and-set (:meth:`RedisClient.resume_remembered`), re-checked on whatever
+    changed it meanwhile: of two uses of one secret at once, the second is a replay."""
     user_number, family, secret = _parse(credential)
-    stored = await _checked(redis, user_number, family, hash_secret(secret), device_id, now)
-    user = await repository.get_user(session, user_number)
-    if user is None or user.role is not Role.STUDENT:
-        await redis.forget_device(user_number)
-        raise RememberInvalid("this phone is no longer remembered; log in with your password")
+    presented = hash_secret(secret)
     new_secret = secrets.token_urlsafe(TOKEN_SECRET_BYTES)
-    rotated = stored.model_copy(
-        update={
-            "secret_hash": hash_secret(new_secret),
-            "used_hashes": [stored.secret_hash, *stored.used_hashes][:MAX_USED_HASHES],
-        }
-    )
-    if not await redis.rotate_remembered_device(stored, rotated):
-        raise await _revoked(redis, user_number)  # another use of this very secret won
-    result = await open_session(redis, settings, user, now)
-    return replace(result, remember=f"{user_number}.{family}.{new_secret}")
+    opened: list[LoginResult] = []
+
+    def rotate(stored: RememberedDeviceRedis | None) -> tuple[RememberedDeviceRedis, UserRedis]:
+        checked = _checked(stored, family, presented, device_id, now)
+        rotated = checked.model_copy(
+            update={
+                "secret_hash": hash_secret(new_secret),
+                "used_hashes": [checked.secret_hash, *checked.used_hashes][:MAX_USED_HASHES],
+            }
+        )
+        opened[:] = [new_session(settings, user_number, checked.full_name, Role.STUDENT, now)]
+        return rotated, opened[0].session
+
+    try:
+        with translated():
+            await redis.resume_remembered(
+                user_number,
+                rotate,
+                session_ttl(settings, Role.STUDENT),
+                keep=settings.max_sessions(Role.STUDENT) - 1,
+            )
+    except _Copy:
+        raise await _revoked(redis, user_number) from None
+    return replace(opened[0], remember=f"{user_number}.{family}.{new_secret}")
 
 
-async def _checked(
-    redis: RedisClient,
-    user_number: str,
+class _Copy(Exception):
+    """The presented secret was rotated out already: it is a copy."""
+
+
+def _checked(
+    stored: RememberedDeviceRedis | None,
     family: str,
     presented: str,
     device_id: str | None,
     now: datetime,
 ) -> RememberedDeviceRedis:
-    """The stored credential the presented one matches; refusals change nothing, but a
-    secret already rotated out revokes the chain."""
-    stored = await redis.remembered_device(user_number)
+    """The stored credential if the presented one matches it; refusals change nothing, but
+    a secret already rotated out is a copy (:class:`_Copy`)."""
     if stored is None or stored.family_id != family or now >= stored.expires_at:
         raise RememberInvalid("this phone is not remembered (any more); log in with your password")
     if presented in stored.used_hashes:
-        raise await _revoked(redis, user_number)
+        raise _Copy
     if not hmac.compare_digest(presented, stored.secret_hash):
         raise RememberInvalid("this remember credential is not valid; log in with your password")
     if device_id != stored.device_id:

@@ -159,11 +159,16 @@ async def apply_to_session(
 ) -> None:
     """Make an admin's change reach the user's live login: a new role or password ends it
     (a demoted teacher keeps no teacher's session; a reset password locks out whoever had
-    the old one); a new name is written into it, so the next check-in carries it."""
+    the old one); a new name is written into it and into a student's remembered phone, so
+    the next check-in and the next resume carry it."""
     if role is not before.role or password_changed:
         await redis.forget_device(before.user_number)
         with translated():
             await redis.end_user_sessions(before.user_number)
     elif full_name != before.full_name:
         with translated():
+            # The remembered phone first: a resume that read the old name meanwhile then
+            # either fails its compare-and-set and reads again, or opened its session
+            # before the sessions below are renamed.
+            await redis.rename_remembered(before.user_number, full_name)
             await redis.update_session_identity(before.user_number, full_name, role)
