@@ -3,6 +3,8 @@ password, and every way it can be abused is refused (issue 14.2 and 14.5)."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import timedelta
 from http.cookies import SimpleCookie
 from typing import Any
@@ -241,3 +243,51 @@ class TestRefusals:
         response = await resume(api, credential)
         assert response.status_code == 401
         assert error_code(response) == "remember_invalid"
+
+
+class TestResumeFromRedis:
+    """A resume reads no database: the credential carries the name, kept up to date."""
+
+    async def test_an_admins_rename_reaches_the_next_resume(
+        self, api: httpx.AsyncClient, make_user: MakeUser, student: Account
+    ) -> None:
+        credential = await remembered_login(api, student)
+        admin = await make_user(Role.ADMIN)
+        api.cookies.clear()
+        path = f"/api/v1/users/{student.user_number}"
+        renamed = await api.patch(path, json={"full_name": "Şükrü Gündoğdu"}, headers=admin.headers)
+        assert renamed.status_code == 200, renamed.text
+        response = await resume(api, credential)
+        assert response.status_code == 200, response.text
+        assert response.json()["user"]["full_name"] == "Şükrü Gündoğdu"
+
+    async def test_two_resumes_with_one_cookie_at_once_are_a_replay(
+        self, api: httpx.AsyncClient, runtime: Runtime, student: Account
+    ) -> None:
+        credential = await remembered_login(api, student)
+        api.cookies.clear()
+        headers = {"X-Device-Id": PHONE, "Cookie": f"attn_remember={credential}"}
+        first, second = await asyncio.gather(
+            api.post(RESUME, headers=headers), api.post(RESUME, headers=headers)
+        )
+        assert sorted([first.status_code, second.status_code]) == [200, 401]
+        won, lost = (first, second) if first.status_code == 200 else (second, first)
+        assert error_code(lost) == "remember_replayed"
+        assert not await alive(api, won.json()["access_token"])
+        assert await runtime.redis.exists(keys.remembered_device(student.user_number)) == 0
+
+    async def test_a_credential_stored_before_names_were_kept_is_refused(
+        self, api: httpx.AsyncClient, runtime: Runtime, student: Account
+    ) -> None:
+        credential = await remembered_login(api, student)
+        key = keys.remembered_device(student.user_number)
+        stored = await runtime.redis.get(key)
+        assert stored is not None
+        older = json.loads(stored)
+        del older["full_name"]
+        await runtime.redis.set(key, json.dumps(older), keepttl=True)
+        response = await resume(api, credential)
+        assert response.status_code == 401
+        assert error_code(response) == "remember_invalid"
+        login = await api.post(LOGIN, json=remembering(student), headers={"X-Device-Id": PHONE})
+        assert (await resume(api, str(remember_cookie(login).value))).status_code == 200

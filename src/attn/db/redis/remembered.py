@@ -4,7 +4,7 @@ together with the session it opens (docs/design.md#sessions)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 
@@ -43,39 +43,55 @@ class RememberedMixin(RedisBase):
         if ttl <= 0:
             raise ValueError("ttl must be a positive number of seconds")
         device_key = keys.remembered_device(user_number)
-        index = keys.user_sessions(user_number)
         for _attempt in range(MAX_CAS_ATTEMPTS):
             now = wall_now()
             async with self._redis.pipeline(transaction=False) as pipe:
                 pipe.get(device_key)
-                pipe.zrangebyscore(index, *not_ended(now), withscores=True)
+                pipe.zrangebyscore(
+                    keys.user_sessions(user_number), *not_ended(now), withscores=True
+                )
                 raw, members = await pipe.execute()
             rotated, session = rotate(_readable(raw))
             live = live_sessions(members)
             ending = [session_id for session_id, _end in live[: max(0, len(live) - keep)]]
-            new_id = keys.session_id(session.token_hash)
-            outcome = await self._scripts.resume_session(
-                keys=[
-                    device_key,
-                    index,
-                    keys.user_session(user_number, new_id),
-                    *(keys.user_session(user_number, session_id) for session_id in ending),
-                ],
-                args=[
-                    text(raw),
-                    rotated.to_json(),
-                    epoch_seconds(now),
-                    joined_ids(session_id for session_id, _end in live),
-                    new_id,
-                    session.to_json(),
-                    ttl,
-                    epoch_seconds(now + timedelta(seconds=ttl)),
-                    *ending,
-                ],
-            )
-            if text(outcome) == "ok":
+            if await self._resume(text(raw), rotated, session, ttl, now, live, ending):
                 return session
         raise KeptChanging(f"the remembered phone of {user_number}")
+
+    async def _resume(
+        self,
+        read: str,
+        rotated: RememberedDeviceRedis,
+        session: UserRedis,
+        ttl: int,
+        now: datetime,
+        live: list[tuple[str, float]],
+        ending: list[str],
+    ) -> bool:
+        """``resume_session.lua``; False when the credential or the index changed since
+        they were read (nothing written)."""
+        user_number = session.user_number
+        new_id = keys.session_id(session.token_hash)
+        outcome = await self._scripts.resume_session(
+            keys=[
+                keys.remembered_device(user_number),
+                keys.user_sessions(user_number),
+                keys.user_session(user_number, new_id),
+                *(keys.user_session(user_number, session_id) for session_id in ending),
+            ],
+            args=[
+                read,
+                rotated.to_json(),
+                epoch_seconds(now),
+                joined_ids(session_id for session_id, _end in live),
+                new_id,
+                session.to_json(),
+                ttl,
+                epoch_seconds(now + timedelta(seconds=ttl)),
+                *ending,
+            ],
+        )
+        return text(outcome) == "ok"
 
     async def rename_remembered(self, user_number: str, full_name: str) -> bool:
         """Give the student's remembered phone the directory's name, keeping its TTL, so the
