@@ -474,6 +474,41 @@ class TestHistory:
         assert page.items[0].record == RecordRow.from_redis(make_record(week[6], "S001"))
         assert page.items[0].attendance == AttendanceRow.from_redis(week[6], persisted_at=T0)
 
+    async def test_recent_lesson_names_of_one_teacher_each_once(
+        self, session: AsyncSession, week: list[LessonRedis]
+    ) -> None:
+        # T1 taught Veri Yapıları on days 0 and 2 and Algoritmalar on days 4 and 6
+        assert await repo.recent_lesson_names(session, "T1") == ["Algoritmalar", "Veri Yapıları"]
+        assert await repo.recent_lesson_names(session, "T1", limit=1) == ["Algoritmalar"]
+        assert await repo.recent_lesson_names(session, "T404") == []
+        await repo.soft_delete_attendance(session, week[4].attendance_id, reason="r", at=T0)
+        await repo.soft_delete_attendance(session, week[6].attendance_id, reason="r", at=T0)
+        assert await repo.recent_lesson_names(session, "T1") == ["Veri Yapıları"]
+
+    async def test_record_counts_by_status_without_deleted_records(
+        self, session: AsyncSession
+    ) -> None:
+        lesson, empty = make_lesson(), make_lesson(starts_at=T0 + timedelta(days=1))
+        records = [
+            make_record(lesson, "S001"),
+            make_record(lesson, "S002"),
+            make_record(lesson, "S003", status=RecordStatus.LATE),
+            make_record(lesson, "S004", status=RecordStatus.REJECTED, fail_reason="code_invalid"),
+        ]
+        await persist(session, lesson, records)
+        await persist(session, empty)
+        await repo.soft_delete_record(session, lesson.attendance_id, "S002", reason="r", at=T0)
+
+        counts = await repo.count_records(session, [lesson.attendance_id, empty.attendance_id])
+        assert counts == {
+            lesson.attendance_id: {
+                RecordStatus.PRESENT: 1,
+                RecordStatus.LATE: 1,
+                RecordStatus.REJECTED: 1,
+            }
+        }
+        assert await repo.count_records(session, []) == {}
+
 
 class TestRoundTrip:
     async def test_timezone_aware_datetimes(self, session: AsyncSession) -> None:

@@ -42,6 +42,13 @@ def error_text(code: str) -> str | None:
         "photo_too_large": _("The photo is too large. Take a smaller one."),
         "photo_type": _("The photo must be a JPEG or PNG picture."),
         "search_query_required": _("Type a teacher's name or a lesson's name."),
+        "attendance_live": _("This attendance is still live; it can be corrected once stored."),
+        "record_deleted": _("This check-in was deleted."),
+        "live_attendance_exists": _(
+            "You already have a live attendance at this time. Finish or delete it first."
+        ),
+        "busy": _("Another request of yours is in progress. Try again."),
+        "reason_required": _("Give a reason."),
         "rate_limited": _("Too many attempts. Wait a little and try again."),
         "too_many_wrong_codes": _("Too many wrong codes. Wait a little and try again."),
         "device_id_required": _("This browser could not be identified. Reload the page."),
@@ -80,6 +87,17 @@ def record_status_text(status: str) -> str:
         "excused": _("Excused"),
         "absent": _("Absent"),
     }.get(status, status)
+
+
+def attendance_state_text(state: str) -> str:
+    """An attendance's state as a badge says it."""
+    return {
+        "scheduled": _("Scheduled"),
+        "open": _("Open"),
+        "ended": _("Ended"),
+        "finished": _("Finished"),
+        "deleted": _("Deleted"),
+    }.get(state, state)
 
 
 def refusal_text(reason: str) -> str:

@@ -192,6 +192,40 @@ def _history_conditions(
     return conditions
 
 
+async def recent_lesson_names(
+    session: AsyncSession, teacher_number: str, *, limit: int = 20
+) -> list[str]:
+    """The teacher's lesson names, the most recently started first, each once (deleted
+    attendances left out): the suggestions of the start form."""
+    latest = func.max(ATTENDANCES.c.starts_at)
+    result = await session.execute(
+        select(ATTENDANCES.c.lesson_name)
+        .where(ATTENDANCES.c.teacher_number == teacher_number, ATTENDANCES.c.deleted_at.is_(None))
+        .group_by(ATTENDANCES.c.lesson_name)
+        .order_by(latest.desc(), ATTENDANCES.c.lesson_name)
+        .limit(limit)
+    )
+    return list(result.scalars())
+
+
+async def count_records(
+    session: AsyncSession, attendance_ids: Sequence[UUID]
+) -> dict[UUID, dict[RecordStatus, int]]:
+    """How many records of each status the attendances hold (deleted records left out);
+    an attendance without records is absent. One grouped query for a page of history."""
+    if not attendance_ids:
+        return {}
+    result = await session.execute(
+        select(RECORDS.c.attendance_id, RECORDS.c.status, func.count())
+        .where(RECORDS.c.attendance_id.in_(attendance_ids), RECORDS.c.deleted_at.is_(None))
+        .group_by(RECORDS.c.attendance_id, RECORDS.c.status)
+    )
+    counts: dict[UUID, dict[RecordStatus, int]] = {}
+    for attendance_id, status, count in result:
+        counts.setdefault(as_uuid(attendance_id), {})[RecordStatus(status)] = count
+    return counts
+
+
 async def list_student_records(
     session: AsyncSession, student_number: str, *, limit: int = 50, offset: int = 0
 ) -> Page[StudentRecordRow]:

@@ -5,11 +5,13 @@ commits: the request or the persistence job owns the transaction (docs/design.md
 """
 
 from attn.db.sql.attendance_repo import (
+    count_records,
     get_attendance,
     get_record,
     list_attendances,
     list_records,
     list_student_records,
+    recent_lesson_names,
     soft_delete_attendance,
     soft_delete_record,
     upsert_attendance,
@@ -31,6 +33,7 @@ from attn.db.sql.users_repo import (
 __all__ = [
     "NewUserRow",
     "add_audit",
+    "count_records",
     "create_user",
     "create_users",
     "get_attendance",
@@ -43,6 +46,7 @@ __all__ = [
     "list_records",
     "list_student_records",
     "list_users",
+    "recent_lesson_names",
     "set_password_hash",
     "soft_delete_attendance",
     "soft_delete_record",

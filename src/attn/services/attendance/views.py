@@ -177,7 +177,7 @@ async def attendance_detail(
         return with_records(lesson_out(view.lesson, now), live_records_json(view.raw_records))
 
     async def stored(row: AttendanceRow) -> bytes:
-        records, names = await _archived_records(session, row)
+        records, names = await archived_records(session, row)
         return with_records(row_out(row, names[row.teacher_number], now), records_json(records))
 
     found = await redis.live_view(attendance_id)
@@ -205,7 +205,7 @@ async def attendance_records(
         return with_records(summary, live_records_json(view.raw_records))
 
     async def stored(row: AttendanceRow) -> bytes:
-        records, _names = await _archived_records(session, row)
+        records, _names = await archived_records(session, row)
         state, count = row_state(row, now), len(records)
         summary = RecordsSummary(
             attendance_id=attendance_id, source="archive", state=state, count=count
@@ -216,7 +216,7 @@ async def attendance_records(
     return await live_or_archived(session, user, attendance_id, found, live, stored)
 
 
-async def _archived_records(
+async def archived_records(
     session: AsyncSession, row: AttendanceRow
 ) -> tuple[list[RecordOut], dict[str, str]]:
     """The stored records that are not deleted (also of a deleted attendance, which only
