@@ -62,17 +62,18 @@ async def delete_attendance(
     check_form(request, services.settings, viewer, fields.csrf_token)
     aid = attendance_id_of(attendance_id)
     reason, errors = _read(fields)
+    status = 422
     if reason is not None:
         try:
             await manage.delete_attendance(
                 services.redis, services.session, viewer, aid, reason, services.now
             )
         except AttendanceDeleted as error:
-            errors = {"": error_text(error.code) or ""}
+            errors, status = {"": error_text(error.code) or ""}, error.status
         else:
             return RedirectResponse(attendance_url(aid) + "?done=deleted", status_code=303)
     attendance = await _attendance(services, viewer, attendance_id)
-    return _page(request, attendance, fields, errors, status_code=422)
+    return _page(request, attendance, fields, errors, status_code=status)
 
 
 async def _attendance(services: Services, viewer: UserRedis, attendance_id: str) -> AttendanceOut:

@@ -78,6 +78,7 @@ async def correct_record(
     aid = attendance_id_of(attendance_id)
     student = student_number_of(aid, student_number)
     body, errors = _correction(fields)
+    status = 422
     if body is not None:
         try:
             await records.save_record(
@@ -90,10 +91,10 @@ async def correct_record(
                 )
             }
         except REFUSED as error:
-            errors = {"": error_text(error.code) or ""}
+            errors, status = {"": error_text(error.code) or ""}, error.status
         else:
             return _back(aid, student, "record_saved")
-    return await _page(request, services, viewer, aid, student, fields, errors)
+    return await _page(request, services, viewer, aid, student, fields, errors, status)
 
 
 @router.post(RECORD_PATH + "/delete", response_class=HTMLResponse)
@@ -110,6 +111,7 @@ async def delete_record(
     aid = attendance_id_of(attendance_id)
     student = student_number_of(aid, student_number)
     errors: FieldErrors = {}
+    status = 422
     try:
         reason = REASON.validate_python(fields.delete_reason)
     except ValidationError:
@@ -120,10 +122,10 @@ async def delete_record(
                 services.redis, services.session, viewer, aid, student, reason, services.now
             )
         except REFUSED as error:
-            errors = {"": error_text(error.code) or ""}
+            errors, status = {"": error_text(error.code) or ""}, error.status
         else:
             return _back(aid, None, "record_deleted")
-    return await _page(request, services, viewer, aid, student, fields, errors)
+    return await _page(request, services, viewer, aid, student, fields, errors, status)
 
 
 def _correction(fields: RecordFields) -> tuple[SaveRecordIn | None, FieldErrors]:
@@ -157,13 +159,14 @@ async def _page(
     student: str,
     fields: RecordFields | None,
     errors: FieldErrors,
+    status_code: int = 422,
 ) -> Response:
     found = await overview.record_overview(
         services.redis, services.session, viewer, aid, student, services.now
     )
     if fields is None:
-        status = found.record.status.value
-        fields = RecordFields(status=status if status in MANUAL_STATUSES else "")
+        current = found.record.status.value
+        fields = RecordFields(status=current if current in MANUAL_STATUSES else "")
     context = {
         "attendance": found.attendance,
         "record": found.record,
@@ -171,4 +174,5 @@ async def _page(
         "errors": errors,
         "statuses": MANUAL_STATUSES,
     }
-    return render_page(request, "teacher/record.html", context, status_code=422 if errors else 200)
+    status = status_code if errors else 200
+    return render_page(request, "teacher/record.html", context, status_code=status)
