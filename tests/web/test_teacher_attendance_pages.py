@@ -4,6 +4,7 @@ as a browser does on the real app, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
@@ -361,3 +362,15 @@ class TestExport:
         assert refused.status_code == 403
         assert refused.headers["content-type"].startswith("text/html")
         assert (await api.get(page_url(uuid4(), "export.csv"))).status_code == 404
+
+
+@pytest.mark.parametrize("parts", [(), ("records", "S1"), ("delete",)])
+async def test_the_pages_carry_no_inline_script_or_style(
+    api: httpx.AsyncClient, stored: UUID, parts: tuple[str, ...]
+) -> None:
+    page = await api.get(page_url(stored, *parts))
+    assert page.status_code == 200
+    assert not re.search(r"<script(?![^>]*\bsrc=)", page.text)
+    assert "<style" not in page.text
+    assert " style=" not in page.text
+    assert page.text.count("<h1") == 1

@@ -10,6 +10,7 @@ from uuid import UUID
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from attn.config import Settings
 from attn.models import RecordStatus
@@ -363,3 +364,39 @@ class TestHistory:
         assert f'id="{field}-error"' in page.text
         assert message in page.text
         assert "1 attendance" in page.text
+
+
+class TestFaceCheck:
+    @pytest.fixture
+    def app_settings(self, app_settings: Settings) -> Settings:
+        """An installation with a face verification service (never called here)."""
+        return app_settings.model_copy(
+            update={
+                "face_service_url": "http://127.0.0.1:9/verify",
+                "face_service_secret": SecretStr("s" * 32),
+                "public_base_url": "http://testserver",
+            }
+        )
+
+    async def test_the_face_toggle_appears_and_starts_the_face_check(
+        self, api: httpx.AsyncClient, teacher: Account, runtime: Runtime
+    ) -> None:
+        assert runtime.face_available
+        page = (await api.get("/teacher")).text
+        assert 'id="check_face" name="check_face" type="checkbox" value="on">' in page
+        form = start_form(check_face="on", check_code="")
+        aid = await started(runtime, await post_form(api, START, form, token_from="/teacher"))
+        lesson = await runtime.redis_client.get_lesson(aid)
+        assert lesson is not None
+        assert (lesson.checks.face, lesson.checks.code) == (True, False)
+
+
+@pytest.mark.parametrize("path", ["/teacher", "/teacher?from=bad"])
+async def test_the_pages_carry_no_inline_script_or_style(
+    api: httpx.AsyncClient, teacher: Account, path: str
+) -> None:
+    page = (await api.get(path)).text
+    assert not re.search(r"<script(?![^>]*\bsrc=)", page)
+    assert "<style" not in page
+    assert " style=" not in page
+    assert not re.search(r"\son[a-z]+=", page)  # no inline event handlers

@@ -2,7 +2,12 @@
 // The start form without surprises: the allowed networks show only while the network
 // check is on, and the duration or end time only for the way of ending that is picked.
 // Without this script every field stays visible and the server ignores the unused ones.
+// On every teacher page with a form, a summary of problems takes the focus.
 (function () {
+  // a form sent back with problems: its summary first, for keyboards and screen readers
+  const summary = document.querySelector(".error-summary");
+  if (summary) { summary.focus(); }
+
   const form = document.getElementById("start-form");
   if (!form) { return; }
   const network = document.getElementById("check_network");
