@@ -42,13 +42,6 @@ def error_text(code: str) -> str | None:
         "photo_too_large": _("The photo is too large. Take a smaller one."),
         "photo_type": _("The photo must be a JPEG or PNG picture."),
         "search_query_required": _("Type a teacher's name or a lesson's name."),
-        "attendance_live": _("This attendance is still live; it can be corrected once stored."),
-        "record_deleted": _("This check-in was deleted."),
-        "live_attendance_exists": _(
-            "You already have a live attendance at this time. Finish or delete it first."
-        ),
-        "busy": _("Another request of yours is in progress. Try again."),
-        "reason_required": _("Give a reason."),
         "rate_limited": _("Too many attempts. Wait a little and try again."),
         "too_many_wrong_codes": _("Too many wrong codes. Wait a little and try again."),
         "device_id_required": _("This browser could not be identified. Reload the page."),
@@ -57,6 +50,19 @@ def error_text(code: str) -> str | None:
         "internal_error": _("Something went wrong on our side. It was logged; try again."),
         "payload_too_large": _("What you sent is too large."),
         "invalid_input": _("Some of what you entered is not valid."),
+    }.get(code) or _teaching_error_text(code)
+
+
+def _teaching_error_text(code: str) -> str | None:
+    """The codes a teacher's forms meet (starting, correcting, deleting)."""
+    return {
+        "attendance_live": _("This attendance is still live; it can be corrected once stored."),
+        "record_deleted": _("This check-in was deleted."),
+        "live_attendance_exists": _(
+            "You already have a live attendance at this time. Finish or delete it first."
+        ),
+        "busy": _("Another request of yours is in progress. Try again."),
+        "reason_required": _("Give a reason."),
     }.get(code)
 
 
