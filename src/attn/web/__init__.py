@@ -1,6 +1,7 @@
 """The server-rendered web UI: pages that call the same services as the JSON API.
 
-One module per area (everyone's :mod:`auth` pages, the :mod:`teacher`'s, the
+One module per area (everyone's :mod:`auth` pages, the :mod:`teacher`'s (with the
+live list, :mod:`live_list` and :mod:`live_actions`, and the :mod:`projector`), the
 :mod:`student`'s, the :mod:`admin`'s, the check-in page in :mod:`pages`), templates per
 area, versioned static files (:mod:`assets`), catalogs in ``locale/`` (:mod:`i18n`).
 """
@@ -9,10 +10,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from attn.web import admin, assets, auth, pages, student, teacher
+from attn.web import (
+    admin,
+    assets,
+    auth,
+    live_actions,
+    live_list,
+    pages,
+    projector,
+    student,
+    teacher,
+)
 
 router = APIRouter(include_in_schema=False)
-for area in (assets, auth, pages, teacher, student, admin):
+for area in (assets, auth, pages, teacher, live_list, live_actions, projector, student, admin):
     router.include_router(area.router)
 
 __all__ = ["router"]
