@@ -97,23 +97,27 @@
     time.dateTime = record.checked_in_at;
     time.textContent = timeText.format(new Date(record.checked_in_at));
     row.querySelector(".note").textContent = note(record);
-    var accept = row.querySelector("button.accept");
-    var reject = row.querySelector("button.reject");
+    var actions = template.content.querySelector(".actions").cloneNode(true);
+    var accept = actions.querySelector("button.accept");
+    var reject = actions.querySelector("button.reject");
     accept.value = reject.value = record.student_number;
-    accept.hidden = status === "present" || status === "late";
-    reject.hidden = status === "rejected";
-    row.querySelectorAll(".actions .sr-only").forEach(function (span) { span.textContent = " " + name; });
+    actions.querySelectorAll(".sr-only").forEach(function (span) { span.textContent = " " + name; });
+    if (status === "present" || status === "late") { accept.remove(); }
+    if (status === "rejected") { reject.remove(); }
+    row.replaceChild(actions, row.querySelector(".actions"));
   }
 
+  var calm = window.matchMedia("(prefers-reduced-motion: reduce)");
+  var FLASH_AT_MOST = 50;  /* a burst of check-ins is not a light show */
   function flash(row) {
-    row.classList.remove("changed");
-    void row.offsetWidth;  /* restart the animation */
-    row.classList.add("changed");
+    if (!calm.matches && row.animate) {
+      row.animate([{ backgroundColor: "#fff6d6" }, { backgroundColor: "#fff" }], 1200);
+    }
   }
 
   /* Applies one record (from the channel or an action's answer); returns a new row to
      insert, or null when an existing row was updated in place. */
-  function applyRecord(record) {
+  function applyRecord(record, lively) {
     var row = rows.get(record.student_number);
     var created = !row;
     if (created) {
@@ -126,7 +130,7 @@
     fillRow(row, record);
     count(record.status, 1);
     row.hidden = !shows(row);
-    flash(row);
+    if (lively) { flash(row); }
     return created ? row : null;
   }
 
@@ -164,9 +168,10 @@
     queue = [];
     var added = document.createDocumentFragment();
     var fresh = [];
+    var lively = batch.length <= FLASH_AT_MOST;
     batch.forEach(function (item) {
       if (item.name === "record") {
-        var row = applyRecord(item.data.record);
+        var row = applyRecord(item.data.record, lively);
         if (row) { fresh.push(row); }
       } else if (item.name === "record_deleted") {
         removeRecord(item.data.student_number);
@@ -209,9 +214,14 @@
     return fetch(url, init).then(function (response) {
       if (!response.ok) { fallback(); return; }
       return response.json().then(function (record) {
-        var row = applyRecord(record);
+        var before = rows.get(number);
+        var focused = Boolean(before && before.contains(document.activeElement));
+        var row = applyRecord(record, true);
         if (row) { list.insertBefore(row, list.firstChild); }
         showCounts();
+        /* the tapped button is gone with the old status: keep the focus in the row */
+        var next = rows.get(number).querySelector(".actions button");
+        if (focused && next) { next.focus(); }
       });
     }, function () {
       connection.textContent = words.failed;
