@@ -66,6 +66,9 @@ def live_server(redis_url: str, data_dir: Path) -> Iterator[LiveServer]:
         ATTN_REDIS_URL=redis_url,
         ATTN_PUBLIC_BASE_URL=base_url,
         ATTN_CODE_GRACE_SECONDS=str(CODE_GRACE_SECONDS),
+        # the teacher logs in from many browser contexts (one per test) and keeps the
+        # API token of the fixtures: more than the default 5 sessions of one staff member
+        ATTN_MAX_SESSIONS_STAFF="50",
     )
     keyspace = sync_redis.Redis.from_url(redis_url)
     keyspace.flushdb()

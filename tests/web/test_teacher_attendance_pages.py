@@ -104,9 +104,24 @@ class TestPastAttendance:
     ) -> None:
         live = await start(api, teacher)
         page = await api.get(page_url(live["attendance_id"]))
-        assert page.status_code == 200
-        assert f'href="{page_url(live["attendance_id"], "projector")}"' in page.text
-        assert "This attendance is live" in page.text
+        assert page.status_code == 303
+        assert page.headers["location"] == page_url(live["attendance_id"], "live")
+        live_list = await api.get(page.headers["location"])
+        assert live_list.status_code == 200
+        assert f'href="{page_url(live["attendance_id"], "projector")}"' in live_list.text
+
+    async def test_a_finished_attendance_not_yet_stored_says_it_is_being_saved(
+        self, api: httpx.AsyncClient, teacher: Account
+    ) -> None:
+        live = await start(api, teacher)
+        finished = await api.post(url(live["attendance_id"], "finish"), headers=teacher.headers)
+        assert finished.status_code == 200, finished.text
+        page = await api.get(page_url(live["attendance_id"]))
+        assert page.status_code == 200  # not sent to the live list, which sends it back
+        assert "Its check-ins are being saved" in page.text
+        back = await api.get(page_url(live["attendance_id"], "live"))
+        assert back.status_code == 303
+        assert back.headers["location"] == page_url(live["attendance_id"])
 
     async def test_another_teachers_attendance_is_a_403_page(
         self, api: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser, teacher: Account
