@@ -40,6 +40,7 @@ INDEXES = {
     "attendance_records": {"ix_attendance_records_student_number"},
     "audit_log": {
         "ix_audit_log_at",
+        "ix_audit_log_actor_at",
         "ix_audit_log_attendance_id",
         "ix_audit_log_student_number",
         "ix_audit_log_entry_id",
@@ -264,3 +265,36 @@ class TestFoldedLessonKeys:
                 starts_at=T0, ends_at=T0 + timedelta(hours=1), created_at=T0,
             )  # fmt: skip
             assert stored[aid] == row.lesson_key, name
+
+
+async def user_columns(url: str) -> set[str]:
+    def read(connection: Connection) -> set[str]:
+        return {column["name"] for column in inspect(connection).get_columns("users")}
+
+    found: set[str] = await inspect_db(url, read)
+    return found
+
+
+class TestUserDeactivation:
+    """Revision 0004: ``users.deactivated_at`` and the audit log's actor index."""
+
+    async def test_existing_users_stay_active_and_downgrade_removes_the_column(
+        self, empty_url: str
+    ) -> None:
+        await upgrade_async(empty_url, "0003")
+        await insert_0001_attendances(empty_url, [("Fizik", "fizik")])  # and the teacher T1
+        await upgrade_async(empty_url, "0004")
+
+        def read(connection: Connection) -> list[Any]:
+            query = sa.text("SELECT user_number, deactivated_at FROM users")
+            return [tuple(row) for row in connection.execute(query)]
+
+        assert await inspect_db(empty_url, read) == [("T1", None)]
+        schema = await inspect_db(empty_url, schema_of)
+        assert "ix_audit_log_actor_at" in schema["indexes"]["audit_log"]
+
+        await downgrade_async(empty_url, "0003")
+        assert "deactivated_at" not in await user_columns(empty_url)
+        schema = await inspect_db(empty_url, schema_of)
+        assert "ix_audit_log_actor_at" not in schema["indexes"]["audit_log"]
+        assert await user_columns(empty_url) >= {"user_number", "full_name", "password_hash"}

@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, func, insert, select
+from sqlalchemy import ColumnElement, and_, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attn.db.sql.rows import AuditRow, Page
+from attn.db.sql.rows import AuditFilter, AuditPosition, AuditRow, Page
 from attn.db.sql.tables import AUDIT_LOG
 from attn.models.types import as_uuid
 
@@ -68,3 +68,47 @@ async def list_audit(
         .offset(offset)
     )
     return Page([AuditRow.from_mapping(row) for row in result.mappings()], total or 0)
+
+
+async def audit_page(
+    session: AsyncSession,
+    where: AuditFilter,
+    *,
+    limit: int,
+    older_than: AuditPosition | None = None,
+) -> list[AuditRow]:
+    """Up to ``limit`` entries matching ``where``, newest first, older than ``older_than``.
+
+    Keyset pagination rather than an offset: the log only grows, a deep page costs what
+    the first does, and an entry written meanwhile neither repeats nor hides a row. Each
+    filter has an index that also serves the order (``ix_audit_log_actor_at``, the
+    attendance's and student's few entries, ``ix_audit_log_at`` for a time range).
+    """
+    conditions = _conditions(where)
+    if older_than is not None:
+        at, entry = older_than
+        column = AUDIT_LOG.c
+        conditions.append(or_(column.at < at, and_(column.at == at, column.id < entry)))
+    result = await session.execute(
+        select(AUDIT_LOG)
+        .where(*conditions)
+        .order_by(AUDIT_LOG.c.at.desc(), AUDIT_LOG.c.id.desc())
+        .limit(limit)
+    )
+    return [AuditRow.from_mapping(row) for row in result.mappings()]
+
+
+def _conditions(where: AuditFilter) -> list[ColumnElement[bool]]:
+    column = AUDIT_LOG.c
+    conditions: list[ColumnElement[bool]] = []
+    if where.actor is not None:
+        conditions.append(column.actor == where.actor)
+    if where.attendance_id is not None:
+        conditions.append(column.attendance_id == where.attendance_id)
+    if where.student_number is not None:
+        conditions.append(column.student_number == where.student_number)
+    if where.since is not None:
+        conditions.append(column.at >= where.since)
+    if where.until is not None:
+        conditions.append(column.at < where.until)
+    return conditions

@@ -17,7 +17,7 @@ from attn.db.sql.attendance_repo import (
     upsert_attendance,
     upsert_records,
 )
-from attn.db.sql.audit_repo import add_audit, list_audit
+from attn.db.sql.audit_repo import add_audit, audit_page, list_audit
 from attn.db.sql.rows import NewUserRow
 from attn.db.sql.users_repo import (
     create_user,
@@ -26,6 +26,7 @@ from attn.db.sql.users_repo import (
     get_users,
     insert_missing_users,
     list_users,
+    set_deactivated,
     set_password_hash,
     update_user,
 )
@@ -33,6 +34,7 @@ from attn.db.sql.users_repo import (
 __all__ = [
     "NewUserRow",
     "add_audit",
+    "audit_page",
     "count_records",
     "create_user",
     "create_users",
@@ -47,6 +49,7 @@ __all__ = [
     "list_student_records",
     "list_users",
     "recent_lesson_names",
+    "set_deactivated",
     "set_password_hash",
     "soft_delete_attendance",
     "soft_delete_record",

@@ -89,6 +89,11 @@ class UserRow:
     password_hash: str | None
     created_at: datetime
     updated_at: datetime
+    deactivated_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.deactivated_at is None
 
     @classmethod
     def from_mapping(cls, row: Mapping[Any, Any]) -> UserRow:
@@ -99,6 +104,7 @@ class UserRow:
             password_hash=row["password_hash"],
             created_at=row["created_at"],
             updated_at=row["updated_at"],
+            deactivated_at=row["deactivated_at"],
         )
 
 
@@ -222,3 +228,20 @@ class AuditRow:
 _ATTENDANCE_FIELDS = tuple(AttendanceRow.__dataclass_fields__)
 _RECORD_FIELDS = tuple(RecordRow.__dataclass_fields__)
 _AUDIT_FIELDS = tuple(AuditRow.__dataclass_fields__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditFilter:
+    """Which audit entries an admin reads: each given field narrows (all None: every one).
+    ``since`` is inclusive, ``until`` exclusive."""
+
+    actor: str | None = None
+    attendance_id: UUID | None = None
+    student_number: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+AuditPosition = tuple[datetime, int]
+"""Where a page of the audit log ends: the last entry's ``(at, id)``; the next page holds
+the entries older than it (keyset pagination, newest first)."""

@@ -67,6 +67,8 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    deactivated_at: Mapped[datetime | None]
+    """Set by an admin's deactivation (None: active): no login, but every record stays."""
 
 
 class Attendance(Base):
@@ -148,6 +150,7 @@ class AuditLog(Base):
     __tablename__ = "audit_log"
     __table_args__ = (
         Index("ix_audit_log_at", "at"),
+        Index("ix_audit_log_actor_at", "actor", "at"),
         Index("ix_audit_log_attendance_id", "attendance_id"),
         Index("ix_audit_log_student_number", "student_number"),
         Index("ix_audit_log_entry_id", "entry_id", unique=True),

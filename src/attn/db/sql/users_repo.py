@@ -6,14 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attn.db.outcomes import NumbersTaken
 from attn.db.sql._dml import chunked, insert_for, last_per_key
 from attn.db.sql.rows import NewUserRow, Page, UserFromAttendance, UserRow
 from attn.db.sql.tables import USERS
-from attn.models.types import Role
+from attn.models.types import Role, name_words
 
 _INSERT_COLUMNS = 5  # user_number, full_name, role, created_at, updated_at
 
@@ -155,15 +155,77 @@ async def update_user(
 
 
 async def list_users(
-    session: AsyncSession, *, role: Role | None = None, limit: int = 50, offset: int = 0
+    session: AsyncSession,
+    *,
+    role: Role | None = None,
+    query: str | None = None,
+    active: bool | None = None,
+    limit: int = 50,
+    offset: int = 0,
 ) -> Page[UserRow]:
-    """Users ordered by number, optionally of one role, with the total for pagination."""
-    conditions = [] if role is None else [USERS.c.role == role.value]
+    """Users ordered by number, optionally of one role, matching ``query`` (see
+    :func:`matching`) and active or not, with the total for pagination."""
+    conditions: list[ColumnElement[bool]] = []
+    if role is not None:
+        conditions.append(USERS.c.role == role.value)
+    if query:
+        conditions.append(matching(query))
+    if active is not None:
+        deactivated = USERS.c.deactivated_at
+        conditions.append(deactivated.is_(None) if active else deactivated.is_not(None))
     total = await session.scalar(select(func.count()).select_from(USERS).where(*conditions))
     result = await session.execute(
         select(USERS).where(*conditions).order_by(USERS.c.user_number).limit(limit).offset(offset)
     )
     return Page([UserRow.from_mapping(row) for row in result.mappings()], total or 0)
+
+
+_FOLDED_LETTERS = (
+    ("İ", "i"), ("I", "i"), ("Ş", "s"), ("Ğ", "g"), ("Ç", "c"), ("Ö", "o"), ("Ü", "u"),
+    ("Â", "a"), ("Î", "i"), ("Û", "u"),
+    ("ı", "i"), ("ş", "s"), ("ğ", "g"), ("ç", "c"), ("ö", "o"), ("ü", "u"),
+    ("â", "a"), ("î", "i"), ("û", "u"),
+)  # fmt: skip
+"""The Turkish letters :func:`~attn.models.types.normalize_name` folds, folded in SQL too:
+capitals first (SQLite's ``lower()`` knows ASCII only, PostgreSQL's may turn ``İ`` into
+``i`` and a combining dot), then the small ones ``lower()`` gave."""
+
+
+def folded_name() -> ColumnElement[str]:
+    """``users.full_name`` folded like a typed query (case, Turkish letters): names are
+    matched the way lesson names are, without a stored key (the directory is small)."""
+    capitals, smalls = _FOLDED_LETTERS[:10], _FOLDED_LETTERS[10:]
+    value: ColumnElement[str] = USERS.c.full_name
+    for letter, plain in capitals:
+        value = func.replace(value, letter, plain)
+    value = func.lower(value)
+    for letter, plain in smalls:
+        value = func.replace(value, letter, plain)
+    return value
+
+
+def matching(query: str) -> ColumnElement[bool]:
+    """A number starting with ``query`` (any case), or a name holding each of its words
+    (:func:`~attn.models.types.name_words`: ``yilmaz AYSE`` finds ``Ayşe Yılmaz``)."""
+    number = USERS.c.user_number.istartswith(query.strip(), autoescape=True)
+    words = name_words(query)
+    if not words:
+        return number
+    name = folded_name()
+    return or_(number, and_(*(name.contains(word, autoescape=True) for word in words)))
+
+
+async def set_deactivated(
+    session: AsyncSession, user_number: str, deactivated_at: datetime | None, *, at: datetime
+) -> bool:
+    """Deactivate (a time) or reactivate (None) an account; False when there is no such
+    user."""
+    result = await session.execute(
+        update(USERS)
+        .where(USERS.c.user_number == user_number)
+        .values(deactivated_at=deactivated_at, updated_at=at)
+    )
+    return bool(cast("CursorResult[Any]", result).rowcount)
 
 
 async def set_password_hash(
