@@ -256,6 +256,13 @@ class UserExists(Conflict):
     code = "user_exists"
 
 
+class OwnAccount(Conflict):
+    """An admin may not deactivate the account they are logged in with (nobody could
+    reactivate the last admin)."""
+
+    code = "own_account"
+
+
 class AttendanceNotOpen(Conflict):
     """The attendance exists but takes no check-in (nor code) now."""
 
@@ -319,6 +326,12 @@ class SearchQueryRequired(InvalidInput):
 
 class InvalidUser(InvalidInput):
     code = "invalid_user"
+
+
+class InvalidCursor(InvalidInput):
+    """A page position (``older_than``) this server did not hand out."""
+
+    code = "invalid_cursor"
 
 
 class InvalidCsv(InvalidInput):

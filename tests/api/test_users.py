@@ -188,6 +188,8 @@ class TestListUsers:
             "full_name",
             "role",
             "has_password",
+            "active",
+            "deactivated_at",
             "created_at",
             "updated_at",
         }
@@ -458,6 +460,11 @@ class TestOpenApi:
             ("post", "/api/v1/users", {"401", "403", "409", "422"}),
             ("post", "/api/v1/users/import", {"401", "403", "413", "415", "422"}),
             ("get", "/api/v1/users", {"401", "403", "422"}),
+            ("get", "/api/v1/users/{user_number}", {"401", "403", "404", "422"}),
+            ("post", "/api/v1/users/{user_number}/deactivate", {"401", "403", "404", "409"}),
+            ("post", "/api/v1/users/{user_number}/reactivate", {"401", "403", "404", "422"}),
+            ("put", "/api/v1/users/{user_number}/password", {"401", "403", "404", "422"}),
+            ("get", "/api/v1/audit", {"401", "403", "422"}),
         ],
     )
     async def test_every_endpoint_documents_its_errors_and_purpose(

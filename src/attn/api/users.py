@@ -14,13 +14,14 @@ from attn.errors import NoFile, PayloadTooLarge, UnsupportedMediaType
 from attn.models.api_users import (
     ImportResult,
     OnExisting,
+    PasswordReset,
     UserCreate,
     UserOut,
     UserPage,
     UserUpdate,
 )
 from attn.models.types import USER_NUMBER_PATTERN, Role
-from attn.services.accounts import user_import, users
+from attn.services.accounts import access, user_import, users
 
 router = APIRouter(tags=["users"])
 
@@ -137,11 +138,19 @@ async def list_users(
     admin: CurrentAdmin,
     session: SessionDep,
     role: Role | None = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=100, description="A number's start, or words of the name."),
+    ] = None,
+    active: Annotated[bool | None, Query(description="Only active (or deactivated).")] = None,
     limit: Annotated[int, Query(ge=1, le=users.MAX_PAGE_SIZE)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> UserPage:
-    """Accounts ordered by number, optionally of one role, one page at a time."""
-    page = await users.list_users(session, role=role, limit=limit, offset=offset)
+    """Accounts ordered by number, optionally of one role, found by number or name, one
+    page at a time."""
+    page = await users.list_users(
+        session, role=role, query=q, active=active, limit=limit, offset=offset
+    )
     return UserPage(
         items=[UserOut.from_row(row) for row in page.items],
         total=page.total,
@@ -150,11 +159,22 @@ async def list_users(
     )
 
 
+UserNumberPath = Annotated[str, Path(pattern=USER_NUMBER_PATTERN)]
+
+
+@router.get("/{user_number}", response_model=UserOut, responses=error_responses(401, 403, 404, 422))
+async def get_user(
+    user_number: UserNumberPath, admin: CurrentAdmin, session: SessionDep
+) -> UserOut:
+    """One account."""
+    return UserOut.from_row(await access.get_user(session, user_number))
+
+
 @router.patch(
     "/{user_number}", response_model=UserOut, responses=error_responses(401, 403, 404, 422)
 )
 async def update_user(
-    user_number: Annotated[str, Path(pattern=USER_NUMBER_PATTERN)],
+    user_number: UserNumberPath,
     body: UserUpdate,
     admin: CurrentAdmin,
     session: SessionDep,
@@ -174,7 +194,7 @@ async def update_user(
     responses=error_responses(401, 403, 404, 422),
 )
 async def end_sessions(
-    user_number: Annotated[str, Path(pattern=USER_NUMBER_PATTERN)],
+    user_number: UserNumberPath,
     admin: CurrentAdmin,
     session: SessionDep,
     redis: RedisDep,
@@ -182,3 +202,61 @@ async def end_sessions(
 ) -> None:
     """End every session of a user on every device (a lost phone, say); audited."""
     await users.end_sessions(session, redis, user_number, actor=admin.user_number, now=clock.now())
+
+
+@router.post(
+    "/{user_number}/deactivate",
+    response_model=UserOut,
+    responses=error_responses(401, 403, 404, 409, 422),
+)
+async def deactivate_user(
+    user_number: UserNumberPath,
+    admin: CurrentAdmin,
+    session: SessionDep,
+    redis: RedisDep,
+    clock: ClockDep,
+) -> UserOut:
+    """Stop an account's logins and end its sessions; its records stay (not your own)."""
+    row = await access.deactivate(
+        session, redis, user_number, actor=admin.user_number, now=clock.now()
+    )
+    return UserOut.from_row(row)
+
+
+@router.post(
+    "/{user_number}/reactivate",
+    response_model=UserOut,
+    responses=error_responses(401, 403, 404, 422),
+)
+async def reactivate_user(
+    user_number: UserNumberPath, admin: CurrentAdmin, session: SessionDep, clock: ClockDep
+) -> UserOut:
+    """Let a deactivated account log in again."""
+    row = await access.reactivate(session, user_number, actor=admin.user_number, now=clock.now())
+    return UserOut.from_row(row)
+
+
+@router.put(
+    "/{user_number}/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(401, 403, 404, 422),
+)
+async def reset_password(
+    user_number: UserNumberPath,
+    body: PasswordReset,
+    admin: CurrentAdmin,
+    session: SessionDep,
+    redis: RedisDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+) -> None:
+    """Set a new password; every session of the user ends. Audited, without the password."""
+    await access.reset_password(
+        session,
+        redis,
+        settings,
+        user_number,
+        body.password,
+        actor=admin.user_number,
+        now=clock.now(),
+    )

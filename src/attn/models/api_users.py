@@ -67,6 +67,13 @@ class StoredUser(Protocol):
     def updated_at(self) -> datetime: ...
 
 
+class StoredAccount(StoredUser, Protocol):
+    """A stored account with its state, as admins see it."""
+
+    @property
+    def deactivated_at(self) -> datetime | None: ...
+
+
 class UserOut(BaseModel):
     """An account as admins see it (never the password hash)."""
 
@@ -74,19 +81,31 @@ class UserOut(BaseModel):
     full_name: str
     role: Role
     has_password: bool = Field(description="False: the account cannot log in yet.")
+    active: bool = Field(description="False: deactivated by an admin, cannot log in.")
+    deactivated_at: UtcDateTime | None = None
     created_at: UtcDateTime
     updated_at: UtcDateTime
 
     @classmethod
-    def from_row(cls, row: StoredUser) -> UserOut:
+    def from_row(cls, row: StoredAccount) -> UserOut:
         return cls(
             user_number=row.user_number,
             full_name=row.full_name,
             role=row.role,
             has_password=row.password_hash is not None,
+            active=row.deactivated_at is None,
+            deactivated_at=row.deactivated_at,
             created_at=row.created_at,
             updated_at=row.updated_at,
         )
+
+
+class PasswordReset(BaseModel):
+    """An admin's new password for an account (every session of it ends)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    password: NewPassword = Field(examples=["correct horse battery"])
 
 
 class UserPage(BaseModel):

@@ -49,3 +49,24 @@ async def stored_audit(session: AsyncSession, entry: AuditEntryRedis) -> None:
     """Write the audit row of a change to a stored attendance, in the change's transaction
     (the same entry a live change carries into Redis, see :func:`live_audit`)."""
     await repository.add_audit(session, **entry.model_dump())
+
+
+async def account_audit(
+    session: AsyncSession,
+    actor: UserRedis | str,
+    action: str,
+    user_number: str,
+    details: dict[str, Any] | None = None,
+    *,
+    at: datetime,
+) -> None:
+    """Write the audit row of an admin's change to an account, in the change's transaction
+    (never a password: ``details`` says what changed, not to what secret)."""
+    actor_number = actor if isinstance(actor, str) else actor.user_number
+    await repository.add_audit(
+        session,
+        actor=actor_number,
+        action=action,
+        details={"user_number": user_number, **(details or {})},
+        at=at,
+    )

@@ -93,12 +93,14 @@ async def login(
     Argon2 is slow by design (docs/performance.md#password-hashing), so it runs in the
     process's hashing threads (:mod:`attn.services.accounts.passwords`): on the event loop it
     would stall every other request of the process for that long. An unknown user (or one
-    without a password) costs the same verification, so timing does not tell them apart.
+    without a password) costs the same verification, and a deactivated one is refused only
+    after it, so timing does not tell them apart.
     """
     async with login_gate(settings):  # a hall waits for Argon2 here, not holding a connection
         user = await repository.get_user(session, user_number)
         verdict = await check_password(settings, user.password_hash if user else None, password)
-    if user is None or not verdict.matches:
+    if user is None or not verdict.matches or not user.active:
+        # A deactivated account is refused like a wrong password, after the same work.
         raise InvalidCredentials("wrong user number or password")
     await store_new_hash(session, user.user_number, verdict, now)  # in the login's transaction
     return await open_session(redis, settings, user, now)

@@ -89,11 +89,21 @@ async def create_user(
 
 
 async def list_users(
-    session: AsyncSession, *, role: Role | None = None, limit: int = 50, offset: int = 0
+    session: AsyncSession,
+    *,
+    role: Role | None = None,
+    query: str | None = None,
+    active: bool | None = None,
+    limit: int = 50,
+    offset: int = 0,
 ) -> Page[UserRow]:
-    """Users ordered by number, optionally of one role (``limit`` capped)."""
+    """Users ordered by number, optionally of one role, found by number or name words
+    (``query``), active or deactivated (``limit`` capped)."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
-    return await repository.list_users(session, role=role, limit=limit, offset=max(0, offset))
+    query = (query or "").strip() or None
+    return await repository.list_users(
+        session, role=role, query=query, active=active, limit=limit, offset=max(0, offset)
+    )
 
 
 async def update_user(
