@@ -41,6 +41,7 @@ class TestKeyStrings:
             (keys.rate_limit("login", "10.0.0.1", 123), "attn:rl:login:{10.0.0.1}:123"),
             (keys.callback_seen("cb-1"), "attn:cb:cb-1"),
             (keys.face_request("cb-1"), "attn:face:cb-1"),
+            (keys.import_draft("A1", "ab12"), "attn:import:{A1}:ab12"),
         ],
     )
     def test_exact_string(self, key: str, expected: str) -> None:

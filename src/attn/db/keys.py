@@ -168,3 +168,9 @@ def face_request(callback_id: str) -> str:
     Outside the attendance's hash tag on purpose: it must outlive the attendance's keys,
     because a late callback may arrive after persistence removed them."""
     return f"{PREFIX}:face:{callback_id}"
+
+
+def import_draft(admin_number: str, draft_id: str) -> str:
+    """string, TTL = 30 min: JSON of a CSV file an admin uploaded and is previewing (the
+    file and what to do with existing numbers), until they confirm the import."""
+    return f"{PREFIX}:import:{{{admin_number}}}:{draft_id}"

@@ -9,6 +9,7 @@ Index keys (name, teacher, live, due, dead letter) change only with single-key c
 
 from __future__ import annotations
 
+from attn.db.redis.import_drafts import ImportDraftsMixin
 from attn.db.redis.lessons import LessonsMixin
 from attn.db.redis.persistence_queue import (
     AttendanceSnapshot,
@@ -41,5 +42,6 @@ class RedisClient(
     PersistenceQueueMixin,
     RateLimitsMixin,
     ScanTicketsMixin,
+    ImportDraftsMixin,
 ):
     """All Redis reads and writes of ATTN; construct with ``RedisClient(redis)``."""

@@ -229,17 +229,29 @@ def _refuse_problems(
     on_existing: OnExisting,
     problems: Sequence[Problem],
 ) -> None:
-    """Raise :class:`InvalidInput` listing the parse problems, the numbers twice in the file
-    and (with ``on_existing=error``) the numbers that exist, before anything is written."""
-    all_problems = [*problems, *_duplicates(rows)]
+    """Raise :class:`InvalidInput` listing every problem (:func:`all_problems`) before
+    anything is written."""
+    found = all_problems(rows, existing, on_existing, problems)
+    if found:
+        raise _rejected(found)
+
+
+def all_problems(
+    rows: Sequence[ParsedRow],
+    existing: Mapping[str, UserRow],
+    on_existing: OnExisting,
+    problems: Sequence[Problem],
+) -> list[Problem]:
+    """The parse problems, the numbers twice in the file and (with ``on_existing=error``)
+    the numbers that exist, by line."""
+    found = [*problems, *_duplicates(rows)]
     if on_existing is OnExisting.ERROR:
-        all_problems += [
+        found += [
             Problem(row.line, "user_exists", f"user {number} already exists", number)
             for row in rows
             if (number := row.user.user_number) in existing
         ]
-    if all_problems:
-        raise _rejected(all_problems)
+    return sorted(found, key=lambda problem: problem.line)
 
 
 async def _write(
