@@ -31,6 +31,7 @@ def route_body_limits() -> dict[str, int]:
     """Exact paths with limits of their own (their readers check the same constants)."""
     return {
         "/api/v1/users/import": MAX_IMPORT_BODY_BYTES,
+        "/admin/import": MAX_IMPORT_BODY_BYTES,  # the admin page's upload of the same file
         "/api/v1/verification/callback": MAX_CALLBACK_BYTES,
     }
 
