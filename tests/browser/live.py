@@ -33,6 +33,7 @@ class Person:
 
 
 TEACHER = Person("t1001", "Ayşe Yılmaz", "teacher", "teacher-pass-1001")
+ADMIN = Person("a1001", "Deniz Aksoy", "admin", "admin-pass-1001")
 STUDENTS = tuple(
     Person(f"s20{n:02d}", name, "student", f"student-pass-{n:02d}")
     for n, name in enumerate(["Can Demir", "Elif Şahin", "Mert Öztürk", "Zeynep Kaya"], 1)
@@ -44,6 +45,7 @@ class LiveServer:
     base_url: str
     teacher: Person
     students: tuple[Person, ...]
+    admin: Person = ADMIN
 
 
 def log_in(base_url: str, person: Person) -> str:
@@ -83,7 +85,7 @@ def live_server(redis_url: str, data_dir: Path) -> Iterator[LiveServer]:
 
 
 def _import_accounts(env: dict[str, str], csv_file: Path) -> None:
-    rows = [f"{p.number},{p.full_name},{p.role},{p.password}" for p in (TEACHER, *STUDENTS)]
+    rows = [f"{p.number},{p.full_name},{p.role},{p.password}" for p in (TEACHER, ADMIN, *STUDENTS)]
     csv_file.parent.mkdir(parents=True, exist_ok=True)
     csv_file.write_text("\n".join(rows) + "\n", encoding="utf-8")
     done = run_attn("user", "import", str(csv_file), env=env)
