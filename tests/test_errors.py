@@ -13,7 +13,8 @@ import pytest
 from attn.api.errors import error_responses
 from attn.app import create_app
 from attn.config import Settings
-from attn.errors import AttnError, Conflict, RateLimited, catalogue, codes_by_status
+from attn.error_catalogue import catalogue, codes_by_status
+from attn.errors import AttnError, Conflict, RateLimited
 
 EXPECTED = [
     ("AttnError", 400, "bad_request"),

@@ -4,7 +4,8 @@ Services raise these; one handler renders the JSON error envelope
 ``{"error": {"code": ..., "message": ..., "details": ...}}`` with ``status`` as HTTP status.
 The data layer does not raise them: it reports its own outcomes
 (:mod:`attn.db.outcomes`), which :mod:`attn.services.outcomes` translates into these.
-:func:`catalogue` lists every class; the OpenAPI error responses are built from it.
+:func:`attn.error_catalogue.catalogue` lists every class; the OpenAPI error responses
+are built from it.
 """
 
 from __future__ import annotations
@@ -381,22 +382,3 @@ class CallbackMismatch(InvalidInput):
 
 class TooManyWrongCodes(RateLimited):
     code = "too_many_wrong_codes"
-
-
-def catalogue() -> list[type[AttnError]]:
-    """Every error class, by status then code: what a client may be answered."""
-    found: list[type[AttnError]] = []
-    pending: list[type[AttnError]] = [AttnError]
-    while pending:
-        cls = pending.pop()
-        found.append(cls)
-        pending.extend(cls.__subclasses__())
-    return sorted(found, key=lambda cls: (cls.status, cls.code))
-
-
-def codes_by_status() -> dict[int, list[str]]:
-    """The codes each HTTP status may carry, for the OpenAPI error responses."""
-    by_status: dict[int, list[str]] = {}
-    for cls in catalogue():
-        by_status.setdefault(cls.status, []).append(cls.code)
-    return by_status

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from attn.error_catalogue import codes_by_status
 from attn.errors import (
     AttnError,
     DatabaseUnavailable,
@@ -23,7 +24,6 @@ from attn.errors import (
     PayloadTooLarge,
     RateLimited,
     RedisUnavailable,
-    codes_by_status,
 )
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,8 @@ class ErrorEnvelope(BaseModel):
 
 
 ERROR_CODES = codes_by_status()
-"""Every ``code`` each status may carry, from the error classes (:func:`attn.errors.catalogue`)."""
+"""Every ``code`` each status may carry, from the error classes
+(:func:`attn.error_catalogue.catalogue`)."""
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -63,7 +63,13 @@ class ScanIn(BaseModel):
 
 
 class ScanTicketOut(BaseModel):
-    """The scan kept for the check-in that follows the login."""
+    """The scan kept for the check-in that follows the login.
+
+    The ticket is single use, works only from the device (`X-Device-Id`, required) and for
+    the attendance of the scan, within `ATTN_SCAN_TICKET_SECONDS`, and stands for the code
+    as it was at the scan: send it as `scan_ticket` with the check-in instead of `code`.
+    The code is checked then, not at the scan (a wrong one fails that check-in).
+    """
 
     scan_ticket: str = Field(description="Send it as scan_ticket with the check-in.")
     expires_at: UtcDateTime = Field(description="The ticket is refused after this instant.")

@@ -39,12 +39,7 @@ async def scan(
     clock: ClockDep,
     device_id: DeviceHeader = None,
 ) -> ScanTicketOut:
-    """Keep the code of a QR scan for the check-in after the login (no login needed).
-
-    The ticket is single use, works only from the device (`X-Device-Id`, required) and for
-    the attendance of the scan, within `ATTN_SCAN_TICKET_SECONDS`, and stands for the
-    code as it was at the scan: send it as `scan_ticket` with the check-in instead of
-    `code`. The code is checked then, not here (a wrong one fails that check-in)."""
+    """Keep the code of a QR scan for the check-in after the login (no login needed)."""
     sessions = runtime.sessionmaker
     issued = await scans.scan(
         redis, sessions, settings, attendance_id, body.code, device_id, address, clock.now()
