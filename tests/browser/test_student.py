@@ -152,7 +152,7 @@ def test_without_a_qr_code_find_the_lesson_type_the_code_then_see_the_history(
     with attendance(teacher_api, code=True) as aid:
         page = phone.new_page()
         page.goto("/")
-        page.get_by_role("link", name="Type the code from the screen").click()
+        page.get_by_role("link", name="No QR code? Find your lesson and type the code").click()
         page.get_by_label("School number").fill(student.number)
         page.get_by_label("Password", exact=True).fill(student.password)
         page.get_by_role("button", name="Log in").click()
