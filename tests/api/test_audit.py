@@ -15,6 +15,7 @@ from attn.db.sql import repository
 from attn.models import Role
 from attn.runtime import Runtime
 from tests.fixtures.app import Account, MakeUser, error_code
+from tests.helpers.databases import BOTH_DATABASES, on_database
 
 AUDIT = "/api/v1/audit"
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -24,17 +25,9 @@ THREE_HOURS = ["user_created", "accepted", "rejected"]
 LESSON = UUID("3f2b8c1e-5d4a-4e6b-9c7d-000000000001")
 
 
-@pytest.fixture(
-    params=[
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
-    ]
-)
+@pytest.fixture(params=BOTH_DATABASES)
 def app_settings(request: pytest.FixtureRequest, app_settings: Settings) -> Settings:
-    if request.param == "sqlite":
-        return app_settings
-    postgres_url: str = request.getfixturevalue("postgres_url")
-    return app_settings.model_copy(update={"database_url": postgres_url})
+    return on_database(request, app_settings)
 
 
 @pytest.fixture

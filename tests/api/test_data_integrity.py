@@ -24,22 +24,15 @@ from tests.helpers.attendance_api import (
     start_and_persist,
     url,
 )
+from tests.helpers.databases import BOTH_DATABASES, on_database
 
 LONE_SURROGATE = "Ay\\ud800e"
 """A JSON string escape that Python's JSON parser accepts and no store can write."""
 
 
-@pytest.fixture(
-    params=[
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
-    ]
-)
+@pytest.fixture(params=BOTH_DATABASES)
 def app_settings(request: pytest.FixtureRequest, app_settings: Settings) -> Settings:
-    if request.param == "sqlite":
-        return app_settings
-    postgres_url: str = request.getfixturevalue("postgres_url")
-    return app_settings.model_copy(update={"database_url": postgres_url})
+    return on_database(request, app_settings)
 
 
 async def user_on_file(runtime: Runtime, number: str) -> UserRow:

@@ -14,22 +14,15 @@ from attn.models import Role
 from attn.runtime import Runtime
 from tests.api.test_remember_phone import alive, remembered_login, resume
 from tests.fixtures.app import DEFAULT_PASSWORD, Account, MakeUser, error_code
+from tests.helpers.databases import BOTH_DATABASES, on_database
 
 USERS = "/api/v1/users"
 LOGIN = "/api/v1/auth/login"
 
 
-@pytest.fixture(
-    params=[
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
-    ]
-)
+@pytest.fixture(params=BOTH_DATABASES)
 def app_settings(request: pytest.FixtureRequest, app_settings: Settings) -> Settings:
-    if request.param == "sqlite":
-        return app_settings
-    postgres_url: str = request.getfixturevalue("postgres_url")
-    return app_settings.model_copy(update={"database_url": postgres_url})
+    return on_database(request, app_settings)
 
 
 @pytest.fixture

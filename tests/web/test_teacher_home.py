@@ -18,6 +18,7 @@ from attn.models.types import utcnow
 from attn.runtime import Runtime
 from tests.fixtures.app import Account, MakeUser
 from tests.helpers.attendance_api import start
+from tests.helpers.databases import BOTH_DATABASES, on_database
 from tests.helpers.pages import (
     CROSS_SITE,
     SAME_ORIGIN,
@@ -32,17 +33,9 @@ from tests.helpers.stored import store_attendance
 START = "/teacher/attendances"
 
 
-@pytest.fixture(
-    params=[
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
-    ]
-)
+@pytest.fixture(params=BOTH_DATABASES)
 def app_settings(request: pytest.FixtureRequest, app_settings: Settings) -> Settings:
-    if request.param == "sqlite":
-        return app_settings
-    postgres_url: str = request.getfixturevalue("postgres_url")
-    return app_settings.model_copy(update={"database_url": postgres_url})
+    return on_database(request, app_settings)
 
 
 @pytest.fixture
