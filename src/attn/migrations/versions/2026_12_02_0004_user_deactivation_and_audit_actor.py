@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-12-10 00:00:00+00:00
+Create Date: 2026-12-02 00:00:00+00:00
 
 ``users.deactivated_at`` is set when an admin deactivates an account (NULL: active): the
 user can no longer log in, and every record, attendance and audit entry naming them stays.
