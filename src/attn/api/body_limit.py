@@ -25,6 +25,8 @@ from attn.config import Settings
 from attn.errors import PayloadTooLarge
 
 CHECK_IN_PREFIX, CHECK_IN_SUFFIX = "/api/v1/attendances/", "/check-in"
+CHECK_IN_PAGE_PREFIX = "/check-in/"
+"""The check-in page's own form (``web/check_in_form.py``) may carry the photo too."""
 
 
 def route_body_limits() -> dict[str, int]:
@@ -58,6 +60,8 @@ class BodyLimitMiddleware:
         if limit is not None:
             return limit
         if path.endswith(CHECK_IN_SUFFIX) and path.startswith(CHECK_IN_PREFIX):
+            return self.check_in
+        if path.startswith(CHECK_IN_PAGE_PREFIX):
             return self.check_in
         return self.default
 

@@ -2,8 +2,9 @@
 
 One module per area (everyone's :mod:`auth` pages, the :mod:`teacher`'s (with the
 live list, :mod:`live_list` and :mod:`live_actions`, and the :mod:`projector`), the
-:mod:`student`'s, the :mod:`admin`'s, the check-in page in :mod:`pages`), templates per
-area, versioned static files (:mod:`assets`), catalogs in ``locale/`` (:mod:`i18n`).
+:mod:`student`'s, the :mod:`admin`'s, the check-in page in :mod:`pages`, its form's post in
+:mod:`check_in_form`), templates per area, versioned static files (:mod:`assets`), catalogs
+in ``locale/`` (:mod:`i18n`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from attn.web import (
     admin,
     assets,
     auth,
+    check_in_form,
     live_actions,
     live_list,
     pages,
@@ -23,7 +25,19 @@ from attn.web import (
 )
 
 router = APIRouter(include_in_schema=False)
-for area in (assets, auth, pages, teacher, live_list, live_actions, projector, student, admin):
+AREAS = (
+    assets,
+    auth,
+    pages,
+    check_in_form,
+    teacher,
+    live_list,
+    live_actions,
+    projector,
+    student,
+    admin,
+)
+for area in AREAS:
     router.include_router(area.router)
 
 __all__ = ["router"]

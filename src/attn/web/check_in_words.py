@@ -7,6 +7,11 @@ reaches the student as a raw code or the API's English message.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from attn.models import RecordStatus
+from attn.models.api_attendances import RecordOut
+from attn.models.types import SELF
 from attn.web.i18n import gettext as _
 from attn.web.messages import error_text, refusal_text
 
@@ -92,3 +97,35 @@ def _progress() -> dict[str, str]:
         "scan_failed": _("The scanned code could not be kept. Type the code on the screen."),
         "code_expired": _("Type the code on the screen now."),
     }
+
+
+@dataclass(frozen=True)
+class RecordView:
+    """The student's record as the page says it (the same sentences as the script's)."""
+
+    text: str
+    kind: str
+    """``ok``, ``wait`` or ``bad``: the status line's colour."""
+    may_retry: bool
+    """A failed attempt of the student's own: the form is shown again."""
+
+
+def record_view(record: RecordOut) -> RecordView:
+    """What the page says about the student's record, as the script does after a reload;
+    a pending photo says to reload, since only the script updates the page by itself."""
+    outcomes = _outcomes()
+    if record.status is RecordStatus.REJECTED and record.decided_by == SELF:
+        reason = refusal_text(record.fail_reason or "")
+        text = outcomes["refused"] % {"reason": reason}
+        if record.fail_reason != "code_invalid":
+            text += " " + outcomes["try_again"]
+        return RecordView(text, "bad", may_retry=True)
+    if record.status is RecordStatus.REJECTED:
+        text = outcomes["teacher_rejected"]
+        if record.decision_reason:
+            text += " " + outcomes["because"] % {"reason": record.decision_reason}
+        return RecordView(text, "bad", may_retry=False)
+    if record.status is RecordStatus.PENDING:
+        text = _("Your photo is being checked. Reload this page to see the result.")
+        return RecordView(text, "wait", may_retry=False)
+    return RecordView(outcomes.get(record.status.value, record.status.value), "ok", False)

@@ -65,11 +65,17 @@ async def page_viewer(
             viewer = await auth.authenticate(redis, settings, token, clock.now())
         except Unauthorized:
             viewer = None
+    show_viewer(request, settings, viewer)
+    return viewer
+
+
+def show_viewer(request: Request, settings: Settings, viewer: UserRedis | None) -> None:
+    """Give the templates ``viewer`` and its CSRF token (for a handler that found the
+    session itself, as the check-in form does through the check-in's admission)."""
     page = {"viewer": viewer, "csrf_token": auth.csrf_token(settings, viewer) if viewer else ""}
     request.state.page = page
     if viewer is not None:
         request.state.user_number = viewer.user_number  # for the access log
-    return viewer
 
 
 Viewer = Annotated[UserRedis | None, Depends(page_viewer)]

@@ -247,7 +247,8 @@
   if (hasCode) {
     byId("type-code").addEventListener("click", function () { dropTicket(); byId("code").focus(); });
   }
-  byId("device_id").value = deviceId();
+  // The forms post this phone's id too when they are sent without this script's help.
+  document.querySelectorAll('input[name="device_id"]').forEach(function (field) { field.value = deviceId(); });
 
   async function start() {
     if (await keepScan()) {
