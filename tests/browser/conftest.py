@@ -66,7 +66,9 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     chromium.close()
 
 
-def _context(browser: Browser, live: LiveServer, *, phone: bool) -> Iterator[BrowserContext]:
+def _context(
+    browser: Browser, live: LiveServer, *, phone: bool, scripts: bool = True
+) -> Iterator[BrowserContext]:
     context = browser.new_context(
         base_url=live.base_url,
         locale=LOCALE,
@@ -74,6 +76,7 @@ def _context(browser: Browser, live: LiveServer, *, phone: bool) -> Iterator[Bro
         device_scale_factor=2 if phone else 1,
         is_mobile=phone,
         has_touch=phone,
+        java_script_enabled=scripts,
     )
     context.set_default_timeout(TIMEOUT_MS)
     yield context
@@ -90,6 +93,12 @@ def desktop(browser: Browser, live: LiveServer) -> Iterator[BrowserContext]:
 def phone(browser: Browser, live: LiveServer) -> Iterator[BrowserContext]:
     """A student's phone: 390×844 CSS pixels, touch, mobile viewport rules."""
     yield from _context(browser, live, phone=True)
+
+
+@pytest.fixture
+def phone_without_scripts(browser: Browser, live: LiveServer) -> Iterator[BrowserContext]:
+    """A student's phone whose browser runs no page script (turned off, or it failed)."""
+    yield from _context(browser, live, phone=True, scripts=False)
 
 
 _seconds: dict[str, float] = defaultdict(float)
