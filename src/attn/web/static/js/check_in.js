@@ -1,6 +1,6 @@
 "use strict";
-// The check-in page: keeps the QR scan's code as a ticket (so the login may take its
-// time), logs in through the JSON API, shows the record already there (a reload), retries
+// The check-in page's enhancement (its forms work without it, posted to the server): keeps
+// the QR scan's code as a ticket (so the login may take its time), logs in through the JSON API, shows the record already there (a reload), retries
 // while the connection is down and says every refusal in the page's words (the JSON block
 // the template renders).
 (function () {
