@@ -21,7 +21,7 @@ from attn.logging_setup import AccessLogMiddleware, install_redaction
 from attn.persistence.worker import run_worker
 from attn.runtime import Runtime
 from attn.web import router as web_router
-from attn.web.errors import install_page_errors
+from attn.web.errors import body_refusal, install_page_errors
 from attn.web.headers import SecurityHeadersMiddleware
 
 
@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default=settings.max_json_body_bytes,
         limits=route_body_limits(),
         check_in=check_in_body_limit(settings),
+        refusal=body_refusal,
     )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(AccessLogMiddleware)  # added last: outermost, so it logs the 413s
