@@ -336,6 +336,13 @@ class Settings(BaseSettings):
                 raise ValueError("ATTN_SECRET_KEY must be set in production")
             if self.redis_url is None or self.database_url is None:
                 raise ValueError("ATTN_REDIS_URL and ATTN_DATABASE_URL must be set in production")
+            if not self.public_base_url.lower().startswith("https://"):
+                # the login cookie is Secure there: over http the browser drops it and the
+                # login page comes back without a word
+                raise ValueError(
+                    f"ATTN_PUBLIC_BASE_URL must be https:// in production, not "
+                    f"{self.public_base_url!r}: set it to the address students open"
+                )
         return self
 
     def max_sessions(self, role: str) -> int:
