@@ -12,6 +12,8 @@ from fastapi import FastAPI
 
 from attn import __version__
 from attn.api.body_limit import BodyLimitMiddleware, check_in_body_limit, route_body_limits
+from attn.api.docs import OPENAPI_PATH
+from attn.api.docs import router as docs_router
 from attn.api.errors import install_error_handlers
 from attn.api.health import router as health_router
 from attn.api.metrics import router as metrics_router
@@ -75,6 +77,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Class attendance: live check-ins in Redis, every record kept in SQL.",
         lifespan=_lifespan_for(settings),
+        openapi_url=OPENAPI_PATH,
+        docs_url=None,  # FastAPI's pages load their scripts from a CDN: ours do not
+        redoc_url=None,
     )
     install_error_handlers(app)
     install_page_errors(app)  # after the API's: pages get theirs as pages
@@ -87,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(AccessLogMiddleware)  # added last: outermost, so it logs the 413s
+    app.include_router(docs_router)
     app.include_router(health_router)
     app.include_router(metrics_router)
     app.include_router(v1_router)
