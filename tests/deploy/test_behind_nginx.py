@@ -172,13 +172,18 @@ async def wait_archived(teacher: httpx.AsyncClient, aid: str) -> None:
     pytest.fail(f"attendance {aid} not stored within {PERSIST_WAIT_S}s")
 
 
-async def plain_http_moves_to_https(deployment: Deployment) -> None:
+async def edges_of_the_proxy(deployment: Deployment) -> None:
+    """Plain HTTP only redirects to HTTPS; /metrics is for the scraper on each process."""
     async with httpx.AsyncClient(base_url=deployment.http_url) as plain:
         response = await plain.get("/login?next=/teacher")
     assert response.status_code == 301
     location = response.headers["location"]
     assert location.startswith("https://127.0.0.1")
     assert location.endswith("/login?next=/teacher")
+    async with client(deployment, TEACHER_AT) as outside:
+        assert (await outside.get("/metrics")).status_code == 403
+    async with client(deployment, TEACHER_AT, deployment.api_urls[1]) as scraper:
+        assert (await scraper.get("/metrics")).status_code == 200
 
 
 async def start_lesson(teacher: httpx.AsyncClient) -> str:
@@ -196,7 +201,7 @@ async def test_a_lesson_through_nginx_over_https(deployment: Deployment) -> None
         aid = await start_lesson(teacher)
         await run_lesson(deployment, teacher, aid)
         await wait_archived(teacher, aid)
-    await plain_http_moves_to_https(deployment)
+    await edges_of_the_proxy(deployment)
     stored = await stored_records(deployment.database_url, aid)
     assert stored == {
         **{number: ("present", address) for number, address in IN_CLASS.items()},
