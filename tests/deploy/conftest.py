@@ -10,6 +10,7 @@ and Redis, the secret, the public URL (nginx's test port) and the persistence in
 from __future__ import annotations
 
 import secrets
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -79,6 +80,8 @@ def deployment(
 ) -> Iterator[Deployment]:
     if not NGINX.exists():
         pytest.skip(NOT_INSTALLED)
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed: apt-get install -y openssl (.ci/run does it)")
     ports = shipped.NginxPorts(free_port(), free_port(), (free_port(), free_port()))
     base_url = f"https://127.0.0.1:{ports.https}"
     env = _environment(tmp_path, base_url, fresh_postgres_database(), redis_setting)

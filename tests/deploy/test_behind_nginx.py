@@ -12,6 +12,7 @@ workers."""
 from __future__ import annotations
 
 import asyncio
+import signal
 import ssl
 import time
 from collections.abc import AsyncIterator
@@ -186,6 +187,18 @@ async def edges_of_the_proxy(deployment: Deployment) -> None:
         assert (await scraper.get("/metrics")).status_code == 200
 
 
+async def one_process_down(deployment: Deployment) -> None:
+    """A rolling restart's moment: one ``attn serve`` stopped, nginx answers from the other."""
+    stopping = deployment.servers[0].popen
+    stopping.send_signal(signal.SIGTERM)
+    assert stopping.wait(timeout=30) == 0
+    async with client(deployment, TEACHER_AT) as teacher:
+        for _ in range(6):
+            headers = await api_login(teacher, TEACHER)
+            me = await teacher.get("/api/v1/auth/me", headers=headers)
+            assert me.status_code == 200, me.text
+
+
 async def start_lesson(teacher: httpx.AsyncClient) -> str:
     headers = await api_login(teacher, TEACHER)
     checks = {"network": True, "allowed_networks": [CLASSROOM]}
@@ -211,3 +224,4 @@ async def test_a_lesson_through_nginx_over_https(deployment: Deployment) -> None
     logs = [worker.written() for worker in deployment.workers]
     assert any("persistence run: attendances=1 records=5" in log for log in logs), logs
     assert not any("persistence run:" in server.written() for server in deployment.servers)
+    await one_process_down(deployment)
