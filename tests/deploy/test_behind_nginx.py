@@ -12,6 +12,7 @@ workers."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import ssl
 import time
@@ -24,6 +25,7 @@ from sqlalchemy import text
 
 from attn.db.sql.engine import create_engine
 from tests.deploy.conftest import PASSWORD, TEACHER, Deployment
+from tests.deploy.stack import Process
 from tests.helpers.pages import csrf_of
 from tests.helpers.sse import Event, next_events
 
@@ -40,6 +42,8 @@ EVENT_WAIT_S = 5
 PROMPT_S = 1.0
 """A check-in's event reaches the listener through nginx within this (ATTN itself: ~50 ms)."""
 PERSIST_WAIT_S = 30
+STOP_WITHIN_S = 10
+"""An ``attn serve`` with an open live channel stops within this (the unit allows 30 s)."""
 
 
 def client(deployment: Deployment, address: str, base_url: str = "") -> httpx.AsyncClient:
@@ -188,15 +192,50 @@ async def edges_of_the_proxy(deployment: Deployment) -> None:
 
 
 async def one_process_down(deployment: Deployment) -> None:
-    """A rolling restart's moment: one ``attn serve`` stopped, nginx answers from the other."""
-    stopping = deployment.servers[0].popen
-    stopping.send_signal(signal.SIGTERM)
-    assert stopping.wait(timeout=30) == 0
-    async with client(deployment, TEACHER_AT) as teacher:
-        for _ in range(6):
+    """A rolling restart's moment: the API process a teacher's live list listens on stops
+    (its stream closed, well within the unit's TimeoutStopSec), nginx sends everything to
+    the other process, and the live list resumes there from its last event."""
+    async with (
+        client(deployment, TEACHER_AT) as teacher,
+        client(deployment, TEACHER_AT, deployment.api_urls[0]) as on_first,
+    ):
+        aid = await start_lesson(teacher)
+        headers = await api_login(teacher, TEACHER)
+        snapshot = await teacher.get(f"/api/v1/attendances/{aid}/records", headers=headers)
+        last_seen = snapshot.json()["last_event_id"]
+        async with on_first.stream("GET", events_of(aid), headers=headers) as stream:
+            assert stream.status_code == 200
+            await stop(deployment.servers[0], stream)
+        for _ in range(3):  # logins (POST) and reads all answered by the other process
             headers = await api_login(teacher, TEACHER)
-            me = await teacher.get("/api/v1/auth/me", headers=headers)
-            assert me.status_code == 200, me.text
+            assert (await teacher.get("/api/v1/auth/me", headers=headers)).status_code == 200
+        number, address = next(iter(IN_CLASS.items()))
+        async with client(deployment, address) as phone:
+            await page_check_in(phone, deployment, aid, number)
+        resumed = {**headers, "Last-Event-ID": last_seen}
+        async with teacher.stream("GET", events_of(aid), headers=resumed) as stream:
+            event = await Listener(stream.aiter_lines()).next_after(time.monotonic())
+        assert shows(event, number, address, "present")
+
+
+async def stop(server: Process, listening: httpx.Response) -> None:
+    """SIGTERM, as systemd stops a unit: the open live channel ends, the process exits 0."""
+    stopped_at = time.monotonic()
+    server.popen.send_signal(signal.SIGTERM)
+
+    async def drain() -> None:
+        with contextlib.suppress(httpx.HTTPError):
+            async for _ in listening.aiter_lines():
+                pass
+
+    await asyncio.wait_for(drain(), STOP_WITHIN_S)
+    code = await asyncio.to_thread(server.popen.wait, STOP_WITHIN_S)
+    assert code == 0, server.written()
+    assert time.monotonic() - stopped_at < STOP_WITHIN_S
+
+
+def events_of(aid: str) -> str:
+    return f"/api/v1/attendances/{aid}/events"
 
 
 async def start_lesson(teacher: httpx.AsyncClient) -> str:
