@@ -56,11 +56,11 @@ def guide_lines(tmp_path: Path, redis_url: str, database_url: str) -> str:
     [block] = blocks
     plain = make_url(database_url).set(drivername="postgresql")
     psql = f"psql {plain.render_as_string(hide_password=False)}"
-    for old, new in (
+    for old, new in (  # the folder first: the servers' addresses may name /tmp too
+        ("/tmp/", f"{tmp_path}/"),
         ("export REDISCLI_AUTH=REDIS_PASSWORD\n", ""),
         ("redis-cli", redis_cli(redis_url)),
         ("sudo -u postgres psql -d attn", psql),
-        ("/tmp/", f"{tmp_path}/"),
     ):
         assert old in block, f"the guide's restore lines no longer contain {old!r}"
         block = block.replace(old, new)
@@ -117,7 +117,11 @@ async def test_the_guide_drops_stored_attendances_from_a_restored_copy(
 
     script = guide_lines(tmp_path, redis_url, postgres_url)
     shell = await asyncio.create_subprocess_exec(
-        "bash", "-c", script, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        "bash",
+        "-c",
+        f"set -euo pipefail\n{script}",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     _, errors = await asyncio.wait_for(shell.communicate(), 60)
     assert shell.returncode == 0, errors.decode()
