@@ -36,8 +36,8 @@ class Settings(BaseSettings):
 
     environment: Environment = Field(
         default=Environment.DEVELOPMENT,
-        description="`production` refuses placeholder secrets, embedded servers and a public "
-        "base URL that is not https.",
+        description="`production` refuses placeholder secrets, embedded servers, weak "
+        "password hashing and a public base URL that is not https.",
     )
     data_dir: Path = Field(
         default=Path("data"),
