@@ -93,3 +93,11 @@ class NumbersTaken(DataOutcome):
         super().__init__(f"user number(s) taken: {', '.join(numbers[:10])}")
         self.numbers = numbers
         self.bulk = bulk
+
+
+class CourseCodeTaken(DataOutcome):
+    """A new course (or a renamed one) whose code another course has."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"course code taken: {code}")
+        self.code = code

@@ -7,9 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from attn.course_errors import CourseExists
 from attn.db.outcomes import (
     CheckInRefusal,
     CheckInRefused,
+    CourseCodeTaken,
     DataOutcome,
     KeptChanging,
     LessonClosed,
@@ -84,6 +86,8 @@ def domain_error(outcome: DataOutcome) -> AttnError:
                 f"{len(numbers)} user(s) already exist: {', '.join(numbers[:10])}",
                 details={"user_numbers": numbers},
             )
+        case CourseCodeTaken(code=code):
+            return CourseExists(f"a course with code {code} exists", details={"code": code})
     raise TypeError(f"no client error for {outcome!r}")  # pragma: no cover - new outcome
 
 

@@ -122,6 +122,8 @@ class AttendanceRow:
     persisted_at: datetime | None = None
     deleted_at: datetime | None = None
     deletion_reason: str | None = None
+    course_id: UUID | None = None
+    """The course it is a lesson of; None: an ad-hoc attendance."""
 
     @property
     def lesson_key(self) -> str:

@@ -19,7 +19,9 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -88,12 +90,15 @@ class Attendance(Base):
         Index("ix_attendances_teacher_number_starts_at", "teacher_number", "starts_at"),
         Index("ix_attendances_starts_at", "starts_at"),
         Index("ix_attendances_lesson_key", "lesson_key"),
+        Index("ix_attendances_course_id_starts_at", "course_id", "starts_at"),
     )
 
     attendance_id: Mapped[UUID] = mapped_column(Uuid(), primary_key=True)
     lesson_name: Mapped[str] = mapped_column(String(200))
     lesson_key: Mapped[str] = mapped_column(String(200))
     teacher_number: Mapped[str] = mapped_column(String(32), ForeignKey("users.user_number"))
+    course_id: Mapped[UUID | None] = mapped_column(Uuid(), ForeignKey("courses.course_id"))
+    """The course this attendance is a lesson of (revision 0005); None: an ad-hoc one."""
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
@@ -171,6 +176,92 @@ class AuditLog(Base):
     from Redis twice writes it once; None only on entries from before revision 0003."""
 
 
+LATE_WEIGHT_DEFAULT = 100
+"""A late arrival counts this many percent of a present one in the attendance rate."""
+THRESHOLD_DEFAULT = 70
+"""Students whose attendance rate is under this percentage are listed in the reports."""
+
+
+class Course(Base):
+    """A course: its code (unique in the installation), name, term and report settings.
+
+    The settings are whole percentages (0–100), so a rate compares without rounding
+    surprises: ``late_weight_percent`` is what a ``late`` counts of a ``present``,
+    ``threshold_percent`` the attendance rate under which a student is listed.
+    """
+
+    __tablename__ = "courses"
+    __table_args__ = (
+        UniqueConstraint("code"),
+        CheckConstraint("late_weight_percent BETWEEN 0 AND 100", name="late_weight_percent"),
+        CheckConstraint("threshold_percent BETWEEN 0 AND 100", name="threshold_percent"),
+        Index("ix_courses_term", "term"),
+    )
+
+    course_id: Mapped[UUID] = mapped_column(Uuid(), primary_key=True)
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    term: Mapped[str] = mapped_column(String(32))
+    late_weight_percent: Mapped[int] = mapped_column(
+        Integer, default=LATE_WEIGHT_DEFAULT, server_default=str(LATE_WEIGHT_DEFAULT)
+    )
+    threshold_percent: Mapped[int] = mapped_column(
+        Integer, default=THRESHOLD_DEFAULT, server_default=str(THRESHOLD_DEFAULT)
+    )
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class CourseTeacher(Base):
+    """A teacher of a course (one or more per course); they manage its roster."""
+
+    __tablename__ = "course_teachers"
+    __table_args__ = (Index("ix_course_teachers_teacher_number", "teacher_number"),)
+
+    course_id: Mapped[UUID] = mapped_column(
+        Uuid(), ForeignKey("courses.course_id"), primary_key=True
+    )
+    teacher_number: Mapped[str] = mapped_column(
+        String(32), ForeignKey("users.user_number"), primary_key=True
+    )
+    added_at: Mapped[datetime]
+
+
+class Enrolment(Base):
+    """One stay of a student on a course's roster: ``enrolled_at`` until ``left_at``.
+
+    A removal sets ``left_at`` (never deletes), and adding the student again starts a new
+    row, so the roster at any past instant can be answered: the rows with
+    ``enrolled_at <= t`` and ``left_at`` NULL or after ``t``. The absent-at-close rule
+    reads it at the attendance's finish time, whenever the persistence job runs. At most
+    one open row (``left_at`` NULL) per student and course (a partial unique index).
+    """
+
+    __tablename__ = "enrolments"
+    __table_args__ = (
+        CheckConstraint("left_at IS NULL OR left_at >= enrolled_at", name="stay"),
+        Index(
+            "ix_enrolments_current",
+            "course_id",
+            "student_number",
+            unique=True,
+            sqlite_where=text("left_at IS NULL"),
+            postgresql_where=text("left_at IS NULL"),
+        ),
+        Index("ix_enrolments_course_id_enrolled_at", "course_id", "enrolled_at"),
+        Index("ix_enrolments_student_number", "student_number"),
+    )
+
+    # BIGINT on PostgreSQL; plain INTEGER on SQLite, where only that is the auto-rowid alias.
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    course_id: Mapped[UUID] = mapped_column(Uuid(), ForeignKey("courses.course_id"))
+    student_number: Mapped[str] = mapped_column(String(32), ForeignKey("users.user_number"))
+    enrolled_at: Mapped[datetime]
+    left_at: Mapped[datetime | None]
+
+
 def _table(model: type[Base]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
@@ -181,6 +272,9 @@ USERS = _table(User)
 ATTENDANCES = _table(Attendance)
 RECORDS = _table(AttendanceRecord)
 AUDIT_LOG = _table(AuditLog)
+COURSES = _table(Course)
+COURSE_TEACHERS = _table(CourseTeacher)
+ENROLMENTS = _table(Enrolment)
 
 
 SOFT_DELETION = ("deleted_at", "deletion_reason")
