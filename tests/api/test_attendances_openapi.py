@@ -1,4 +1,5 @@
-"""The OpenAPI document describes every attendance endpoint and its error responses."""
+"""The OpenAPI document describes every attendance and course endpoint and its error
+responses."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
     return [
         (method.upper(), path, operation)
         for path, item in document["paths"].items()
-        if path.startswith(("/api/v1/attendances", "/api/v1/me/"))
+        if path.startswith(("/api/v1/attendances", "/api/v1/me/", "/api/v1/courses"))
         for method, operation in item.items()
     ]
 
@@ -53,6 +54,21 @@ class TestOpenApi:
             ("DELETE", f"{base}/{aid}/records/{number}"),
             ("GET", f"{base}/{aid}/export.csv"),
             ("GET", "/api/v1/me/attendance"),
+        }
+
+    def test_every_course_path_is_there(self, openapi: dict[str, Any]) -> None:
+        found = {(method, path) for method, path, _ in operations(openapi)}
+        base, cid = "/api/v1/courses", "{course_id}"
+        assert found >= {
+            ("GET", base),
+            ("POST", base),
+            ("GET", f"{base}/{cid}"),
+            ("PATCH", f"{base}/{cid}"),
+            ("PUT", f"{base}/{cid}/teachers"),
+            ("GET", f"{base}/{cid}/roster"),
+            ("POST", f"{base}/{cid}/roster"),
+            ("DELETE", f"{base}/{cid}/roster/{{student_number}}"),
+            ("POST", f"{base}/{cid}/roster/import"),
         }
 
     def test_each_has_a_summary_line_and_documented_errors(self, openapi: dict[str, Any]) -> None:

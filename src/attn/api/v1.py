@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from attn.api import attendances, audit, auth, classroom, live, me, users, verification
+from attn.api import (
+    attendances,
+    audit,
+    auth,
+    classroom,
+    courses,
+    live,
+    me,
+    users,
+    verification,
+)
 from attn.api.checkin import route as checkin
 from attn.api.checkin import scan
 
@@ -17,6 +27,7 @@ router.include_router(attendances.router, prefix="/attendances")
 router.include_router(auth.router, prefix="/auth")
 router.include_router(users.router, prefix="/users")
 router.include_router(audit.router, prefix="/audit")
+router.include_router(courses.router, prefix="/courses")
 router.include_router(classroom.router, prefix="/attendances")
 router.include_router(live.router, prefix="/attendances")
 router.include_router(me.router, prefix="/me")

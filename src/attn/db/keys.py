@@ -178,6 +178,7 @@ def face_request(callback_id: str) -> str:
 
 
 def import_draft(admin_number: str, draft_id: str) -> str:
-    """string, TTL = 30 min: JSON of a CSV file an admin uploaded and is previewing (the
-    file and what to do with existing numbers), until they confirm the import."""
+    """string, TTL = 30 min: JSON of a CSV file a user uploaded and is previewing, until
+    they confirm the import: an admin's user import (the file and what to do with existing
+    numbers) or a course's roster import (the file and the course)."""
     return f"{PREFIX}:import:{{{admin_number}}}:{draft_id}"

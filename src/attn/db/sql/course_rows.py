@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from attn.db.sql.tables import LATE_WEIGHT_DEFAULT, THRESHOLD_DEFAULT
+from attn.models.api_courses import LATE_WEIGHT_DEFAULT, THRESHOLD_DEFAULT
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

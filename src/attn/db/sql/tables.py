@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from attn.db.sql.types import JsonDocument, UtcDateTime
+from attn.models.api_courses import LATE_WEIGHT_DEFAULT, THRESHOLD_DEFAULT
 from attn.models.types import RecordStatus, Role
 
 NAMING_CONVENTION = {
@@ -174,12 +175,6 @@ class AuditLog(Base):
     entry_id: Mapped[UUID | None] = mapped_column(Uuid())
     """Unique id of the entry, given where it was made (Redis outbox or SQL), so moving it
     from Redis twice writes it once; None only on entries from before revision 0003."""
-
-
-LATE_WEIGHT_DEFAULT = 100
-"""A late arrival counts this many percent of a present one in the attendance rate."""
-THRESHOLD_DEFAULT = 70
-"""Students whose attendance rate is under this percentage are listed in the reports."""
 
 
 class Course(Base):

@@ -86,7 +86,7 @@ def parse_csv(data: bytes, *, max_rows: int | None = None) -> ParsedCsv:
 
 
 def _parse_text(text: str, max_rows: int | None) -> tuple[list[ParsedRow], list[Problem]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_of(text), strict=True)
     rows: list[ParsedRow] = []
     problems: list[Problem] = []
     data_rows = 0
@@ -114,7 +114,8 @@ def _parse_text(text: str, max_rows: int | None) -> tuple[list[ParsedRow], list[
     return rows, problems
 
 
-def _delimiter(text: str) -> str:
+def delimiter_of(text: str) -> str:
+    """``;`` when the first line has more semicolons than commas, else ``,``."""
     first = next((line for line in text.splitlines() if line.strip()), "")
     return ";" if first.count(";") > first.count(",") else ","
 
@@ -233,7 +234,7 @@ def _refuse_problems(
     anything is written."""
     found = all_problems(rows, existing, on_existing, problems)
     if found:
-        raise _rejected(found)
+        raise rejected(found)
 
 
 def all_problems(
@@ -319,7 +320,9 @@ async def _update(
     )
 
 
-def _rejected(problems: Sequence[Problem]) -> InvalidInput:
+def rejected(problems: Sequence[Problem]) -> InvalidInput:
+    """The 422 ``invalid_csv`` of a refused file: the first problems in the message, every
+    one in ``details`` (the roster import answers the same way)."""
     ordered = sorted(problems, key=lambda problem: problem.line)
     shown = "; ".join(f"line {p.line}: {p.message}" for p in ordered[:MAX_PROBLEMS_IN_MESSAGE])
     more = len(ordered) - MAX_PROBLEMS_IN_MESSAGE
