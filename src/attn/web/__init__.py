@@ -16,6 +16,7 @@ from attn.web import (
     assets,
     auth,
     check_in_form,
+    courses,
     live_actions,
     live_list,
     pages,
@@ -36,6 +37,7 @@ AREAS = (
     projector,
     student,
     admin,
+    courses,
 )
 for area in AREAS:
     router.include_router(area.router)

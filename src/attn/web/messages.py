@@ -54,7 +54,7 @@ def error_text(code: str) -> str | None:
 
 
 def _teaching_error_text(code: str) -> str | None:
-    """The codes a teacher's forms meet (starting, correcting, deleting)."""
+    """The codes a teacher's forms meet (starting, correcting, deleting, the courses)."""
     return {
         "attendance_live": _("This attendance is still live; it can be corrected once stored."),
         "record_deleted": _("This check-in was deleted."),
@@ -63,6 +63,9 @@ def _teaching_error_text(code: str) -> str | None:
         ),
         "busy": _("Another request of yours is in progress. Try again."),
         "reason_required": _("Give a reason."),
+        "course_not_found": _("There is no such course."),
+        "not_your_course": _("This course is not one of yours."),
+        "enrolment_not_found": _("This student is not on the course's roster."),
     }.get(code)
 
 

@@ -28,7 +28,7 @@ from attn.services.accounts.user_import import ParsedRow, Problem
 
 DRAFT_TTL = 30 * 60
 DRAFT_ID_PATTERN = r"^[0-9a-f]{32}$"
-_DRAFT_ID = re.compile(DRAFT_ID_PATTERN)
+DRAFT_ID = re.compile(DRAFT_ID_PATTERN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +92,7 @@ async def staged(
 ) -> Draft | None:
     """The admin's draft (taken: deleted, so it imports once); None when it has expired,
     was confirmed already, or is not theirs."""
-    if not _DRAFT_ID.match(draft_id):
+    if not DRAFT_ID.match(draft_id):
         return None
     if take:
         raw = await redis.take_import_draft(admin_number, draft_id)
@@ -101,6 +101,8 @@ async def staged(
     if raw is None:
         return None
     payload = json.loads(raw)
+    if "on_existing" not in payload:
+        return None  # a roster import's draft (services.courses.roster_drafts)
     return Draft(base64.b64decode(payload["csv"]), OnExisting(payload["on_existing"]))
 
 
