@@ -12,6 +12,7 @@ from attn.api import (
     courses,
     live,
     me,
+    reports,
     users,
     verification,
 )
@@ -28,6 +29,7 @@ router.include_router(auth.router, prefix="/auth")
 router.include_router(users.router, prefix="/users")
 router.include_router(audit.router, prefix="/audit")
 router.include_router(courses.router, prefix="/courses")
+router.include_router(reports.router)
 router.include_router(classroom.router, prefix="/attendances")
 router.include_router(live.router, prefix="/attendances")
 router.include_router(me.router, prefix="/me")
