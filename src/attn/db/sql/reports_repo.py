@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import NullType
 
 from attn.db.sql._dml import chunked
 from attn.db.sql.tables import ATTENDANCES, COURSE_TEACHERS, COURSES, ENROLMENTS, RECORDS, USERS
@@ -46,15 +47,6 @@ class Stay:
     def covers(self, at: datetime) -> bool:
         """Whether the student was on the roster at ``at`` (the roster rule of 0005)."""
         return self.enrolled_at <= at and (self.left_at is None or self.left_at > at)
-
-
-@dataclass(frozen=True, slots=True)
-class Mark:
-    """A stored, not deleted record's status: one cell of a report."""
-
-    attendance_id: UUID
-    student_number: str
-    status: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,22 +90,36 @@ async def held_attendances(
     return held
 
 
-async def attendance_marks(session: AsyncSession, attendance_ids: Sequence[UUID]) -> list[Mark]:
-    """Every not deleted record of these attendances (a range of the primary key each)."""
-    marks: list[Mark] = []
+async def marks_by_student(
+    session: AsyncSession, attendance_ids: Sequence[UUID]
+) -> dict[str, dict[UUID, str]]:
+    """Every not deleted record of these attendances (a range of the primary key each), as
+    student number -> attendance id -> status.
+
+    The id column is read as the driver gives it and matched against ``attendance_ids`` by
+    its text (hex on SQLite, the dashed form on PostgreSQL): a course's 12,600 rows would
+    otherwise spend much of the report's time making the same 42 ``UUID`` objects."""
+    known = {a.hex: a for a in attendance_ids} | {str(a): a for a in attendance_ids}
+    raw_id = type_coerce(RECORDS.c.attendance_id, NullType())
+    marks: dict[str, dict[UUID, str]] = {}
     for chunk in chunked(session, list(attendance_ids), 1):
         result = await session.execute(
-            select(RECORDS.c.attendance_id, RECORDS.c.student_number, RECORDS.c.status).where(
+            select(raw_id, RECORDS.c.student_number, RECORDS.c.status).where(
                 RECORDS.c.attendance_id.in_(chunk), RECORDS.c.deleted_at.is_(None)
             )
         )
-        marks.extend(Mark(aid, number, status) for aid, number, status in result)
+        for aid, number, status in result.all():
+            own = marks.get(number)
+            if own is None:
+                own = marks[number] = {}
+            own[known[aid if isinstance(aid, str) else str(aid)]] = status
     return marks
 
 
-async def student_marks(session: AsyncSession, student_number: str) -> list[tuple[UUID, Mark]]:
-    """The student's not deleted records in stored, not deleted course attendances, each
-    with its course (``ix_attendance_records_student_number``, then the attendances' key)."""
+async def student_marks(session: AsyncSession, student_number: str) -> list[tuple[UUID, UUID, str]]:
+    """The student's not deleted records in stored, not deleted course attendances:
+    (course, attendance, status); ``ix_attendance_records_student_number``, then the
+    attendances' primary key."""
     result = await session.execute(
         select(ATTENDANCES.c.course_id, RECORDS.c.attendance_id, RECORDS.c.status)
         .join(ATTENDANCES, ATTENDANCES.c.attendance_id == RECORDS.c.attendance_id)
@@ -124,7 +130,7 @@ async def student_marks(session: AsyncSession, student_number: str) -> list[tupl
             ATTENDANCES.c.deleted_at.is_(None),
         )
     )
-    return [(course, Mark(aid, student_number, status)) for course, aid, status in result]
+    return [(course, aid, status) for course, aid, status in result]
 
 
 async def taught_course_ids(session: AsyncSession, teacher_number: str) -> set[UUID]:

@@ -35,8 +35,8 @@ async def build_course_report(
     course (no attendance held, nobody enrolled) is a report with empty lists."""
     course = await managed_course(session, user, course_id)
     held = await reports_repo.held_attendances(session, [course.course_id])
-    marks = await reports_repo.attendance_marks(session, [a.attendance_id for a in held])
+    marks = await reports_repo.marks_by_student(session, [a.attendance_id for a in held])
     stays = await reports_repo.course_stays(session, course.course_id)
-    numbers = {mark.student_number for mark in marks} | {stay.student_number for stay in stays}
+    numbers = marks.keys() | {stay.student_number for stay in stays}
     names = await reports_repo.full_names(session, sorted(numbers))
     return course_report(header_of(course), held, marks, stays, names)

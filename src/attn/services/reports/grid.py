@@ -4,11 +4,11 @@ rates (through :mod:`attn.services.reports.rate`, nowhere else). No I/O here."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from fractions import Fraction
 from uuid import UUID
 
-from attn.db.sql.reports_repo import CourseHeader, HeldAttendance, Mark, Stay
+from attn.db.sql.reports_repo import CourseHeader, HeldAttendance, Stay
 from attn.models import RecordStatus
 from attn.models.api_reports import (
     CourseReport,
@@ -22,6 +22,7 @@ from attn.models.api_reports import (
 from attn.services.reports.rate import Tally, as_percent, attendance_rate, is_under
 
 ABSENT = RecordStatus.ABSENT.value
+_STATUS = {status.value: status for status in RecordStatus}
 
 
 def cell(marks: dict[UUID, str], stays: Sequence[Stay], attendance: HeldAttendance) -> str | None:
@@ -61,26 +62,27 @@ def report_course(course: CourseHeader) -> ReportCourse:
 def course_report(
     course: CourseHeader,
     held: Sequence[HeldAttendance],
-    marks: Iterable[Mark],
+    marks: dict[str, dict[UUID, str]],
     stays: Sequence[Stay],
     names: dict[str, str],
 ) -> CourseReport:
     """The matrix: a row for every student with a stay or a record, by number."""
-    by_student: dict[str, dict[UUID, str]] = defaultdict(dict)
-    for mark in marks:
-        by_student[mark.student_number][mark.attendance_id] = mark.status
     stays_of: dict[str, list[Stay]] = defaultdict(list)
     for stay in stays:
         stays_of[stay.student_number].append(stay)
-    columns: list[list[str]] = [[] for _ in held]
+    ids = [attendance.attendance_id for attendance in held]
     rows: list[ReportStudent] = []
+    grid: list[list[str | None]] = []
     rates: dict[str, Fraction | None] = {}
-    for number in sorted(by_student.keys() | stays_of.keys()):
-        own, own_stays = by_student.get(number, {}), stays_of.get(number, [])
-        statuses = [cell(own, own_stays, attendance) for attendance in held]
-        for column, status in zip(columns, statuses, strict=True):
-            if status is not None:
-                column.append(status)
+    for number in sorted(marks.keys() | stays_of.keys()):
+        own, own_stays = marks.get(number, {}), stays_of.get(number, [])
+        statuses = [own.get(aid) for aid in ids]
+        if len(own) < len(ids):  # a cell without a record: absent, or not counted
+            statuses = [
+                status if status is not None else cell(own, own_stays, attendance)
+                for status, attendance in zip(statuses, held, strict=True)
+            ]
+        grid.append(statuses)
         tally = Tally.of(status for status in statuses if status is not None)
         rate = rates[number] = attendance_rate(tally, course.late_weight_percent)
         rows.append(
@@ -88,7 +90,7 @@ def course_report(
                 student_number=number,
                 full_name=names.get(number, number),
                 enrolled=any(stay.left_at is None for stay in own_stays),
-                statuses=[None if s is None else RecordStatus(s) for s in statuses],
+                statuses=statuses,  # validated into RecordStatus
                 counts=counts_of(tally),
                 rate_percent=as_percent(rate),
                 under_threshold=is_under(rate, course.threshold_percent),
@@ -102,9 +104,9 @@ def course_report(
                 lesson_name=a.lesson_name,
                 starts_at=a.starts_at,
                 closed_at=a.closed_at,
-                counts=counts_of(Tally.of(column)),
+                counts=counts_of(Tally.of(s for r in grid if (s := r[index]) is not None)),
             )
-            for a, column in zip(held, columns, strict=True)
+            for index, a in enumerate(held)
         ],
         students=rows,
         under_threshold=_lowest_first(rows, rates),
@@ -133,7 +135,7 @@ def student_course(
                     attendance_id=attendance.attendance_id,
                     lesson_name=attendance.lesson_name,
                     starts_at=attendance.starts_at,
-                    status=RecordStatus(status),
+                    status=_STATUS[status],
                 )
             )
     tally = Tally.of(lesson.status.value for lesson in lessons)

@@ -30,7 +30,7 @@ async def build_student_report(
         raise UserNotFound(f"no user {student_number}")
     marks = await reports_repo.student_marks(session, student_number)
     stays = await reports_repo.student_stays(session, student_number)
-    course_ids = {course for course, _ in marks} | {stay.course_id for stay in stays}
+    course_ids = {course for course, _, _ in marks} | {stay.course_id for stay in stays}
     if user.role is Role.TEACHER:
         course_ids &= await reports_repo.taught_course_ids(session, user.user_number)
         if not course_ids:
@@ -40,8 +40,8 @@ async def build_student_report(
     for attendance in await reports_repo.held_attendances(session, sorted(course_ids)):
         held_of[attendance.course_id].append(attendance)
     marks_of: dict[UUID, dict[UUID, str]] = defaultdict(dict)
-    for course, mark in marks:
-        marks_of[course][mark.attendance_id] = mark.status
+    for course, attendance_id, status in marks:
+        marks_of[course][attendance_id] = status
     stays_of: dict[UUID, list[Stay]] = defaultdict(list)
     for stay in stays:
         stays_of[stay.course_id].append(stay)
