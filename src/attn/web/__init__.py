@@ -21,6 +21,7 @@ from attn.web import (
     live_list,
     pages,
     projector,
+    reports,
     student,
     teacher,
 )
@@ -36,6 +37,7 @@ AREAS = (
     live_actions,
     projector,
     student,
+    reports,
     admin,
     courses,
 )

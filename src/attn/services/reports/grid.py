@@ -83,19 +83,7 @@ def course_report(
                 for status, attendance in zip(statuses, held, strict=True)
             ]
         grid.append(statuses)
-        tally = Tally.of(status for status in statuses if status is not None)
-        rate = rates[number] = attendance_rate(tally, course.late_weight_percent)
-        rows.append(
-            ReportStudent(
-                student_number=number,
-                full_name=names.get(number, number),
-                enrolled=any(stay.left_at is None for stay in own_stays),
-                statuses=statuses,  # validated into RecordStatus
-                counts=counts_of(tally),
-                rate_percent=as_percent(rate),
-                under_threshold=is_under(rate, course.threshold_percent),
-            )
-        )
+        rows.append(_student_row(course, number, names, own_stays, statuses, rates))
     return CourseReport(
         course=report_course(course),
         attendances=[
@@ -110,6 +98,28 @@ def course_report(
         ],
         students=rows,
         under_threshold=_lowest_first(rows, rates),
+    )
+
+
+def _student_row(
+    course: CourseHeader,
+    number: str,
+    names: dict[str, str],
+    stays: Sequence[Stay],
+    statuses: list[str | None],
+    rates: dict[str, Fraction | None],
+) -> ReportStudent:
+    """The student's row; their exact rate goes into ``rates`` (for the lowest-first order)."""
+    tally = Tally.of(status for status in statuses if status is not None)
+    rate = rates[number] = attendance_rate(tally, course.late_weight_percent)
+    return ReportStudent(
+        student_number=number,
+        full_name=names.get(number, number),
+        enrolled=any(stay.left_at is None for stay in stays),
+        statuses=statuses,  # validated into RecordStatus
+        counts=counts_of(tally),
+        rate_percent=as_percent(rate),
+        under_threshold=is_under(rate, course.threshold_percent),
     )
 
 
