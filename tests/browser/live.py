@@ -46,6 +46,8 @@ class LiveServer:
     teacher: Person
     students: tuple[Person, ...]
     admin: Person = ADMIN
+    data_dir: Path | None = None
+    """The server's data folder (its SQLite database: ``attn.sqlite3``)."""
 
 
 def log_in(base_url: str, person: Person) -> str:
@@ -77,7 +79,7 @@ def live_server(redis_url: str, data_dir: Path) -> Iterator[LiveServer]:
     try:
         _import_accounts(env, data_dir / "accounts.csv")
         with attn_serve(env, port=port) as served:
-            yield LiveServer(served.base_url, TEACHER, STUDENTS)
+            yield LiveServer(served.base_url, TEACHER, STUDENTS, data_dir=data_dir)
         assert "Traceback" not in served.stderr, served.stderr
     finally:
         keyspace.flushdb()

@@ -7,14 +7,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Protocol
 from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from attn.db.sql import courses_repo, repository
 from attn.db.sql.course_rows import CourseValues
 from attn.db.sql.rows import AttendanceRow, RecordRow, UserFromAttendance
 from attn.models import RecordStatus, Role
 from attn.models.types import utcnow
-from attn.runtime import Runtime
 from tests.fixtures.app import Account
 from tests.helpers.factories import make_lesson, make_record
 
@@ -27,6 +29,13 @@ NAMES = {
     "S5": "Walk In",
     "S6": "Left Early",
 }
+
+
+class Runtime(Protocol):
+    """Where the rows go: the app's runtime, or any holder of a sessionmaker."""
+
+    @property
+    def sessionmaker(self) -> async_sessionmaker[AsyncSession]: ...
 
 
 @dataclass(frozen=True)
