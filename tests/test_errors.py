@@ -31,6 +31,7 @@ EXPECTED = [
     ("Forbidden", 403, "forbidden"),
     ("NotYourAttendance", 403, "not_your_attendance"),
     ("NotYourCourse", 403, "not_your_course"),
+    ("NotYourReport", 403, "not_your_report"),
     ("WrongRole", 403, "wrong_role"),
     ("AttendanceNotFound", 404, "attendance_not_found"),
     ("AttendanceNotLive", 404, "attendance_not_live"),
