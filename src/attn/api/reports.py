@@ -46,8 +46,7 @@ def _download(found: ReportFile) -> Response:
 async def course_report(
     course_id: CoursePath, user: CurrentStaff, session: SessionDep
 ) -> CourseReport:
-    """The matrix of students × held attendances, each student's rate, those under the
-    course's threshold and each attendance's counts."""
+    """The students × held attendances matrix, rates, those under the threshold, counts."""
     return await build_course_report(session, user, course_id)
 
 
@@ -95,12 +94,11 @@ async def course_report_xlsx(
 async def student_report(
     student_number: StudentPath, user: CurrentUser, session: SessionDep
 ) -> StudentReport:
-    """A student's rates across their courses: the student themself, admins, and a
-    teacher for the courses they teach."""
+    """A student's rates across courses (own, admins; a teacher: the courses they teach)."""
     return await build_student_report(session, user, student_number)
 
 
-@router.get("/me/report", response_model=StudentReport, responses=error_responses(401, 403))
+@router.get("/me/report", response_model=StudentReport, responses=error_responses(401, 403, 422))
 async def my_report(user: CurrentStudent, session: SessionDep) -> StudentReport:
     """The caller's own rates across their courses (students)."""
     return await build_student_report(session, user, user.user_number)
