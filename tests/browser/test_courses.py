@@ -72,7 +72,9 @@ class TestCourses:
         page.get_by_label("School number").fill(live.students[1].number)
         page.get_by_role("button", name="Add to the roster").click()
         expect(page.get_by_text("The student was added to the roster.")).to_be_visible()
-        expect(page.get_by_role("cell", name=live.students[1].full_name, exact=True)).to_be_visible()
+        expect(
+            page.get_by_role("cell", name=live.students[1].full_name, exact=True)
+        ).to_be_visible()
         assert_accessible(page)
         fits_the_phone(page)
 
