@@ -154,6 +154,20 @@ class Settings(BaseSettings):
     )
     trusted_proxies: list[str] = Field(default_factory=list)
 
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        min_length=16,
+        description="Bearer token that opens GET /metrics from anywhere (at least 16 "
+        "characters; send it as 'Authorization: Bearer <token>'). With neither this nor "
+        "metrics_networks set, /metrics answers only direct connections from loopback.",
+    )
+    metrics_networks: list[str] = Field(
+        default_factory=list,
+        description="Client address ranges (CIDR) that may read GET /metrics without the "
+        "token, e.g. the Prometheus server's; the address is found as for every request "
+        "(trusted_proxies honoured).",
+    )
+
     # Check-in security, the teacher picks checks per attendance: docs/design.md#check-in-checks.
     default_checks: list[str] = Field(
         default_factory=list, description="Checks on by default: code, network, device, face."
@@ -199,7 +213,7 @@ class Settings(BaseSettings):
         "are local to it; the JSON API stays UTC.",
     )
 
-    @field_validator("trusted_proxies")
+    @field_validator("trusted_proxies", "metrics_networks")
     @classmethod
     def _valid_networks(cls, value: list[str]) -> list[str]:
         for entry in value:
