@@ -17,7 +17,7 @@ PROXY = "10.9.9.9"
 
 
 async def metrics_from(
-    settings: Settings, address: str, headers: dict[str, str] | None = None, **update: object
+    settings: Settings, address: str, headers: dict[str, str] | None = None, /, **update: object
 ) -> httpx.Response:
     async with app_with(settings, **update) as app, client_from(app, address) as client:
         return await client.get("/metrics", headers=headers)
