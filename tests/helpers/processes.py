@@ -57,7 +57,10 @@ class Served:
 
 @contextlib.contextmanager
 def attn_serve(
-    env: dict[str, str], stop: signal.Signals = signal.SIGINT, port: int | None = None
+    env: dict[str, str],
+    stop: signal.Signals = signal.SIGINT,
+    port: int | None = None,
+    workers: int = 1,
 ) -> Iterator[Served]:
     """``attn serve`` on ``port`` (a free one by default), ready when entered, stopped with
     ``stop`` on exit. A caller picks the port when the settings must name it
@@ -68,7 +71,7 @@ def attn_serve(
     port = port or free_port()
     with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "attn", "serve", "--port", str(port)],
+            [sys.executable, "-m", "attn", "serve", "--port", str(port), "--workers", str(workers)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=log,
