@@ -1,4 +1,4 @@
-"""Each metric of ``GET /metrics`` moves as the service works (docs/operations.md#metrics):
+"""Each metric of ``GET /metrics`` moves as the service works (docs/operations.md#what-they-say):
 requests per route template, logins and check-ins by outcome, live channels, the
 persistence backlog read from Redis, and whether Redis and the database answer."""
 

@@ -1,5 +1,5 @@
 """Who may read ``GET /metrics``: a configured token, a configured address range, or with
-neither only a direct loopback connection (docs/operations.md#who-may-read-metrics)."""
+neither only a direct loopback connection (docs/operations.md#who-may-read-them)."""
 
 from __future__ import annotations
 
