@@ -15,14 +15,13 @@ import argparse
 import asyncio
 import os
 import signal
-import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 from attn.db.redis_connection import create_redis
 from attn.db.sql.migrate import upgrade
 from bench.checkin import bench_redis, free_port, server_cpu_seconds, wait_ready
+from bench.profiling import profiled
 from bench.rush_client import Connection, JourneyResult, run_journeys
 from bench.rush_setup import (
     HOST,
@@ -62,17 +61,8 @@ async def resume_all(
 
 def measure(args: argparse.Namespace, port: int, pid: int, redis_url: str) -> None:
     cookies = asyncio.run(remember(args, port, redis_url))
-    profiler = None
-    if args.profile:
-        profiler = subprocess.Popen(
-            ["py-spy", "record", "--pid", str(pid), "--subprocesses", "--rate", "500",
-             "--output", args.profile, "--format", args.profile_format],
-        )  # fmt: skip
-        time.sleep(1)
-    result, cpu = asyncio.run(resume_all(args, port, pid, cookies))
-    if profiler is not None:
-        profiler.send_signal(signal.SIGINT)
-        profiler.wait(timeout=60)
+    with profiled(pid, args.profile, args.profile_format):
+        result, cpu = asyncio.run(resume_all(args, port, pid, cookies))
     print(
         f"{result.journeys} resumes in {result.seconds:.2f} s, {len(result.errors)} errors, "
         f"server CPU {cpu:.2f} s = {cpu / result.journeys * 1000:.2f} ms per resume, "

@@ -16,6 +16,7 @@ dropped as if they had expired, and the rush is repeated with ``POST /api/v1/aut
 
     python -m bench.rush                          # embedded redis-server, 1,000 students
     python -m bench.rush --workers 2 --remembered --redis-url redis://127.0.0.1:6379/14
+    python -m bench.rush --workers 1 --remembered --profile rush.txt --profile-format raw
 
 The users are created in SQL beforehand with one Argon2 hash (of the default parameters)
 made once and shared, so seeding is fast and no login re-hashes. The rate limits are the
@@ -51,6 +52,7 @@ from bench.checkin import (
     start_attendances,
     wait_ready,
 )
+from bench.profiling import profiled
 from bench.rush_client import SteadyStream, run_journeys
 from bench.rush_report import SETTLING_SECONDS, Phase, Round, report
 from bench.rush_setup import (
@@ -107,10 +109,12 @@ async def run_phase(
     stop = asyncio.Event()
     stream_task = asyncio.create_task(stream.run(stop))
     await asyncio.sleep(args.quiet_seconds)
-    cpu, rush_start = server_cpu_seconds(target.pid), time.perf_counter()
-    students = student_numbers("rc", args.students)
-    rush = await run_journeys(HOST, target.port, students, journey, args.concurrency)
-    rush_end, cpu = time.perf_counter(), server_cpu_seconds(target.pid) - cpu
+    profile = args.profile if name == args.profile_phase else None
+    with profiled(target.pid, profile, args.profile_format):
+        cpu, rush_start = server_cpu_seconds(target.pid), time.perf_counter()
+        students = student_numbers("rc", args.students)
+        rush = await run_journeys(HOST, target.port, students, journey, args.concurrency)
+        rush_end, cpu = time.perf_counter(), server_cpu_seconds(target.pid) - cpu
     stop.set()
     await stream_task
     start, end = rush_start - stream.started, rush_end - stream.started
@@ -197,6 +201,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--redis-url", help="a Redis database the benchmark may FLUSH (default: embedded)"
     )
+    parser.add_argument("--profile", help="write a py-spy profile of one phase's rush here")
+    parser.add_argument(
+        "--profile-phase", default="remembered", help="the phase to profile: password, remembered"
+    )
+    parser.add_argument("--profile-format", default="flamegraph", help="py-spy --format")
     return parser.parse_args()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pydantic import ValidationError
 
@@ -35,6 +37,19 @@ class TestSettings:
     def test_production_refuses_embedded_servers(self) -> None:
         with pytest.raises(ValidationError, match="ATTN_REDIS_URL"):
             Settings(environment=Environment.PRODUCTION, secret_key="s" * 40)
+
+    @pytest.mark.parametrize("url", ["http://attn.example.edu", "http://127.0.0.1:8000", "x"])
+    def test_production_refuses_a_public_base_url_that_is_not_https(self, url: str) -> None:
+        """The login cookie is HTTPS-only in production: over http the browser drops it."""
+        with pytest.raises(ValidationError, match="ATTN_PUBLIC_BASE_URL must be https://"):
+            _production(public_base_url=url)
+
+    @pytest.mark.parametrize("url", ["https://attn.example.edu", "HTTPS://attn.example.edu/x"])
+    def test_production_takes_an_https_public_base_url(self, url: str) -> None:
+        assert _production(public_base_url=url).public_base_url == url
+
+    def test_development_takes_plain_http(self) -> None:
+        assert Settings(public_base_url="http://192.0.2.1:8000").public_base_url.startswith("http:")
 
     def test_trusted_proxies_must_be_networks(self) -> None:
         with pytest.raises(ValidationError, match="trusted_proxies"):
@@ -109,6 +124,7 @@ class TestPasswordSettings:
                 secret_key="s" * 40,
                 redis_url="redis://r",
                 database_url="postgresql://d",
+                public_base_url="https://attn.example.edu",
                 password_memory_kib=memory_kib,
                 password_time_cost=passes,
             )
@@ -117,3 +133,15 @@ class TestPasswordSettings:
             production(8192, 2)
         for memory_kib, passes in ((47_104, 1), (19_456, 2), (7_168, 5)):  # OWASP's choices
             assert production(memory_kib, passes).password_memory_kib == memory_kib
+
+
+def _production(**overrides: Any) -> Settings:
+    """Settings that production accepts, with ``overrides``."""
+    values: dict[str, Any] = {
+        "environment": Environment.PRODUCTION,
+        "secret_key": "s" * 40,
+        "redis_url": "redis://r",
+        "database_url": "postgresql://d",
+        "public_base_url": "https://attn.example.edu",
+    }
+    return Settings(**(values | overrides))

@@ -12,6 +12,8 @@ from fastapi import FastAPI
 
 from attn import __version__
 from attn.api.body_limit import BodyLimitMiddleware, check_in_body_limit, route_body_limits
+from attn.api.docs import OPENAPI_PATH
+from attn.api.docs import router as docs_router
 from attn.api.errors import install_error_handlers
 from attn.api.health import router as health_router
 from attn.api.http_metrics import HttpMetricsMiddleware
@@ -23,7 +25,7 @@ from attn.logging_setup import AccessLogMiddleware, install_redaction
 from attn.persistence.worker import run_worker
 from attn.runtime import Runtime
 from attn.web import router as web_router
-from attn.web.errors import install_page_errors
+from attn.web.errors import body_refusal, install_page_errors
 from attn.web.headers import SecurityHeadersMiddleware
 
 
@@ -78,6 +80,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Class attendance: live check-ins in Redis, every record kept in SQL.",
         lifespan=_lifespan_for(settings),
+        openapi_url=OPENAPI_PATH,
+        docs_url=None,  # FastAPI's pages load their scripts from a CDN: ours do not
+        redoc_url=None,
     )
     install_error_handlers(app)
     install_page_errors(app)  # after the API's: pages get theirs as pages
@@ -86,10 +91,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default=settings.max_json_body_bytes,
         limits=route_body_limits(),
         check_in=check_in_body_limit(settings),
+        refusal=body_refusal,
     )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(HttpMetricsMiddleware)  # outside the body limit: counts the 413s
     app.add_middleware(AccessLogMiddleware)  # added last: outermost, so it logs the 413s
+    app.include_router(docs_router)
     app.include_router(health_router)
     app.include_router(metrics_router)
     app.include_router(v1_router)

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from attn.database_urls import async_database_url as async_database_url  # re-exported
+
 PLACEHOLDER_SECRET = "change-me"  # noqa: S105 - a marker we refuse in production
 
 # Argon2id as OWASP's Password Storage Cheat Sheet recommends it (m=19 MiB, t=2, p=1):
@@ -34,14 +36,27 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ATTN_", extra="ignore", frozen=True)
 
-    environment: Environment = Environment.DEVELOPMENT
-    data_dir: Path = Field(default=Path("data"), description="Embedded Redis and SQLite live here.")
+    environment: Environment = Field(
+        default=Environment.DEVELOPMENT,
+        description="`production` refuses placeholder secrets, embedded servers, weak "
+        "password hashing and a public base URL that is not https.",
+    )
+    data_dir: Path = Field(
+        default=Path("data"),
+        description="Folder of the embedded Redis (append-only file on) and the SQLite file.",
+    )
 
     redis_url: str | None = Field(
-        default=None, description="Unset: start the embedded redis-server in data_dir."
+        default=None,
+        description="Redis to use, e.g. `redis://redis:6379/0`, `rediss://...` or "
+        "`unix:///run/redis.sock`; unset: an embedded redis-server in the data dir.",
     )
     redis_cluster: bool = Field(default=False, description="Connect with the Redis Cluster client.")
-    database_url: str | None = Field(default=None, description="Unset: SQLite file in data_dir.")
+    database_url: str | None = Field(
+        default=None,
+        description="SQL database, e.g. `postgresql://attn@db/attn`; unset: a SQLite file in "
+        "the data dir.",
+    )
     database_statement_timeout: float = Field(
         default=5.0,
         gt=0,
@@ -53,14 +68,33 @@ class Settings(BaseSettings):
         ),
     )
     auto_migrate: bool = Field(
-        default=True, description="Run Alembic migrations when the service starts."
+        default=True,
+        description="Run the database migrations when `attn serve` or `attn worker` starts "
+        "(`attn migrate` does it by hand).",
     )
 
-    session_ttl_student: int = Field(default=600, ge=30, le=86_400 * 30)
-    session_ttl_teacher: int = Field(default=3600, ge=30, le=86_400 * 30)
-    session_ttl_admin: int = Field(default=1800, ge=30, le=86_400 * 30)
+    session_ttl_student: int = Field(
+        default=600,
+        ge=30,
+        le=86_400 * 30,
+        description="Seconds a student's login session lives without being used.",
+    )
+    session_ttl_teacher: int = Field(
+        default=3600,
+        ge=30,
+        le=86_400 * 30,
+        description="Seconds a teacher's login session lives without being used.",
+    )
+    session_ttl_admin: int = Field(
+        default=1800,
+        ge=30,
+        le=86_400 * 30,
+        description="Seconds an admin's login session lives without being used.",
+    )
     session_max_age: int = Field(
-        default=12 * 3600, ge=60, description="Absolute lifetime of a login, refreshes included."
+        default=12 * 3600,
+        ge=60,
+        description="Absolute lifetime of a login in seconds, refreshes included.",
     )
     remember_days: int = Field(
         default=120,
@@ -99,11 +133,31 @@ class Settings(BaseSettings):
         "per core the process may use.",
     )
 
-    persist_enabled: bool = Field(default=True, description="Run the persistence job in serve.")
-    persist_interval: float = Field(default=5.0, gt=0, le=3600)
-    persist_concurrency: int = Field(default=4, ge=1, le=64)
-    persist_lease_ms: int = Field(default=30_000, ge=1000)
-    persist_batch: int = Field(default=50, ge=1, le=10_000)
+    persist_enabled: bool = Field(
+        default=True, description="Run the persistence job inside `attn serve`."
+    )
+    persist_interval: float = Field(
+        default=5.0,
+        gt=0,
+        le=3600,
+        description="Seconds between persistence runs while things are fine (failures back "
+        "off up to 60 s).",
+    )
+    persist_concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Attendances one process persists at once, each in its own transaction.",
+    )
+    persist_lease_ms: int = Field(
+        default=30_000,
+        ge=1000,
+        description="Milliseconds a worker holds an attendance it persists; renewed every "
+        "third of it, so a killed worker's attendances wait at most this long.",
+    )
+    persist_batch: int = Field(
+        default=50, ge=1, le=10_000, description="Due attendance ids read from Redis at a time."
+    )
 
     live_events_max: int = Field(
         default=5_000,
@@ -129,8 +183,14 @@ class Settings(BaseSettings):
         "keep the connection open.",
     )
 
-    one_live_attendance_per_teacher: bool = True
-    max_attendance_minutes: int = Field(default=12 * 60, ge=1)
+    one_live_attendance_per_teacher: bool = Field(
+        default=True,
+        description="Refuse a teacher's attendance whose time window overlaps another of "
+        "theirs that is neither finished nor deleted.",
+    )
+    max_attendance_minutes: int = Field(
+        default=12 * 60, ge=1, description="Longest time window of one attendance, in minutes."
+    )
 
     rate_limit_login_per_user_address_per_minute: int = Field(
         default=10,
@@ -144,7 +204,9 @@ class Settings(BaseSettings):
         description="Failed logins per user number from all addresses together: the ceiling "
         "against guessing spread over many addresses. Right passwords never count.",
     )
-    rate_limit_checkin_per_minute: int = Field(default=30, ge=1, description="Per user.")
+    rate_limit_checkin_per_minute: int = Field(
+        default=30, ge=1, description="Check-ins per student per minute."
+    )
     rate_limit_per_address_per_minute: int = Field(
         default=3000,
         ge=1,
@@ -152,29 +214,40 @@ class Settings(BaseSettings):
         "matches no session (counted apart). Logged-in requests and right passwords never "
         "count, so a lecture hall behind one NAT address is limited per student only.",
     )
-    trusted_proxies: list[str] = Field(default_factory=list)
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Reverse proxies (networks) whose `X-Forwarded-For` is believed, as a JSON "
+        'list, e.g. `["10.0.0.0/8"]`; from anyone else the connection\'s address counts.',
+    )
 
     metrics_token: SecretStr | None = Field(
         default=None,
         min_length=16,
         description="Bearer token that opens GET /metrics from anywhere (at least 16 "
         "characters; send it as 'Authorization: Bearer <token>'). With neither this nor "
-        "metrics_networks set, /metrics answers only direct connections from loopback.",
+        "ATTN_METRICS_NETWORKS set, /metrics answers only direct connections from loopback.",
     )
     metrics_networks: list[str] = Field(
         default_factory=list,
         description="Client address ranges (CIDR) that may read GET /metrics without the "
         "token, e.g. the Prometheus server's; the address is found as for every request "
-        "(trusted_proxies honoured).",
+        "(ATTN_TRUSTED_PROXIES honoured).",
     )
 
     # Check-in security, the teacher picks checks per attendance: docs/design.md#check-in-checks.
     default_checks: list[str] = Field(
-        default_factory=list, description="Checks on by default: code, network, device, face."
+        default_factory=list,
+        description="Anti-proxy checks on when a teacher starts an attendance without "
+        'choosing, as a JSON list of `code`, `network`, `device`, `face`, e.g. `["code"]`.',
     )
-    code_step_seconds: int = Field(default=15, ge=5, le=3600)
+    code_step_seconds: int = Field(
+        default=15, ge=5, le=3600, description="Seconds between two rotating check-in codes."
+    )
     code_grace_seconds: int = Field(
-        default=10, ge=0, le=3600, description="How long the previous code stays valid."
+        default=10,
+        ge=0,
+        le=3600,
+        description="Seconds the previous code stays valid after the code changed.",
     )
     scan_ticket_seconds: int = Field(
         default=300,
@@ -183,7 +256,9 @@ class Settings(BaseSettings):
         description="How long the code read from a QR scan stays usable through the login "
         "(counted from the scan; single use, bound to the attendance and the device).",
     )
-    code_attempts_per_minute: int = Field(default=10, ge=1, description="Wrong codes per user.")
+    code_attempts_per_minute: int = Field(
+        default=10, ge=1, description="Wrong codes per student per minute before 429."
+    )
     face_service_url: str | None = Field(
         default=None, description="Outside face verification service (POST endpoint)."
     )
@@ -191,13 +266,23 @@ class Settings(BaseSettings):
         default=None, description="Shared secret signing requests and callbacks (HMAC-SHA256)."
     )
     public_base_url: str = Field(
-        default="http://127.0.0.1:8000", description="How outside services reach ATTN."
+        default="http://127.0.0.1:8000",
+        description="The address people and outside services reach ATTN at: the QR codes "
+        "and the face service's callback link to it; https in production.",
     )
-    face_callback_max_skew_seconds: int = Field(default=300, ge=10)
+    face_callback_max_skew_seconds: int = Field(
+        default=300,
+        ge=10,
+        description="Seconds a face callback's timestamp may differ from this server's clock.",
+    )
     face_late_callback_seconds: int = Field(
-        default=3600, ge=0, description="Callbacks accepted this long after persistence."
+        default=3600,
+        ge=0,
+        description="Seconds after persistence a face callback is still accepted.",
     )
-    face_photo_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    face_photo_max_bytes: int = Field(
+        default=5 * 1024 * 1024, ge=1024, description="Largest check-in photo, in bytes."
+    )
     max_json_body_bytes: int = Field(
         default=64 * 1024,
         ge=1024,
@@ -205,8 +290,12 @@ class Settings(BaseSettings):
         "JSON ones, login included); larger is refused with 413 while still being read.",
     )
 
-    secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
-    log_level: str = "INFO"
+    secret_key: SecretStr = Field(
+        default=SecretStr(PLACEHOLDER_SECRET),
+        description="The server's secret (signs the web pages' CSRF tokens): a long random "
+        "string, the same in every process; production refuses the placeholder.",
+    )
+    log_level: str = Field(default="INFO", description="Log level: DEBUG, INFO, WARNING or ERROR.")
     time_zone: str = Field(
         default="Europe/Istanbul",
         description="IANA time zone of the installation: times people read (CSV exports) "
@@ -263,6 +352,13 @@ class Settings(BaseSettings):
                 raise ValueError("ATTN_SECRET_KEY must be set in production")
             if self.redis_url is None or self.database_url is None:
                 raise ValueError("ATTN_REDIS_URL and ATTN_DATABASE_URL must be set in production")
+            if not self.public_base_url.lower().startswith("https://"):
+                # the login cookie is Secure there: over http the browser drops it and the
+                # login page comes back without a word
+                raise ValueError(
+                    f"ATTN_PUBLIC_BASE_URL must be https:// in production, not "
+                    f"{self.public_base_url!r}: set it to the address students open"
+                )
         return self
 
     def max_sessions(self, role: str) -> int:
@@ -292,18 +388,6 @@ class Settings(BaseSettings):
         if self.database_url is None:
             return f"sqlite+aiosqlite:///{self.sqlite_path.resolve()}"
         return async_database_url(self.database_url)
-
-
-def async_database_url(url: str) -> str:
-    """Map plain ``postgresql://`` / ``sqlite://`` URLs to their async drivers."""
-    for plain, driver in (
-        ("postgresql://", "postgresql+asyncpg://"),
-        ("postgres://", "postgresql+asyncpg://"),
-        ("sqlite://", "sqlite+aiosqlite://"),
-    ):
-        if url.startswith(plain):
-            return driver + url[len(plain) :]
-    return url
 
 
 @lru_cache

@@ -9,9 +9,13 @@ import httpx
 import pytest
 
 from attn.config import Settings
+from attn.db import keys
 from attn.db.sql import repository
+from attn.errors import InvalidCredentials
 from attn.models import Role
 from attn.runtime import Runtime
+from attn.services.accounts.access import LOGIN_BLOCK_SECONDS
+from attn.services.accounts.auth import open_session
 from tests.api.test_remember_phone import alive, remembered_login, resume
 from tests.fixtures.app import DEFAULT_PASSWORD, Account, MakeUser, error_code
 from tests.helpers.databases import BOTH_DATABASES, on_database
@@ -67,6 +71,30 @@ class TestDeactivate:
             "T1": False,
         }
         assert await audit_actions(runtime) == [("A0001", "user_deactivated", "T1")]
+
+    async def test_a_login_already_past_its_password_check_opens_no_session(
+        self, api: httpx.AsyncClient, runtime: Runtime, admin: Account, make_user: MakeUser
+    ) -> None:
+        """The login read the account while it was active and was hashing the password
+        when the admin deactivated it: its session would outlive the logout."""
+        await make_user(Role.TEACHER, number="T1", login=False)
+        async with runtime.sessionmaker() as session:
+            read_before = await repository.get_user(session, "T1")
+        assert read_before is not None
+        assert read_before.active
+        assert (await post(api, admin, "T1/deactivate")).status_code == 200
+
+        with pytest.raises(InvalidCredentials):
+            await open_session(
+                runtime.redis_client, runtime.settings, read_before, runtime.clock.now()
+            )
+        assert await runtime.redis_client.user_sessions("T1") == []
+        blocked_for = await runtime.redis.ttl(keys.logins_blocked("T1"))
+        assert 0 < blocked_for <= LOGIN_BLOCK_SECONDS
+
+        assert (await post(api, admin, "T1/reactivate")).status_code == 200
+        assert await runtime.redis.exists(keys.logins_blocked("T1")) == 0
+        assert (await log_in(api, "T1", DEFAULT_PASSWORD)).status_code == 200
 
     async def test_a_remembered_phone_cannot_resume(
         self, api: httpx.AsyncClient, admin: Account, make_user: MakeUser

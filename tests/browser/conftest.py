@@ -6,6 +6,7 @@ here imports Playwright before that check.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections import defaultdict
 from collections.abc import Iterator
@@ -66,12 +67,14 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     chromium.close()
 
 
-def _context(
-    browser: Browser, live: LiveServer, *, phone: bool, scripts: bool = True
+@contextlib.contextmanager
+def browser_context(
+    browser: Browser, live: LiveServer, *, phone: bool, scripts: bool = True, locale: str = LOCALE
 ) -> Iterator[BrowserContext]:
+    """A fresh browser (no cookies) on ``live``: a phone or a laptop, in ``locale``."""
     context = browser.new_context(
         base_url=live.base_url,
-        locale=LOCALE,
+        locale=locale,
         viewport=PHONE if phone else DESKTOP,
         device_scale_factor=2 if phone else 1,
         is_mobile=phone,
@@ -79,26 +82,31 @@ def _context(
         java_script_enabled=scripts,
     )
     context.set_default_timeout(TIMEOUT_MS)
-    yield context
-    context.close()
+    try:
+        yield context
+    finally:
+        context.close()
 
 
 @pytest.fixture
 def desktop(browser: Browser, live: LiveServer) -> Iterator[BrowserContext]:
     """A laptop, or the classroom PC driving the projector."""
-    yield from _context(browser, live, phone=False)
+    with browser_context(browser, live, phone=False) as context:
+        yield context
 
 
 @pytest.fixture
 def phone(browser: Browser, live: LiveServer) -> Iterator[BrowserContext]:
     """A student's phone: 390×844 CSS pixels, touch, mobile viewport rules."""
-    yield from _context(browser, live, phone=True)
+    with browser_context(browser, live, phone=True) as context:
+        yield context
 
 
 @pytest.fixture
 def phone_without_scripts(browser: Browser, live: LiveServer) -> Iterator[BrowserContext]:
     """A student's phone whose browser runs no page script (turned off, or it failed)."""
-    yield from _context(browser, live, phone=True, scripts=False)
+    with browser_context(browser, live, phone=True, scripts=False) as context:
+        yield context
 
 
 _seconds: dict[str, float] = defaultdict(float)

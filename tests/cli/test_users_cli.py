@@ -252,6 +252,7 @@ class TestDemo:
             ATTN_SECRET_KEY="a-real-production-secret-key-0123456789",
             ATTN_REDIS_URL="redis://127.0.0.1:9/0",
             ATTN_DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+            ATTN_PUBLIC_BASE_URL="https://attn.example.edu",
         )
         done = run_attn("demo", env=env)
         assert done.returncode == 2

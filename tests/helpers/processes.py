@@ -60,18 +60,24 @@ def attn_serve(
     env: dict[str, str],
     stop: signal.Signals = signal.SIGINT,
     port: int | None = None,
+    host: str | None = None,
     workers: int = 1,
 ) -> Iterator[Served]:
     """``attn serve`` on ``port`` (a free one by default), ready when entered, stopped with
     ``stop`` on exit. A caller picks the port when the settings must name it
-    (``ATTN_PUBLIC_BASE_URL``, which the QR code links to).
+    (``ATTN_PUBLIC_BASE_URL``, which the QR code links to), and ``host`` to listen on
+    another address than serve's default (it is still reached at 127.0.0.1).
 
     Its log goes to a file, not a pipe: nobody reads a pipe while the server runs, and a
     long test filling it would block the server."""
     port = port or free_port()
     with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "attn", "serve", "--port", str(port), "--workers", str(workers)],
+            [
+                *(sys.executable, "-m", "attn", "serve", "--port", str(port)),
+                *(("--host", host) if host else ()),
+                *("--workers", str(workers)),
+            ],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=log,

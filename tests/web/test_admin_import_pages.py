@@ -7,6 +7,7 @@ import re
 
 import httpx
 
+from attn.api.users import MAX_IMPORT_BODY_BYTES
 from attn.db.sql import repository
 from attn.models import Role
 from attn.runtime import Runtime
@@ -178,3 +179,32 @@ class TestUploadForm:
         files = {"file": ("users.csv", GOOD.encode(), "text/csv")}
         response = await api.post("/admin/import", files=files, headers=SAME_ORIGIN)
         assert response.status_code == 403
+
+
+class TestTooLarge:
+    """An upload over the limit gets the error page in the viewer's language, not JSON."""
+
+    async def test_a_file_over_the_limit_is_an_error_page(
+        self, api: httpx.AsyncClient, make_user: MakeUser
+    ) -> None:
+        await logged_in(api, make_user)
+        page = await api.get("/admin/import")
+        response = await api.post(
+            "/admin/import",
+            data={"csrf_token": csrf_of(page.text), "on_existing": "error"},
+            files={"file": ("users.csv", b"x" * (MAX_IMPORT_BODY_BYTES + 1), "text/csv")},
+            headers={**SAME_ORIGIN, "Accept-Language": "tr"},
+        )
+        assert response.status_code == 413
+        assert response.headers["content-type"].startswith("text/html")
+        assert response.headers["connection"] == "close"  # the rest is not read
+        assert "Gönderdiğiniz veri çok büyük." in main_text(response)
+
+    async def test_the_api_keeps_its_json_envelope(
+        self, api: httpx.AsyncClient, make_user: MakeUser
+    ) -> None:
+        response = await api.post(
+            "/api/v1/users/import", content=b"x" * (MAX_IMPORT_BODY_BYTES + 1)
+        )
+        assert response.status_code == 413
+        assert response.json()["error"]["code"] == "payload_too_large"

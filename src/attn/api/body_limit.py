@@ -13,8 +13,9 @@ not wrapped: the check-in a lecture hall sends all at once pays as little as pos
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from attn.api.checkin.body import MAX_JSON_BYTES, MULTIPART_OVERHEAD_BYTES
@@ -43,17 +44,32 @@ def check_in_body_limit(settings: Settings) -> int:
     return max(MAX_JSON_BYTES, settings.face_photo_max_bytes + MULTIPART_OVERHEAD_BYTES)
 
 
+Refusal = Callable[[Scope, PayloadTooLarge], Response]
+"""What a refused request gets: the JSON envelope by default; a page for a page's form."""
+
+
+def json_refusal(scope: Scope, exc: PayloadTooLarge) -> Response:
+    return error_response(exc)
+
+
 class BodyLimitMiddleware:
     """Caps every HTTP request body: ``limits`` by exact path, the check-in path's own,
     ``default`` (``ATTN_MAX_JSON_BODY_BYTES``) for everything else."""
 
     def __init__(
-        self, app: ASGIApp, *, default: int, limits: Mapping[str, int], check_in: int
+        self,
+        app: ASGIApp,
+        *,
+        default: int,
+        limits: Mapping[str, int],
+        check_in: int,
+        refusal: Refusal = json_refusal,
     ) -> None:
         self.app = app
         self.default = default
         self.limits = dict(limits)
         self.check_in = check_in
+        self.refusal = refusal
 
     def limit_for(self, path: str) -> int:
         limit = self.limits.get(path)
@@ -73,7 +89,7 @@ class BodyLimitMiddleware:
         for name, value in scope["headers"]:
             if name == b"content-length":
                 if not value.isdigit() or int(value) > limit:  # servers refuse a bad one first
-                    await _refuse(scope, send, limit)
+                    await self._refuse(scope, send, limit)
                     return
                 break
         received = 0
@@ -90,13 +106,12 @@ class BodyLimitMiddleware:
         try:
             await self.app(scope, receive_counted, send)
         except PayloadTooLarge:  # raised where no handler caught it
-            await _refuse(scope, send, limit)
+            await self._refuse(scope, send, limit)
 
-
-async def _refuse(scope: Scope, send: Send, limit: int) -> None:
-    """The 413 envelope, sent directly (the app was not called or rendered nothing)."""
-    response = error_response(PayloadTooLarge(limit))
-    await response(scope, _no_receive, send)
+    async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
+        """The 413, sent directly (the app was not called or rendered nothing)."""
+        response = self.refusal(scope, PayloadTooLarge(limit))
+        await response(scope, _no_receive, send)
 
 
 async def _no_receive() -> Message:

@@ -229,10 +229,16 @@ async def deactivate_user(
     responses=error_responses(401, 403, 404, 422),
 )
 async def reactivate_user(
-    user_number: UserNumberPath, admin: CurrentAdmin, session: SessionDep, clock: ClockDep
+    user_number: UserNumberPath,
+    admin: CurrentAdmin,
+    session: SessionDep,
+    redis: RedisDep,
+    clock: ClockDep,
 ) -> UserOut:
     """Let a deactivated account log in again."""
-    row = await access.reactivate(session, user_number, actor=admin.user_number, now=clock.now())
+    row = await access.reactivate(
+        session, redis, user_number, actor=admin.user_number, now=clock.now()
+    )
     return UserOut.from_row(row)
 
 

@@ -39,7 +39,10 @@ def load_settings() -> Settings:
         return get_settings()
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(part) for part in first.get("loc", ())) or "settings"
+        field = ".".join(str(part) for part in first.get("loc", ()))
+        if not field:  # a rule over several settings: its message names them
+            message = str(first.get("msg", "")).removeprefix("Value error, ")
+            raise fail(f"invalid configuration: {message}", 2) from None
         raise fail(f"invalid configuration ({field}): {first.get('msg')}", 2) from None
 
 

@@ -32,9 +32,11 @@ def serve(
 ) -> None:
     """Run the HTTP API and web UI (and the persistence job, unless disabled)."""
     from attn.db.sql.migrate import upgrade
+    from attn.startup_checks import log_serve_notices
 
     settings = load_settings()
     configure_logging(settings)
+    log_serve_notices(settings, host)
     # uvicorn shuts down on SIGTERM, then raises the signal again for the handler it found:
     # the default one would end the process before the embedded Redis is stopped below.
     signal.signal(signal.SIGTERM, _exit_after_shutdown)

@@ -34,6 +34,13 @@ def user_sessions(user_number: str) -> str:
     return f"{PREFIX}:user:{{{user_number}}}:sessions"
 
 
+def logins_blocked(user_number: str) -> str:
+    """string, TTL = a few minutes: set while an admin deactivates the account, so that a
+    password login already past its SQL read cannot open a session after the sessions
+    were ended (the SQL row refuses every login that reads it later)."""
+    return f"{PREFIX}:user:{{{user_number}}}:logins-blocked"
+
+
 def remembered_device(user_number: str) -> str:
     """string, TTL = ``ATTN_REMEMBER_DAYS``: the ``RememberedDeviceRedis`` JSON of the one
     phone a student asked to be remembered on."""

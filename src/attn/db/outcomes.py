@@ -24,6 +24,14 @@ class NotLive(DataOutcome):
         self.attendance_id = attendance_id
 
 
+class LoginsBlocked(DataOutcome):
+    """``lua/open_session.lua`` refused: the account is being deactivated."""
+
+    def __init__(self, user_number: str) -> None:
+        super().__init__(f"logins of {user_number} are blocked")
+        self.user_number = user_number
+
+
 class NoRecord(DataOutcome):
     """The live attendance holds no record of the student."""
 

@@ -14,6 +14,7 @@ from attn.db.outcomes import (
     KeptChanging,
     LessonClosed,
     LessonExists,
+    LoginsBlocked,
     NoRecord,
     NotLive,
     NotPending,
@@ -29,6 +30,7 @@ from attn.errors import (
     AttendanceNotStarted,
     AttnError,
     Busy,
+    InvalidCredentials,
     RecordNotFound,
     RecordNotPending,
     UserExists,
@@ -71,6 +73,8 @@ def domain_error(outcome: DataOutcome) -> AttnError:
                 "not waiting for verification; it is left as it is",
                 details={"status": status},
             )
+        case LoginsBlocked():  # a deactivation under way: refused as its login will be
+            return InvalidCredentials("wrong user number or password")
         case KeptChanging(subject=subject):
             return Busy(f"{subject} kept changing; try again")
         case NumbersTaken(numbers=[number], bulk=False):

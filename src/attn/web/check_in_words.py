@@ -7,11 +7,16 @@ reaches the student as a raw code or the API's English message.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 
 from attn.models import RecordStatus
 from attn.models.api_attendances import RecordOut
 from attn.models.types import SELF
+from attn.web import i18n
 from attn.web.i18n import gettext as _
 from attn.web.messages import error_text, refusal_text
 
@@ -56,6 +61,18 @@ FAIL_REASONS = (
     "verification_timeout",
     "teacher_rejected",
 )
+
+
+def check_in_words_json() -> Markup:
+    """:func:`check_in_words` as the page's JSON block, made once per language: every
+    student of a lecture hall opens this page within a minute, and the sentences do not
+    change while the server runs."""
+    return _words_json(i18n.current().language)
+
+
+@functools.cache
+def _words_json(language: str) -> Markup:
+    return htmlsafe_json_dumps(check_in_words())
 
 
 def check_in_words() -> dict[str, object]:

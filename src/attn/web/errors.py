@@ -16,7 +16,10 @@ from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.types import Scope
 
+from attn.api.errors import error_response
+from attn.errors import PayloadTooLarge
 from attn.web import i18n
 from attn.web.context import LoginRequired, locale_for
 from attn.web.messages import error_text, status_text
@@ -24,7 +27,7 @@ from attn.web.templating import render
 
 Handler = Callable[[Request, Any], Response | Awaitable[Response]]
 NOT_PAGES = ("/api/", "/health", "/ready", "/metrics", "/docs", "/redoc", "/openapi.json")
-_KEPT_HEADERS = ("retry-after",)
+_KEPT_HEADERS = ("retry-after", "connection")
 
 
 def is_page_request(request: Request) -> bool:
@@ -66,6 +69,18 @@ def error_page(request: Request, status: int, code: str) -> Response:
     i18n.use(locale_for(request, request.app.state.runtime.settings))
     context = {"status": status, "message": error_text(code) or status_text(status)}
     return render(request, "error.html", context, status_code=status)
+
+
+def body_refusal(scope: Scope, exc: PayloadTooLarge) -> Response:
+    """The body limit's 413 (``api.body_limit``): the error page for a page's form (a photo
+    or an import file too large), the JSON envelope for the API."""
+    response = error_response(exc)
+    request = Request(scope)
+    if not is_page_request(request):
+        return response
+    page = error_page(request, exc.status, exc.code)
+    page.headers["connection"] = response.headers["connection"]
+    return page
 
 
 async def _to_login(request: Request, exc: Exception) -> Response:

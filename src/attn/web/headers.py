@@ -4,7 +4,9 @@ Pages carry no inline script or style: everything they run or style with is a fi
 serves (:mod:`attn.web.assets`), so the policy can allow ATTN's own origin and nothing
 else, and an injected ``<script>`` would not run even if escaping ever failed. The JSON API
 gets the headers that make sense for data (no sniffing, no framing). The interactive API
-docs (``/docs``, ``/redoc``) are left alone: they are FastAPI's own pages.
+docs (``/docs``, ``/redoc``, :mod:`attn.api.docs`) are pages too, under the same policy;
+``/redoc`` sends its own, with what ReDoc needs added, which is kept (a header a response
+already has is never replaced here).
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ PAGE_HEADERS = (
     ("permissions-policy", "camera=(self), geolocation=(), microphone=()"),
 )
 DATA_HEADERS = (("x-content-type-options", "nosniff"), ("x-frame-options", "DENY"))
-_FASTAPI_DOCS = ("/docs", "/redoc")
 
 
 class SecurityHeadersMiddleware:
@@ -48,9 +49,6 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        if path.startswith(_FASTAPI_DOCS):
-            await self.app(scope, receive, send)
-            return
         extra = DATA_HEADERS if path.startswith("/api/") else PAGE_HEADERS
 
         async def send_with_headers(message: Message) -> None:

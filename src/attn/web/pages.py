@@ -30,7 +30,7 @@ from attn.services.checkin import mine
 from attn.services.checkin.page import CheckInPage, check_in_page
 from attn.services.security.devices import DEVICE_ID_HEADER
 from attn.services.security.face import PHOTO_FIELD
-from attn.web.check_in_words import RecordView, check_in_words, record_view
+from attn.web.check_in_words import RecordView, check_in_words_json, record_view
 from attn.web.context import Viewer
 from attn.web.i18n import gettext as _
 from attn.web.messages import error_text
@@ -91,7 +91,7 @@ def render_check_in(
         "device_header": DEVICE_ID_HEADER,
         "photo_field": PHOTO_FIELD,
         "code_max_length": CODE_MAX_LENGTH,
-        "words": check_in_words() if page.open else {},
+        "words_json": check_in_words_json() if page.open else "{}",
         "status_line": status_line,
         "show_form": _shows_form(viewer, record),
         "errors": dict(errors or {}),

@@ -31,6 +31,9 @@ def _environment() -> jinja2.Environment:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        # the templates ship with the code and change only with it: no stat() of every
+        # template file on every page (a restart, or `--reload`, picks up an edit)
+        auto_reload=False,
     )
     env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
         i18n.gettext, i18n.ngettext, newstyle=True

@@ -14,9 +14,12 @@ from datetime import UTC, datetime, timedelta
 from typing import cast
 
 from attn.db import keys
-from attn.db.outcomes import KeptChanging
+from attn.db.outcomes import KeptChanging, LoginsBlocked
 from attn.db.redis.base import MAX_CAS_ATTEMPTS, RedisBase, epoch_seconds, text
 from attn.models import Role, UserRedis
+
+LOGINS_BLOCKED = -1
+"""``lua/open_session.lua``'s answer while the account is being deactivated."""
 
 
 class SessionsMixin(RedisBase):
@@ -28,7 +31,8 @@ class SessionsMixin(RedisBase):
     async def open_user_session(self, user: UserRedis, ttl: int, *, keep: int) -> None:
         """Store a new login for ``ttl`` seconds, ending the user's oldest sessions so that
         at most ``keep`` others remain with it (``keep=0``: a student's new phone ends the
-        old one)."""
+        old one). :class:`LoginsBlocked` while the account is being deactivated
+        (:meth:`block_logins`)."""
         if ttl <= 0:
             raise ValueError("ttl must be a positive number of seconds")
         index = keys.user_sessions(user.user_number)
@@ -40,6 +44,7 @@ class SessionsMixin(RedisBase):
             opened = await self._scripts.open_session(
                 keys=[
                     index,
+                    keys.logins_blocked(user.user_number),
                     keys.user_session(user.user_number, new_id),
                     *(keys.user_session(user.user_number, session) for session in ending),
                 ],
@@ -53,9 +58,19 @@ class SessionsMixin(RedisBase):
                     *ending,
                 ],
             )
+            if opened == LOGINS_BLOCKED:
+                raise LoginsBlocked(user.user_number)
             if opened:
                 return
         raise KeptChanging(f"the sessions of {user.user_number}")
+
+    async def block_logins(self, user_number: str, seconds: int) -> None:
+        """No new session for the user for ``seconds`` (a deactivation under way); the
+        block is lifted by :meth:`unblock_logins` or by its TTL."""
+        await self._redis.set(keys.logins_blocked(user_number), "1", ex=seconds)
+
+    async def unblock_logins(self, user_number: str) -> None:
+        await self._redis.delete(keys.logins_blocked(user_number))
 
     async def get_user_session(
         self, user_number: str, token_hash: str | None = None

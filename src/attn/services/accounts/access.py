@@ -32,6 +32,11 @@ async def get_user(session: AsyncSession, user_number: str) -> UserRow:
     return user
 
 
+LOGIN_BLOCK_SECONDS = 300
+"""How long a deactivation blocks new sessions in Redis: far longer than a login takes from
+reading the account to opening its session; after it the SQL row alone refuses."""
+
+
 async def deactivate(
     session: AsyncSession, redis: RedisClient, user_number: str, *, actor: str, now: datetime
 ) -> UserRow:
@@ -42,6 +47,9 @@ async def deactivate(
     if not user.active:
         return user
     await repository.set_deactivated(session, user_number, now, at=now)
+    # A login that read the row before this commit may be hashing its password now: the
+    # block refuses its session, the logout below ends any opened before the block.
+    await redis.block_logins(user_number, LOGIN_BLOCK_SECONDS)
     ended = await logout_everywhere(redis, user_number)
     details = {"role": user.role.value, "sessions": ended}
     await account_audit(session, actor, "user_deactivated", user_number, details, at=now)
@@ -49,13 +57,14 @@ async def deactivate(
 
 
 async def reactivate(
-    session: AsyncSession, user_number: str, *, actor: str, now: datetime
+    session: AsyncSession, redis: RedisClient, user_number: str, *, actor: str, now: datetime
 ) -> UserRow:
     """Let a deactivated account log in again (with the password it had)."""
     user = await get_user(session, user_number)
     if user.active:
         return user
     await repository.set_deactivated(session, user_number, None, at=now)
+    await redis.unblock_logins(user_number)
     details = {"deactivated_at": user.deactivated_at.isoformat() if user.deactivated_at else None}
     await account_audit(session, actor, "user_reactivated", user_number, details, at=now)
     return await get_user(session, user_number)

@@ -171,12 +171,13 @@ async def reactivate(
     number: Number,
     viewer: AdminViewer,
     session: SessionDep,
+    redis: RedisDep,
     settings: SettingsDep,
     clock: ClockDep,
     csrf_token: CsrfToken = "",
 ) -> Response:
     check_form(request, settings, viewer, csrf_token)
-    await access.reactivate(session, number, actor=viewer.user_number, now=clock.now())
+    await access.reactivate(session, redis, number, actor=viewer.user_number, now=clock.now())
     return _done(number, "reactivated")
 
 
