@@ -215,6 +215,10 @@ async def run_round(
         ATTN_LOG_LEVEL="WARNING",
         ATTN_RATE_LIMIT_PER_ADDRESS_PER_MINUTE="100000000",
     )
+    if workers > 1:  # as `attn serve --workers N` runs them: one metrics directory for all
+        shared = data / f"metrics-{workers}-{port}"
+        shared.mkdir()
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(shared)
     server = start_server(workers, port, env)
     try:
         wait_ready(port, server)

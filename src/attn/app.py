@@ -16,7 +16,9 @@ from attn.api.docs import OPENAPI_PATH
 from attn.api.docs import router as docs_router
 from attn.api.errors import install_error_handlers
 from attn.api.health import router as health_router
+from attn.api.http_metrics import HttpMetricsMiddleware
 from attn.api.metrics import router as metrics_router
+from attn.api.metrics_export import process_exiting
 from attn.api.v1 import router as v1_router
 from attn.config import Settings, get_settings
 from attn.logging_setup import AccessLogMiddleware, install_redaction
@@ -64,6 +66,7 @@ def _lifespan_for(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContex
                 with contextlib.suppress(asyncio.CancelledError):
                     await job
             await runtime.close()
+            process_exiting()
 
     return lifespan
 
@@ -91,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         refusal=body_refusal,
     )
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(HttpMetricsMiddleware)  # outside the body limit: counts the 413s
     app.add_middleware(AccessLogMiddleware)  # added last: outermost, so it logs the 413s
     app.include_router(docs_router)
     app.include_router(health_router)

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from attn.database_urls import async_database_url as async_database_url  # re-exported
+
 PLACEHOLDER_SECRET = "change-me"  # noqa: S105 - a marker we refuse in production
 
 # Argon2id as OWASP's Password Storage Cheat Sheet recommends it (m=19 MiB, t=2, p=1):
@@ -218,6 +220,20 @@ class Settings(BaseSettings):
         'list, e.g. `["10.0.0.0/8"]`; from anyone else the connection\'s address counts.',
     )
 
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        min_length=16,
+        description="Bearer token that opens GET /metrics from anywhere (at least 16 "
+        "characters; send it as 'Authorization: Bearer <token>'). With neither this nor "
+        "ATTN_METRICS_NETWORKS set, /metrics answers only direct connections from loopback.",
+    )
+    metrics_networks: list[str] = Field(
+        default_factory=list,
+        description="Client address ranges (CIDR) that may read GET /metrics without the "
+        "token, e.g. the Prometheus server's; the address is found as for every request "
+        "(ATTN_TRUSTED_PROXIES honoured).",
+    )
+
     # Check-in security, the teacher picks checks per attendance: docs/design.md#check-in-checks.
     default_checks: list[str] = Field(
         default_factory=list,
@@ -286,7 +302,7 @@ class Settings(BaseSettings):
         "are local to it; the JSON API stays UTC.",
     )
 
-    @field_validator("trusted_proxies")
+    @field_validator("trusted_proxies", "metrics_networks")
     @classmethod
     def _valid_networks(cls, value: list[str]) -> list[str]:
         for entry in value:
@@ -372,18 +388,6 @@ class Settings(BaseSettings):
         if self.database_url is None:
             return f"sqlite+aiosqlite:///{self.sqlite_path.resolve()}"
         return async_database_url(self.database_url)
-
-
-def async_database_url(url: str) -> str:
-    """Map plain ``postgresql://`` / ``sqlite://`` URLs to their async drivers."""
-    for plain, driver in (
-        ("postgresql://", "postgresql+asyncpg://"),
-        ("postgres://", "postgresql+asyncpg://"),
-        ("sqlite://", "sqlite+aiosqlite://"),
-    ):
-        if url.startswith(plain):
-            return driver + url[len(plain) :]
-    return url
 
 
 @lru_cache

@@ -162,6 +162,12 @@ class StaleTimestamp(Unauthorized):
     code = "stale_timestamp"
 
 
+class MetricsTokenInvalid(Unauthorized):
+    """``GET /metrics`` without the configured ``ATTN_METRICS_TOKEN``, or with another."""
+
+    code = "metrics_token_invalid"
+
+
 # --- 403: who may ---------------------------------------------------------------------
 
 
@@ -181,6 +187,13 @@ class CrossSiteForm(Forbidden):
     """A page's form posted from another site (the browser's Sec-Fetch-Site or Origin)."""
 
     code = "cross_site_form"
+
+
+class MetricsForbidden(Forbidden):
+    """``GET /metrics`` from an address outside ``ATTN_METRICS_NETWORKS`` (or, with
+    nothing configured, not a direct loopback connection)."""
+
+    code = "metrics_forbidden"
 
 
 # --- 404: what is not there -----------------------------------------------------------

@@ -61,6 +61,7 @@ def attn_serve(
     stop: signal.Signals = signal.SIGINT,
     port: int | None = None,
     host: str | None = None,
+    workers: int = 1,
 ) -> Iterator[Served]:
     """``attn serve`` on ``port`` (a free one by default), ready when entered, stopped with
     ``stop`` on exit. A caller picks the port when the settings must name it
@@ -75,6 +76,7 @@ def attn_serve(
             [
                 *(sys.executable, "-m", "attn", "serve", "--port", str(port)),
                 *(("--host", host) if host else ()),
+                *("--workers", str(workers)),
             ],
             env=env,
             stdout=subprocess.DEVNULL,

@@ -9,29 +9,13 @@ from uuid import UUID
 
 import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from attn.db import keys
 from attn.db.redis_client import RedisClient
 from attn.persistence.worker import run_worker
 from attn.runtime import Runtime
+from tests.helpers.metrics import scrape, value
 from tests.helpers.persistence import eventually, in_redis, seed
-
-Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
-
-
-async def scrape(api: httpx.AsyncClient) -> Samples:
-    response = await api.get("/metrics")
-    assert response.status_code == 200
-    return {
-        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for family in text_string_to_metric_families(response.text)
-        for sample in family.samples
-    }
-
-
-def value(samples: Samples, name: str, **labels: str) -> float:
-    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
 class TestSummaryAndMetrics:

@@ -21,6 +21,7 @@ from attn.errors import (
     DatabaseUnavailable,
     InternalError,
     InvalidInput,
+    MetricsTokenInvalid,
     PayloadTooLarge,
     RateLimited,
     RedisUnavailable,
@@ -83,6 +84,8 @@ def error_response(exc: AttnError) -> JSONResponse:
     response = _envelope(exc.status, exc.code, exc.message, exc.details)
     if isinstance(exc, RateLimited):
         response.headers["Retry-After"] = str(exc.retry_after)
+    elif isinstance(exc, MetricsTokenInvalid):
+        response.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
     elif isinstance(exc, PayloadTooLarge):  # the rest of the upload is not worth reading
         response.headers["Connection"] = "close"
     return response

@@ -50,15 +50,7 @@ async def health() -> HealthOut:
 @router.get("/ready", response_model=ReadyOut, responses={503: {"model": ReadyOut}})
 async def ready(runtime: RuntimeDep) -> JSONResponse:
     """200 while Redis answers (live check-ins need only Redis); the database is reported apart."""
-    redis_ok, database_ok = await asyncio.gather(
-        _within("redis", runtime, _redis_answers(runtime)),
-        _within(
-            "database",
-            runtime,
-            # the engine's own timeouts end a hung ping cleanly first; this is the backstop
-            ping_database(runtime.engine, seconds=3 * runtime.settings.database_statement_timeout),
-        ),
-    )
+    redis_ok, database_ok = await probe(runtime)
     if not redis_ok:
         status: Literal["ok", "degraded", "down"] = "down"
     else:
@@ -69,6 +61,21 @@ async def ready(runtime: RuntimeDep) -> JSONResponse:
         database="ok" if database_ok else "down",
     )
     return JSONResponse(status_code=200 if redis_ok else 503, content=body.model_dump())
+
+
+async def probe(runtime: Runtime) -> tuple[bool, bool]:
+    """Whether Redis and the database answer, within :data:`PROBE_TIMEOUT_S` (``/ready``,
+    and ``/metrics``' ``attn_redis_up`` and ``attn_database_up``)."""
+    redis_ok, database_ok = await asyncio.gather(
+        _within("redis", runtime, _redis_answers(runtime)),
+        _within(
+            "database",
+            runtime,
+            # the engine's own timeouts end a hung ping cleanly first; this is the backstop
+            ping_database(runtime.engine, seconds=3 * runtime.settings.database_statement_timeout),
+        ),
+    )
+    return redis_ok, database_ok
 
 
 async def settle_probes() -> None:

@@ -6,7 +6,10 @@ import asyncio
 import contextlib
 import logging
 import os
+import shutil
 import signal
+import tempfile
+from collections.abc import Iterator
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -44,7 +47,7 @@ def serve(
             os.environ["ATTN_AUTO_MIGRATE"] = "false"  # workers must not race to migrate
         get_settings.cache_clear()  # the app reads the environment set above
         typer.echo(f"ATTN listening on http://{host}:{port}  (API docs: /docs)", err=True)
-        with supervisor:
+        with supervisor, _shared_metrics(workers):
             _run_uvicorn(settings, host, port, workers)
     finally:
         if embedded is not None:
@@ -65,6 +68,28 @@ def _embedded_redis(
     embedded = EmbeddedRedis(settings.data_dir)
     os.environ["ATTN_REDIS_URL"] = embedded.start(adopt=True)
     return embedded, EmbeddedRedisSupervisor(embedded)
+
+
+@contextlib.contextmanager
+def _shared_metrics(workers: int) -> Iterator[None]:
+    """With several workers, a fresh directory where they keep their metrics, so that
+    ``/metrics`` (answered by any one of them) adds up all of them; removed at exit.
+
+    A ``PROMETHEUS_MULTIPROC_DIR`` set by the operator is used as it is (and left alone:
+    prometheus_client wants it emptied before each start, which is theirs to do then).
+    """
+    from attn.api.metrics_export import MULTIPROC_ENV
+
+    if workers == 1 or os.environ.get(MULTIPROC_ENV):
+        yield
+        return
+    path = tempfile.mkdtemp(prefix="attn-metrics-")
+    os.environ[MULTIPROC_ENV] = path  # read by prometheus_client as each worker imports it
+    try:
+        yield
+    finally:
+        del os.environ[MULTIPROC_ENV]
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _run_uvicorn(settings: Settings, host: str, port: int, workers: int) -> None:

@@ -1,9 +1,10 @@
 """Prometheus metrics of the persistence job, exported at ``GET /metrics``.
 
 The same figures as the one log line per run: attendances and records persisted, failures,
-run duration, and the age of the oldest due attendance (the persistence lag — alert on it:
-it grows while the database is down or the workers cannot keep up). Each process exports
-its own counters; sum them across processes in the queries.
+run duration, and the age of the oldest due attendance as this process's job last saw it.
+Each process exports its own counters; sum them across processes in the queries. Alert on
+``attn_persistence_lag_seconds`` instead (:mod:`attn.persistence.backlog`, read from Redis
+at each scrape): it is true whichever process runs the job, ``attn worker`` included.
 """
 
 from __future__ import annotations
@@ -27,16 +28,22 @@ RUN_SECONDS = Histogram(
     "Duration of one persistence run",
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
 )
+# With several workers (attn serve --workers N) each process's job sets these; a scrape
+# reports the latest of them, not one series per process id.
 OLDEST_DUE_AGE = Gauge(
     "attn_persist_oldest_due_seconds",
     "Age of the oldest attendance waiting to be persisted (0 when none is waiting)",
+    multiprocess_mode="mostrecent",
 )
 DEAD_LETTERS = Gauge(
-    "attn_persist_dead_letters", "Attendances moved aside for an admin (attn persist --failed)"
+    "attn_persist_dead_letters",
+    "Attendances moved aside for an admin (attn persist --failed)",
+    multiprocess_mode="mostrecent",
 )
 LAST_SUCCESS = Gauge(
     "attn_persist_last_success_timestamp_seconds",
     "Unix time of the last run that reached the database and Redis",
+    multiprocess_mode="max",
 )
 
 for _reason in ("bad_data", "transient", "lease_lost", "unexpected", "database_down", "redis_down"):

@@ -71,6 +71,10 @@ class PersistenceQueueMixin(RedisBase):
         )
         return [text(aid) for aid in ids]
 
+    async def count_due(self, now: datetime) -> int:
+        """How many attendances are due at ``now`` (waiting for the persistence job)."""
+        return int(await self._redis.zcount(keys.due(), "-inf", epoch_seconds(now)))
+
     async def oldest_due_age(self, now: datetime) -> float | None:
         """Seconds the oldest due item has waited (the persistence lag), None if none is due."""
         oldest: list[Any] = await self._redis.zrange(keys.due(), 0, 0, withscores=True)

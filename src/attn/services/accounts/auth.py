@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import math
 import re
 import secrets
@@ -27,10 +28,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from attn.config import Settings
 from attn.db.redis_client import RedisClient
 from attn.db.sql import repository
-from attn.errors import CsrfFailed, InvalidCredentials, InvalidToken, Unauthorized
+from attn.errors import CsrfFailed, InvalidCredentials, InvalidToken, RateLimited, Unauthorized
 from attn.models import Role, UserRedis
 from attn.models.api_users import StoredUser
 from attn.models.types import USER_NUMBER_PATTERN
+from attn.services import metrics
 from attn.services.accounts.passwords import check_password, login_gate, store_new_hash
 from attn.services.outcomes import translated
 from attn.services.security import rate_limit
@@ -39,6 +41,7 @@ TOKEN_SECRET_BYTES = 32
 MAX_TOKEN_LENGTH = 200
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{16,}$")
 _USER_NUMBER_RE = re.compile(USER_NUMBER_PATTERN)
+log = logging.getLogger(__name__)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 """Methods a cookie-authenticated request may use without the CSRF header."""
@@ -157,16 +160,32 @@ async def attempt_login(
     own address, unless guessing from enough addresses to meet the per-user ceiling. An
     attempt refused by one limit counts against none.
     """
-    ticket = await rate_limit.take(redis, _login_limits(settings, user_number, client_address))
+    try:
+        ticket = await rate_limit.take(redis, _login_limits(settings, user_number, client_address))
+    except RateLimited:
+        _failed_login("rate_limited", user_number, client_address)
+        raise
+    except Exception:
+        metrics.count_login("error")
+        raise
     try:
         result = await login(session, redis, settings, user_number, password, now)
     except Unauthorized:
+        _failed_login("invalid_credentials", user_number, client_address)
         raise  # a failed attempt: it stays counted
     except Exception:
+        metrics.count_login("error")
         await redis.give_back_rate_limits(ticket)  # no verdict on the password
         raise
     await redis.give_back_rate_limits(ticket)
+    metrics.count_login("success")
     return result
+
+
+def _failed_login(outcome: str, user_number: str, client_address: str) -> None:
+    """Count and log a refused login: the user number tried, never the password."""
+    metrics.count_login(outcome)
+    log.info("login refused: user=%s address=%s outcome=%s", user_number, client_address, outcome)
 
 
 def _login_limits(

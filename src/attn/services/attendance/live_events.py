@@ -24,6 +24,7 @@ from attn.db.redis_client import RedisClient
 from attn.db.sql.rows import AttendanceRow
 from attn.errors import InvalidEventId, TooManyListeners
 from attn.models import LessonRedis, UserRedis
+from attn.services import metrics
 from attn.services.attendance.locate import live_or_archived
 
 __all__ = ["Channel", "ListenerSlots", "LiveEvent", "open_channel", "parse_event_id"]
@@ -75,6 +76,7 @@ class ListenerSlots:
                 details={"limit": self.limit},
             )
         self.taken += 1
+        metrics.LIVE_CONNECTIONS.inc()
         return Slot(self)
 
 
@@ -89,6 +91,7 @@ class Slot:
         if not self.released:
             self.released = True
             self.slots.taken -= 1
+            metrics.LIVE_CONNECTIONS.dec()
 
 
 @dataclass

@@ -10,6 +10,7 @@ one is stored as a rejected attempt that the student's next correct attempt repl
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -21,6 +22,7 @@ from attn.db.outcomes import CheckInRefused, DataOutcome, NotLive
 from attn.db.redis_client import CheckInResult, RedisClient
 from attn.models import AttendanceRecordRedis, LessonRedis, RecordStatus, UserRedis
 from attn.models.types import SELF
+from attn.services import metrics
 from attn.services.attendance.rules import self_status
 from attn.services.attendance.views import record_out
 from attn.services.checkin.refusals import refuse_unless_open, stored_or_unknown
@@ -33,6 +35,8 @@ from attn.services.security.checkin_checks import (
 )
 from attn.services.security.devices import DEVICE_REUSED
 from attn.services.security.face import FaceVerifier
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -83,13 +87,32 @@ async def check_in(
     if decision.fail_reason is None and lesson.checks.face:
         existing = await redis.get_attendance_record(attendance_id, student.user_number)
         if existing is not None and not replaceable(existing):
+            metrics.count_checkin("unchanged", None)
             return CheckInOutcome(record_json=_json(existing), created=False)
         await _ask_face(redis, verifier, lesson, student, checked, decision)
     if decision.fail_reason is not None:
         decision.status = RecordStatus.REJECTED
     record = _record(student, attendance_id, attempt, checked, decision, now)
     result = await _store(redis, sessions, record, now, lesson.checks.device, decision.callback_id)
+    _observe(result)
     return _outcome(result)
+
+
+def _observe(result: CheckInResult) -> None:
+    """Count the check-in by what it left; log a refused one with its reason."""
+    stored = result.record
+    if not (result.created or result.replaced):
+        metrics.count_checkin("unchanged", None)
+        return
+    metrics.count_checkin(stored.status.value, stored.fail_reason)
+    if stored.status is RecordStatus.REJECTED:
+        log.info(
+            "check-in refused: attendance=%s student=%s fail_reason=%s attempt=%d",
+            stored.attendance_id,
+            stored.student_number,
+            stored.fail_reason,
+            stored.attempt_count,
+        )
 
 
 async def _run_checks(
