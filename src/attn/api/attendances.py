@@ -37,6 +37,7 @@ from attn.models.api_attendances import (
 from attn.models.types import USER_NUMBER_PATTERN, Reason
 from attn.services.attendance import export, history, manage, records, start, views
 from attn.services.checkin import admission, mine
+from attn.services.courses import access
 
 router = APIRouter(tags=["attendances"])
 
@@ -93,6 +94,9 @@ async def start_attendance(
     clock: ClockDep,
 ) -> AttendanceOut:
     """Start an attendance (teachers) with its checks; one live attendance at a time."""
+    course = None
+    if body.course_id is not None:
+        course = await access.course_to_teach(runtime.sessionmaker, teacher, body.course_id)
     return await start.start_attendance(
         redis,
         runtime.settings,
@@ -101,6 +105,7 @@ async def start_attendance(
         clock.now(),
         client_ip=client_ip,
         face_available=runtime.face_available,
+        course=course,
     )
 
 

@@ -12,7 +12,7 @@ same way: the teacher's live view passes the stored JSON through (see
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
 from pydantic import (
@@ -64,9 +64,15 @@ class RequestModel(BaseModel):
 
 
 class StartAttendanceIn(RequestModel):
-    """Start an attendance: give ``ends_at`` or ``duration_minutes``, not both."""
+    """Start an attendance: give ``ends_at`` or ``duration_minutes``, not both; for one of
+    the teacher's courses (``course_id``) the lesson name defaults to the course's name."""
 
-    lesson_name: LessonName
+    lesson_name: LessonName | None = Field(
+        default=None, description="Required unless course_id is given.", examples=["Fizik"]
+    )
+    course_id: UUID | None = Field(
+        default=None, description="One of the teacher's courses (GET /api/v1/courses)."
+    )
     starts_at: UtcDateTime | None = Field(default=None, description="Default: now.")
     ends_at: UtcDateTime | None = None
     duration_minutes: Minutes | None = Field(
@@ -81,6 +87,19 @@ class StartAttendanceIn(RequestModel):
     checks: CheckSettings | None = Field(
         default=None, description="Anti-proxy checks; default: the server's default_checks."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _a_name_without_a_course(cls, data: Any) -> Any:
+        """Without a course the lesson name is required: an empty one is refused by the
+        field's own check, so the error names ``lesson_name`` as before."""
+        if (
+            isinstance(data, dict)
+            and data.get("course_id") is None
+            and data.get("lesson_name") is None
+        ):
+            return {**data, "lesson_name": ""}
+        return data
 
     @model_validator(mode="after")
     def _one_end(self) -> Self:

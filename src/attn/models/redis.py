@@ -127,6 +127,9 @@ class LessonRedis(RedisModel):
     created_at: UtcDateTime = Field(default_factory=utcnow)
     deleted_at: UtcDateTime | None = None
     deletion_reason: str | None = Field(default=None, max_length=500)
+    course_id: UUID | None = None
+    """The course this is a lesson of (its roster at the finish time counts, see
+    docs/design.md#courses-and-rosters); None: an ad-hoc attendance."""
 
     @model_validator(mode="after")
     def _window_is_ordered(self) -> Self:

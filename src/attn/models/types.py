@@ -37,6 +37,9 @@ class RecordStatus(StrEnum):
 
 SELF = "self"
 """``decided_by`` value of a record the student wrote; otherwise it holds a teacher's number."""
+ROSTER = "roster"
+"""``decided_by`` of an ``absent`` record the persistence job wrote for an enrolled student
+without a record when a course's attendance closed."""
 
 
 def _aware_utc(value: datetime) -> datetime:

@@ -16,6 +16,9 @@ Order inside the transaction, and why:
    earlier attempt already wrote some (a crash before the Redis cleanup, or a change that
    made the job write again), every record is upserted (unchanged rows are not touched)
    and rows no longer in Redis are removed, so the database mirrors the snapshot exactly.
+   For a course's attendance, every student enrolled at its close without a record then
+   gets an ``absent`` row (``bulk.insert_absent``: the roster as of the close; a rewrite
+   removes the absent rows with the other rows no longer in Redis and adds them again).
 4. **audit entries** of the changes made while the attendance was live (the Redis outbox),
    each once: an entry already stored by an earlier attempt is skipped by its ``entry_id``.
 5. ``before_commit`` — the job checks (and extends) its lease here, after every write and
@@ -129,6 +132,7 @@ class AttendanceWriter:
                 await bulk.upsert_records(connection, parsed.records)
                 gone = existing.difference(parsed.student_numbers)
                 await bulk.delete_records(connection, parsed.attendance_id, sorted(gone))
+            await bulk.insert_absent(connection, parsed.attendance)
             await bulk.insert_audit_entries(connection, parsed.audit)
             await before_commit()
 

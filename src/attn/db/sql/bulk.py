@@ -9,7 +9,10 @@ They keep the rules of the repository functions, built once and run with every r
   statement, whose upsert also locks the row;
 - records: :func:`~attn.db.sql.attendance_repo.upsert_records`, unchanged rows not
   written, a soft deletion never undone (these statements never write its columns);
-- audit entries: each once, by ``entry_id``.
+- audit entries: each once, by ``entry_id``;
+- absent-at-close: :func:`insert_absent`, one ``absent`` row for each student enrolled in
+  the attendance's course when it closed and without a record
+  (docs/design.md#courses-and-rosters).
 
 ``tests/persistence/test_writer.py`` pins that they keep those rules.
 """
@@ -21,7 +24,22 @@ from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import Boolean, bindparam, delete, insert, literal_column, select, text
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    String,
+    Uuid,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import TypeDecorator
@@ -32,12 +50,14 @@ from attn.db.sql.rows import AttendanceRow, Person, RecordValues
 from attn.db.sql.tables import (
     ATTENDANCES,
     AUDIT_LOG,
+    ENROLMENTS,
     RECORD_COLUMNS,
     RECORD_CONTENT,
     RECORD_KEY,
     RECORDS,
     USERS,
 )
+from attn.models.types import ROSTER, RecordStatus
 
 _IN_CHUNK = 500  # keys per IN (...) list, far below every parameter limit
 
@@ -231,3 +251,45 @@ async def _asyncpg_connection(connection: AsyncConnection) -> Any:
     if not driver.is_in_transaction():
         raise RuntimeError("bulk write outside the attendance transaction")
     return driver
+
+
+async def insert_absent(connection: AsyncConnection, attendance: AttendanceRow) -> None:
+    """An ``absent`` record for every student of the course's roster at the attendance's
+    close (:attr:`AttendanceRow.closed_at`) who has no record; nothing for an ad-hoc or a
+    deleted attendance.
+
+    One ``INSERT … SELECT`` after the records are written, in the same transaction: run
+    again (a crash after the commit, a change that made the job write again) it finds
+    the rows there and adds none, so each student is marked absent exactly once. The
+    roster is read *as of* the close, so a change after it (before the job ran) changes
+    nothing.
+    """
+    if attendance.course_id is None or attendance.deleted_at is not None:
+        return
+    closed = attendance.closed_at
+    stays = ENROLMENTS.c
+    timestamp = RECORDS.c.checked_in_at.type
+    values = {
+        "attendance_id": literal(attendance.attendance_id, Uuid()),
+        "student_number": stays.student_number,
+        "status": literal(RecordStatus.ABSENT.value, String()),
+        "checked_in_at": literal(closed, timestamp),
+        "updated_at": literal(closed, timestamp),
+        "fail_reason": null(),
+        "decided_by": literal(ROSTER, String()),
+        "client_ip": null(),
+        "device_id": null(),
+        "attempt_count": literal(0, Integer()),
+        "decision_reason": null(),
+    }
+    has_record = exists().where(
+        RECORDS.c.attendance_id == attendance.attendance_id,
+        RECORDS.c.student_number == stays.student_number,
+    )
+    roster = select(*(values[name] for name in RECORD_COLUMNS)).where(
+        stays.course_id == attendance.course_id,
+        stays.enrolled_at <= closed,
+        or_(stays.left_at.is_(None), stays.left_at > closed),
+        ~has_record,
+    )
+    await connection.execute(insert(RECORDS).from_select(list(RECORD_COLUMNS), roster))

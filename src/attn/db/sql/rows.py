@@ -147,7 +147,14 @@ class AttendanceRow:
             persisted_at=persisted_at,
             deleted_at=lesson.deleted_at,
             deletion_reason=lesson.deletion_reason,
+            course_id=lesson.course_id,
         )
+
+    @property
+    def closed_at(self) -> datetime:
+        """When it closed: finished by the teacher, else its end (the instant whose roster
+        counts for a course's absent-at-close)."""
+        return self.finished_at or self.ends_at
 
     @classmethod
     def from_mapping(cls, row: Mapping[Any, Any]) -> AttendanceRow:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from attn.config import Settings
 from attn.db.redis_client import RedisClient
+from attn.db.sql.course_rows import CourseRow
 from attn.errors import (
     Busy,
     FaceUnavailable,
@@ -54,26 +55,20 @@ async def start_attendance(
     *,
     client_ip: str | None = None,
     face_available: bool = False,
+    course: CourseRow | None = None,
 ) -> AttendanceOut:
     """Create a live attendance, due for persistence at its end.
 
     ``client_ip`` (the teacher's address) is the default allowed network of the
     ``network`` check; ``face_available`` says whether a face verification service is
-    configured, without which the ``face`` check is refused.
+    configured, without which the ``face`` check is refused. ``course`` is the course of
+    ``body.course_id``, already checked to be the teacher's
+    (:func:`attn.services.courses.access.course_to_teach`).
     """
     checks = _checks(settings, body.checks, client_ip, face_available)
-    lesson = _new_lesson(settings, teacher, body, checks, now)
-    entry = live_audit(
-        teacher,
-        "attendance_started",
-        lesson.attendance_id,
-        {
-            "lesson_name": lesson.lesson_name,
-            "starts_at": format_utc(lesson.starts_at),
-            "ends_at": format_utc(lesson.ends_at),
-        },
-        at=now,
-    )
+    lesson = _new_lesson(settings, teacher, body, checks, now, course)
+    entry = live_audit(teacher, "attendance_started", lesson.attendance_id,
+                       _started(lesson, course), at=now)  # fmt: skip
     with translated():
         if settings.one_live_attendance_per_teacher:
             async with _start_lock(redis, teacher.user_number):
@@ -86,17 +81,34 @@ async def start_attendance(
     return lesson_out(lesson, now)
 
 
+def _started(lesson: LessonRedis, course: CourseRow | None) -> dict[str, str]:
+    """The start's audit details (with the course's id and code for a course's lesson)."""
+    details = {
+        "lesson_name": lesson.lesson_name,
+        "starts_at": format_utc(lesson.starts_at),
+        "ends_at": format_utc(lesson.ends_at),
+    }
+    if course is not None:
+        details |= {"course_id": str(course.course_id), "code": course.code}
+    return details
+
+
 def _new_lesson(
     settings: Settings,
     teacher: UserRedis,
     body: StartAttendanceIn,
     checks: CheckSettings,
     now: datetime,
+    course: CourseRow | None,
 ) -> LessonRedis:
     starts_at, ends_at = _window(settings, body, now)
+    lesson_name = body.lesson_name or (course.name if course else None)
+    if lesson_name is None:  # the model requires one without a course
+        raise InvalidInput("give lesson_name or course_id")
     return LessonRedis(
         attendance_id=uuid.uuid4(),
-        lesson_name=body.lesson_name,
+        lesson_name=lesson_name,
+        course_id=course.course_id if course else None,
         teacher_number=teacher.user_number,
         teacher_full_name=teacher.full_name,
         starts_at=starts_at,

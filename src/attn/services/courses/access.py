@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from attn.course_errors import CourseNotFound, NotYourCourse
 from attn.db.sql import courses_repo
@@ -48,3 +48,18 @@ def ensure_manages(user: UserRedis, course: CourseRow) -> None:
         raise WrongRole("this needs the role teacher, admin")
     if user.user_number not in course.teacher_numbers:
         raise NotYourCourse(f"course {course.code} is not one of yours")
+
+
+async def course_to_teach(
+    sessionmaker: async_sessionmaker[AsyncSession], teacher: UserRedis, course_id: UUID
+) -> CourseRow:
+    """The course a teacher starts an attendance for: theirs (404, 403 ``not_your_course``).
+
+    A short session of its own: starting an ad-hoc attendance needs no database, so the
+    start route opens none; a course's start reads the course and nothing else.
+    """
+    async with sessionmaker() as session:
+        course = await get_course(session, course_id)
+    if teacher.user_number not in course.teacher_numbers:
+        raise NotYourCourse(f"course {course.code} is not one of yours")
+    return course
