@@ -36,6 +36,8 @@ TABLES = {
     "courses",
     "course_teachers",
     "enrolments",
+    "excuses",
+    "excuse_files",
 }
 INDEXES = {
     "users": {"ix_users_role"},
@@ -60,6 +62,12 @@ INDEXES = {
         "ix_enrolments_course_id_enrolled_at",
         "ix_enrolments_student_number",
     },
+    "excuses": {
+        "ix_excuses_open",
+        "ix_excuses_attendance_id",
+        "ix_excuses_student_number_requested_at",
+    },
+    "excuse_files": set(),
 }
 FOREIGN_KEYS = {
     "attendances": {
@@ -74,6 +82,11 @@ FOREIGN_KEYS = {
         "fk_enrolments_course_id_courses",
         "fk_enrolments_student_number_users",
     },
+    "excuses": {
+        "fk_excuses_attendance_id_attendances",
+        "fk_excuses_student_number_users",
+    },
+    "excuse_files": {"fk_excuse_files_excuse_id_excuses"},
     "attendance_records": {
         "fk_attendance_records_attendance_id_attendances",
         "fk_attendance_records_student_number_users",
@@ -144,6 +157,8 @@ class TestUpgradeFromEmpty:
             "courses": {"ck_courses_late_weight_percent", "ck_courses_threshold_percent"},
             "course_teachers": set(),
             "enrolments": {"ck_enrolments_stay"},
+            "excuses": {"ck_excuses_status", "ck_excuses_file_storage"},
+            "excuse_files": set(),
         }
         assert await current_revision(empty_url) == head_revision()
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -257,6 +258,63 @@ class Enrolment(Base):
     left_at: Mapped[datetime | None]
 
 
+class Excuse(Base):
+    """A student's request to be excused for a stored attendance (revision 0006).
+
+    ``requested`` until a teacher or admin ``approved`` it (the record became ``excused``)
+    or ``declined`` it (``decision_reason`` says why). ``record_status`` is the student's
+    record when they asked (None: they had none). The attached file's bytes are never in
+    this table (listing requests reads no file): in ``excuse_files`` when ``file_storage``
+    is ``database``, in the configured folder when it is ``folder``. At most one open
+    request per student and attendance (a partial unique index).
+    """
+
+    __tablename__ = "excuses"
+    __table_args__ = (
+        CheckConstraint("status IN ('requested', 'approved', 'declined')", name="status"),
+        CheckConstraint(
+            "file_storage IS NULL OR file_storage IN ('database', 'folder')",
+            name="file_storage",
+        ),
+        Index(
+            "ix_excuses_open",
+            "attendance_id",
+            "student_number",
+            unique=True,
+            sqlite_where=text("status = 'requested'"),
+            postgresql_where=text("status = 'requested'"),
+        ),
+        Index("ix_excuses_attendance_id", "attendance_id"),
+        Index("ix_excuses_student_number_requested_at", "student_number", "requested_at"),
+    )
+
+    excuse_id: Mapped[UUID] = mapped_column(Uuid(), primary_key=True)
+    attendance_id: Mapped[UUID] = mapped_column(Uuid(), ForeignKey("attendances.attendance_id"))
+    student_number: Mapped[str] = mapped_column(String(32), ForeignKey("users.user_number"))
+    status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(1000))
+    requested_at: Mapped[datetime]
+    record_status: Mapped[str | None] = mapped_column(String(16))
+    file_name: Mapped[str | None] = mapped_column(String(200))
+    file_type: Mapped[str | None] = mapped_column(String(64))
+    file_size: Mapped[int | None] = mapped_column(Integer)
+    file_storage: Mapped[str | None] = mapped_column(String(16))
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime | None]
+    decision_reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class ExcuseFile(Base):
+    """The bytes of an excuse's file kept in the database, read only by a download."""
+
+    __tablename__ = "excuse_files"
+
+    excuse_id: Mapped[UUID] = mapped_column(
+        Uuid(), ForeignKey("excuses.excuse_id"), primary_key=True
+    )
+    content: Mapped[bytes] = mapped_column(LargeBinary())
+
+
 def _table(model: type[Base]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
@@ -270,6 +328,8 @@ AUDIT_LOG = _table(AuditLog)
 COURSES = _table(Course)
 COURSE_TEACHERS = _table(CourseTeacher)
 ENROLMENTS = _table(Enrolment)
+EXCUSES = _table(Excuse)
+EXCUSE_FILES = _table(ExcuseFile)
 
 
 SOFT_DELETION = ("deleted_at", "deletion_reason")
