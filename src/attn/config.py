@@ -283,6 +283,11 @@ class Settings(BaseSettings):
     face_photo_max_bytes: int = Field(
         default=5 * 1024 * 1024, ge=1024, description="Largest check-in photo, in bytes."
     )
+    excuse_files_dir: Path | None = Field(
+        default=None,
+        description="Folder for the files attached to excuse requests (one file per "
+        "request, named by its id); unset: they are kept in the database.",
+    )
     max_json_body_bytes: int = Field(
         default=64 * 1024,
         ge=1024,

@@ -3,10 +3,10 @@ itself, so a new class is listed (and documented in OpenAPI) without being regis
 
 from __future__ import annotations
 
-from attn import course_errors, report_errors
+from attn import course_errors, excuse_errors, report_errors
 from attn.errors import AttnError
 
-_MODULES = (course_errors, report_errors)
+_MODULES = (course_errors, excuse_errors, report_errors)
 """Modules of error classes besides :mod:`attn.errors`, imported so their classes are found."""
 
 

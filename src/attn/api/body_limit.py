@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from attn.api.checkin.body import MAX_JSON_BYTES, MULTIPART_OVERHEAD_BYTES
 from attn.api.errors import error_response
+from attn.api.excuse_upload import EXCUSE_BODY_PATHS, MAX_EXCUSE_BODY_BYTES
 from attn.api.users import MAX_IMPORT_BODY_BYTES
 from attn.api.verification import MAX_CALLBACK_BYTES
 from attn.config import Settings
@@ -53,8 +54,8 @@ def json_refusal(scope: Scope, exc: PayloadTooLarge) -> Response:
 
 
 class BodyLimitMiddleware:
-    """Caps every HTTP request body: ``limits`` by exact path, the check-in path's own,
-    ``default`` (``ATTN_MAX_JSON_BODY_BYTES``) for everything else."""
+    """Caps every HTTP request body: ``limits`` by exact path, the excuse forms' and the
+    check-in path's own, ``default`` (``ATTN_MAX_JSON_BODY_BYTES``) for everything else."""
 
     def __init__(
         self,
@@ -75,6 +76,9 @@ class BodyLimitMiddleware:
         limit = self.limits.get(path)
         if limit is not None:
             return limit
+        for prefix, suffix in EXCUSE_BODY_PATHS:  # one id between them: the excuse forms
+            if path.startswith(prefix) and path.endswith(suffix):
+                return MAX_EXCUSE_BODY_BYTES
         if path.endswith(CHECK_IN_SUFFIX) and path.startswith(CHECK_IN_PREFIX):
             return self.check_in
         if path.startswith(CHECK_IN_PAGE_PREFIX):

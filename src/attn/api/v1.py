@@ -10,6 +10,7 @@ from attn.api import (
     auth,
     classroom,
     courses,
+    excuses,
     live,
     me,
     reports,
@@ -30,6 +31,7 @@ router.include_router(users.router, prefix="/users")
 router.include_router(audit.router, prefix="/audit")
 router.include_router(courses.router, prefix="/courses")
 router.include_router(reports.router)
+router.include_router(excuses.router)
 router.include_router(classroom.router, prefix="/attendances")
 router.include_router(live.router, prefix="/attendances")
 router.include_router(me.router, prefix="/me")

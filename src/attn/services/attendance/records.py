@@ -196,6 +196,20 @@ async def _save_stored(
     return SavedRecord(record=row_record_out(new, name), created=stored is None)
 
 
+async def correct_stored_record(
+    session: AsyncSession,
+    user: UserRedis,
+    row: AttendanceRow,
+    student_number: str,
+    body: SaveRecordIn,
+    now: datetime,
+) -> SavedRecord:
+    """The stored half of :func:`save_record` for a caller that has already decided who may
+    change the attendance (an excuse's approval by a teacher of its course): the same
+    record, audit entry and reason as the past attendance's page writes."""
+    return await _save_stored(session, _Change(user, student_number, body.reason, now), body, row)
+
+
 def _by_hand(change: _Change, body: SaveRecordIn) -> dict[str, Any]:
     """The fields a teacher's setting of a record writes."""
     return {
