@@ -5,8 +5,7 @@ the student, and the download's headers; every refusal a clear 4xx that writes n
 
 from __future__ import annotations
 
-from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -16,7 +15,7 @@ from attn.config import Settings
 from attn.db.sql.tables import AUDIT_LOG, EXCUSE_FILES, EXCUSES
 from attn.models.api_excuses import MAX_FILE_BYTES
 from attn.runtime import Runtime
-from tests.fixtures.app import Account, MakeUser, error_code
+from tests.fixtures.app import MakeUser, error_code
 from tests.helpers.attendance_api import audit_of, start
 from tests.helpers.databases import BOTH_DATABASES, on_database
 from tests.helpers.excuses import HTML, JPEG, PDF, PNG, Scene, as_pdf, ask, make_scene
@@ -40,16 +39,6 @@ async def counts(runtime: Runtime) -> tuple[int, int, int]:
             await session.scalar(select(func.count()).select_from(EXCUSE_FILES)) or 0,
             await session.scalar(select(func.count()).select_from(AUDIT_LOG)) or 0,
         )
-
-
-async def record_of(
-    api: httpx.AsyncClient, teacher: Account, aid: UUID, student: str
-) -> dict[str, Any]:
-    response = await api.get(f"/api/v1/attendances/{aid}/records", headers=teacher.headers)
-    assert response.status_code == 200, response.text
-    body = response.json()
-    items = body["items"] if isinstance(body, dict) else body
-    return next(r for r in items if r["student_number"] == student)
 
 
 class TestAsking:
