@@ -105,7 +105,7 @@ async def course_excuses(
     return ExcuseList(items=[lists.excuse_out(item) for item in found])
 
 
-@router.get("/me/excuses", response_model=ExcuseList, responses=error_responses(401, 403))
+@router.get("/me/excuses", response_model=ExcuseList, responses=error_responses(401, 403, 422))
 async def my_excuses(student: CurrentStudent, session: SessionDep) -> ExcuseList:
     """The caller's own requests and their outcomes, newest first."""
     found = await lists.own(session, student)
@@ -113,7 +113,7 @@ async def my_excuses(student: CurrentStudent, session: SessionDep) -> ExcuseList
 
 
 @router.get(
-    "/excuses/{excuse_id}", response_model=ExcuseOut, responses=error_responses(401, 403, 404)
+    "/excuses/{excuse_id}", response_model=ExcuseOut, responses=error_responses(401, 403, 404, 422)
 )
 async def get_excuse(excuse_id: ExcusePath, user: CurrentUser, session: SessionDep) -> ExcuseOut:
     """One request: its student, or those who decide it."""
@@ -151,7 +151,7 @@ async def decline_excuse(
     response_class=Response,
     responses={
         200: {"content": {t: {} for t in sorted(files.KNOWN_TYPES)}},
-        **error_responses(401, 403, 404),
+        **error_responses(401, 403, 404, 422),
     },
 )
 async def excuse_file(
