@@ -82,8 +82,21 @@ async def make_scene(runtime: Runtime, make_user: MakeUser) -> Scene:
             .where(ATTENDANCES.c.attendance_id == aid)
             .values(course_id=course.course_id)
         )
-    return Scene(admin, teacher, co_teacher, other, *students[:4], students[4],
-                 course.course_id, aid, adhoc)  # fmt: skip
+    absent, present, enrolled, stranger, late = students
+    return Scene(
+        admin=admin,
+        teacher=teacher,
+        co_teacher=co_teacher,
+        other_teacher=other,
+        absent=absent,
+        present=present,
+        enrolled=enrolled,
+        stranger=stranger,
+        late=late,
+        course_id=course.course_id,
+        attendance_id=aid,
+        adhoc_id=adhoc,
+    )
 
 
 async def ask(

@@ -17,6 +17,7 @@ from attn.web import (
     auth,
     check_in_form,
     courses,
+    excuse_student,
     live_actions,
     live_list,
     pages,
@@ -38,6 +39,7 @@ AREAS = (
     projector,
     student,
     reports,
+    excuse_student,
     admin,
     courses,
 )

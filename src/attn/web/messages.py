@@ -8,6 +8,7 @@ here falls back to the general sentence of its HTTP status.
 
 from __future__ import annotations
 
+from attn.web.excuse_words import excuse_error_text
 from attn.web.i18n import gettext as _
 
 
@@ -66,7 +67,7 @@ def _teaching_error_text(code: str) -> str | None:
         "course_not_found": _("There is no such course."),
         "not_your_course": _("This course is not one of yours."),
         "enrolment_not_found": _("This student is not on the course's roster."),
-    }.get(code)
+    }.get(code) or excuse_error_text(code)
 
 
 def status_text(status: int) -> str:

@@ -15,7 +15,10 @@ from attn.errors import InvalidInput, SearchQueryRequired
 from attn.models import Role, UserRedis
 from attn.models.api_attendances import PageQuery
 from attn.services.checkin import admission, mine
+from attn.services.excuses import lists as excuse_lists
+from attn.services.excuses.requests import EXCUSABLE
 from attn.web.context import viewer_with_role
+from attn.web.excuse_words import excuse_done_text, excuse_status_text
 from attn.web.i18n import gettext as _
 from attn.web.messages import error_text, record_status_text, refusal_text
 from attn.web.templating import render
@@ -35,13 +38,24 @@ async def home(
     session: SessionDep,
     clock: ClockDep,
     page: str = "1",
+    done: str = "",
 ) -> Response:
-    """The student's own records, live ones first, a page at a time."""
+    """The student's own records, live ones first, a page at a time, and their excuse
+    requests with the outcomes."""
     number, query = _page_query(page)
     history = await mine.my_history(redis, session, viewer, query, clock.now())
     pages = max(1, -(-history.total // PAGE_SIZE))
+    excuses = await excuse_lists.own(session, viewer)
+    asked: dict[object, object] = {}
+    for listed in reversed(excuses):  # the newest request of each attendance wins
+        asked[listed.excuse.attendance_id] = listed.excuse
     context = {
         "history": history,
+        "excuses": excuses,
+        "asked": asked,
+        "excusable": {status.value for status in EXCUSABLE},
+        "excuse_status_text": excuse_status_text,
+        "notice": excuse_done_text(done),
         "page_number": number,
         "pages": pages,
         "status_text": record_status_text,

@@ -78,6 +78,16 @@ async def excusable_attendance(
     return row, None
 
 
+async def form_target(
+    redis: RedisClient, session: AsyncSession, user: UserRedis, attendance_id: UUID
+) -> tuple[AttendanceRow, RecordStatus | None]:
+    """What the student's form asks about, refused as :func:`ask` would refuse it."""
+    found = await excusable_attendance(redis, session, user, attendance_id)
+    if await excuses_repo.open_excuse(session, attendance_id, user.user_number) is not None:
+        raise _exists()
+    return found
+
+
 async def ask(
     redis: RedisClient,
     session: AsyncSession,

@@ -12,6 +12,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from attn.services.attendance import export, overview
+from attn.services.excuses import lists as excuse_lists
+from attn.web.excuse_words import excuse_done_text, excuse_status_text
 from attn.web.i18n import gettext as _
 from attn.web.teacher.common import ServicesDep, StaffViewer, attendance_id_of, render_page
 from attn.web.teacher.live import live_attendance_page
@@ -26,7 +28,7 @@ def done_text(done: str) -> str:
         "record_saved": _("The check-in was changed."),
         "record_deleted": _("The check-in was deleted."),
         "deleted": _("The attendance was deleted. It no longer appears in your history."),
-    }.get(done, "")
+    }.get(done) or excuse_done_text(done)
 
 
 @router.get("/teacher/attendances/{attendance_id}", response_class=HTMLResponse)
@@ -44,7 +46,14 @@ async def attendance_page(
     )
     if not isinstance(found, overview.StoredAttendance):
         return await live_attendance_page(request, viewer, services, found)
-    context = {"stored": found, "attendance": found.attendance, "notice": done_text(done)}
+    excuses = await excuse_lists.for_attendance(services.session, viewer, aid, None)
+    context = {
+        "stored": found,
+        "attendance": found.attendance,
+        "notice": done_text(done),
+        "excuse_items": excuses,
+        "excuse_status_text": excuse_status_text,
+    }
     return render_page(request, "teacher/attendance.html", context)
 
 
