@@ -24,6 +24,9 @@ def action_text(action: str) -> str:
         "record_saved": _("Record set by hand"),
         "record_deleted": _("Record deleted"),
         "late_face_result": _("Late face verification result"),
+        "excuse_requested": _("Excuse requested"),
+        "excuse_approved": _("Excuse approved"),
+        "excuse_declined": _("Excuse declined"),
         "user_created": _("User created"),
         "user_updated": _("User corrected"),
         "users_imported": _("Users imported"),
@@ -47,6 +50,8 @@ def _labels() -> dict[str, str]:
         "created": _("Created"),
         "updated": _("Updated"),
         "skipped": _("Skipped"),
+        "note": _("Note"),
+        "file": _("File"),
     }
 
 
