@@ -189,3 +189,17 @@ class TestTeacherPages:
         download = await api.get(f"/excuses/{excuse_id}/file")
         assert (download.status_code, download.content) == (200, PDF)
         assert download.headers["content-disposition"].startswith("attachment;")
+
+
+class TestTeacherHome:
+    async def test_open_requests_of_the_teachers_and_their_courses(
+        self, api: httpx.AsyncClient, scene: Scene
+    ) -> None:
+        as_viewer(api, scene.absent)
+        assert (await send(api, scene, "Hastaydım", None)).status_code == 303
+        for teacher, shown in [(scene.teacher, True), (scene.co_teacher, True),
+                               (scene.other_teacher, False)]:  # fmt: skip
+            as_viewer(api, teacher)
+            text = main_text((await api.get("/teacher")).text)
+            assert ("Excuse requests waiting for you" in text) is shown, teacher.user_number
+            assert ("Çiğdem Öztürk" in text) is shown

@@ -15,7 +15,9 @@ from attn.api.deps import ClientAddress
 from attn.errors import AttnError, Busy, InvalidInput, LiveAttendanceExists, NetworkUnknown
 from attn.models import UserRedis
 from attn.services.attendance import overview, start
+from attn.services.excuses import lists as excuse_lists
 from attn.services.security import network
+from attn.web.excuse_words import excuse_status_text
 from attn.web.messages import error_text
 from attn.web.teacher.common import (
     FieldErrors,
@@ -106,6 +108,9 @@ async def _home(
         "errors": errors,
         "face_available": services.runtime.face_available,
         "max_minutes": services.settings.max_attendance_minutes,
+        "excuse_items": await excuse_lists.pending_for_teacher(services.session, viewer),
+        "excuse_status_text": excuse_status_text,
+        "show_lesson": True,
     }
     return render_page(request, "teacher/home.html", context, status_code=status)
 
