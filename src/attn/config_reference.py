@@ -69,6 +69,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("Attendances", ("one_live_attendance_per_teacher", "max_attendance_minutes")),
+    ("Excuses", ("excuse_files_dir",)),
     (
         "Check-in security (anti-proxy)",
         (
@@ -101,6 +102,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("Live channel", ("live_events_max", "live_listeners_max", "live_heartbeat_seconds")),
+    ("Metrics", ("metrics_token", "metrics_networks")),
 )
 OTHER_SECTION = "Other"
 
