@@ -3,6 +3,7 @@ and students checking in through the API as their phones would."""
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -24,6 +25,22 @@ def start_attendance(teacher_api: httpx.Client, lesson: str, **checks: bool) -> 
 def finish_if_open(teacher_api: httpx.Client, attendance_id: str) -> None:
     finished = teacher_api.post(f"/attendances/{attendance_id}/finish")
     assert finished.status_code in (200, 409), finished.text  # 409: the test finished it
+
+
+STORED_WITHIN_S = 30.0
+"""The server's persistence job runs every 5 s; a busy machine may take a few rounds."""
+
+
+def wait_until_stored(teacher_api: httpx.Client, attendance_id: str) -> None:
+    """Until the finished attendance is in the database (the API reads it from there)."""
+    deadline = time.monotonic() + STORED_WITHIN_S
+    while True:
+        response = teacher_api.get(f"/attendances/{attendance_id}")
+        assert response.status_code == 200, response.text
+        if response.json()["source"] == "archive":
+            return
+        assert time.monotonic() < deadline, "the attendance was not stored in time"
+        time.sleep(0.5)
 
 
 def teacher_page(context: BrowserContext, live: LiveServer) -> Page:

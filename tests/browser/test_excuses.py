@@ -10,7 +10,6 @@ their own browser tests).
 from __future__ import annotations
 
 import re
-import time
 
 import httpx
 import pytest
@@ -23,7 +22,8 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.axe import assert_accessible
 from tests.browser.live import LiveServer, Person, log_in
-from tests.browser.test_teacher_pages import STORED_WITHIN_S, log_in_page
+from tests.browser.teacher import wait_until_stored
+from tests.browser.test_teacher_pages import log_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -44,15 +44,8 @@ def absent_and_stored(live: LiveServer, teacher_api: httpx.Client, student: Pers
     )
     assert marked.status_code == 200, marked.text
     assert teacher_api.post(f"/attendances/{aid}/finish").status_code == 200
-    _wait_stored(teacher_api, aid)
+    wait_until_stored(teacher_api, aid)
     return aid
-
-
-def _wait_stored(teacher_api: httpx.Client, aid: str) -> None:
-    deadline = time.monotonic() + STORED_WITHIN_S
-    while teacher_api.get(f"/attendances/{aid}").json()["source"] != "archive":
-        assert time.monotonic() < deadline, "the attendance was not stored in time"
-        time.sleep(0.5)
 
 
 def student_logs_in(page: Page, student: Person) -> None:

@@ -9,7 +9,6 @@ plays only the pages, by role and label.
 from __future__ import annotations
 
 import re
-import time
 
 import httpx
 import pytest
@@ -23,12 +22,11 @@ from playwright.sync_api import BrowserContext, Page, expect
 from tests.browser.axe import assert_accessible
 from tests.browser.live import LiveServer, Person, log_in
 from tests.browser.screenshots import screenshot
+from tests.browser.teacher import wait_until_stored
 
 pytestmark = pytest.mark.browser
 
 LESSON = "Ağ Güvenliği"
-STORED_WITHIN_S = 30.0
-"""The server's persistence job runs every 5 s; a busy machine may take a few rounds."""
 
 
 def log_in_page(page: Page, person: Person) -> None:
@@ -63,14 +61,7 @@ def check_in_and_store(live: LiveServer, teacher_api: httpx.Client, attendance_i
         )
         assert response.status_code == 201, response.text
     assert teacher_api.post(f"/attendances/{attendance_id}/finish").status_code == 200
-    deadline = time.monotonic() + STORED_WITHIN_S
-    while True:
-        response = teacher_api.get(f"/attendances/{attendance_id}")
-        assert response.status_code == 200, response.text
-        if response.json()["source"] == "archive":
-            return
-        assert time.monotonic() < deadline, "the attendance was not stored in time"
-        time.sleep(0.5)
+    wait_until_stored(teacher_api, attendance_id)
 
 
 def test_a_teacher_starts_finds_corrects_and_exports_an_attendance(

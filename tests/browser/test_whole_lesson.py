@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 
@@ -35,7 +34,7 @@ from tests.browser.conftest import browser_context
 from tests.browser.live import LiveServer, Person
 from tests.browser.qr import decode_qr
 from tests.browser.screenshots import screenshot
-from tests.browser.teacher import finish_if_open
+from tests.browser.teacher import finish_if_open, wait_until_stored
 
 pytestmark = pytest.mark.browser
 
@@ -43,8 +42,6 @@ Words = Callable[[str], str]
 LESSONS = {"en": "Mikroişlemciler", "tr": "Sayısal Tasarım"}
 BROWSER_LOCALES = {"en": "en-GB", "tr": "tr-TR"}
 APPEARS_WITHIN_MS = 1000
-STORED_WITHIN_S = 30.0
-"""The server's persistence job runs every 5 s; a busy machine may take a few rounds."""
 
 
 @pytest.fixture(params=["en", "tr"])
@@ -234,17 +231,6 @@ def finish(page: Page, lesson: str, _: Words) -> None:
     page.get_by_role("button", name=_("Yes, finish now")).tap()
     page.wait_for_url(re.compile(r"/teacher/attendances/[0-9a-f-]{36}$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(lesson)
-
-
-def wait_until_stored(teacher_api: httpx.Client, attendance_id: str) -> None:
-    deadline = time.monotonic() + STORED_WITHIN_S
-    while True:
-        response = teacher_api.get(f"/attendances/{attendance_id}")
-        assert response.status_code == 200, response.text
-        if response.json()["source"] == "archive":
-            return
-        assert time.monotonic() < deadline, "the attendance was not stored in time"
-        time.sleep(0.5)
 
 
 def check_the_past_attendance(
