@@ -22,6 +22,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.axe import assert_accessible
 from tests.browser.live import LiveServer, Person, log_in
+from tests.browser.screenshots import screenshot
 from tests.browser.teacher import wait_until_stored
 from tests.browser.test_teacher_pages import log_in_page
 
@@ -89,6 +90,7 @@ def test_a_student_asks_and_the_teacher_approves(
     excuses.get_by_role("link", name=f"Answer the request — {student.full_name}").click()
     expect(desk.get_by_role("link", name="Download the file: rapor.pdf")).to_be_visible()
     assert_accessible(desk)
+    screenshot(desk, "teacher-excuse")
     desk.get_by_label(re.compile(r"^Note \(optional\)")).fill("Rapor geçerli")
     desk.get_by_role("button", name="Approve: excused").click()
     expect(desk.get_by_role("status")).to_have_text(
@@ -102,3 +104,4 @@ def test_a_student_asks_and_the_teacher_approves(
     expect(requests).to_contain_text("Approved: excused")
     history = mine.get_by_role("row", name=re.compile(LESSON))
     expect(history.get_by_text("Excused", exact=True)).to_be_visible()
+    screenshot(mine, "student-excuses")
