@@ -107,7 +107,8 @@ def test_a_whole_lesson(
         decide(live_list, reject=can, accept=mert, _=_)
         assert live_list.evaluate("() => window.attnNotReloaded === true"), "no reload"
         expect(projector.locator("#count")).to_have_text("2")
-        screenshot(live_list, f"whole-lesson-live-list-{language}")
+        if language == "tr":  # the README shows the live list in Turkish too
+            screenshot(live_list, "live-list-tr")
 
         sees_the_outcome(phones[can.number], _("Your teacher rejected this check-in."))
         expect(phones[can.number].get_by_role("status")).to_contain_text(
