@@ -103,6 +103,8 @@ class TestTeacherRoster:
         mine = main_text(await api.get("/teacher/courses"))
         assert "My courses" in mine
         assert "BIL203 Veri Yapıları" in mine
+        page = (await api.get(course_url)).text
+        assert f'href="{course_url}/report">Attendance report</a>' in page
         added = await post_form(api, course_url, course_url + "/roster", {"student_number": "S1"})
         assert added.headers["location"].endswith("?done=added")
         new = await post_form(
