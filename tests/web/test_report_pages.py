@@ -202,3 +202,11 @@ class TestStudentPages:
         assert (await api.get("/students/bad%20number/report")).status_code == 404
         as_viewer(api, student)
         assert (await api.get("/students/S1/report")).status_code == 403
+
+    async def test_a_teacher_of_none_of_the_students_courses_is_told_in_words(
+        self, api: httpx.AsyncClient, make_user: MakeUser, history: Scenario
+    ) -> None:
+        as_viewer(api, await make_user(Role.TEACHER, number="T9"))
+        refused = await api.get("/students/S1/report")
+        assert refused.status_code == 403
+        assert "You may not see this student's attendance report." in main_text(refused.text)

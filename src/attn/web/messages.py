@@ -67,6 +67,7 @@ def _teaching_error_text(code: str) -> str | None:
         "course_not_found": _("There is no such course."),
         "not_your_course": _("This course is not one of yours."),
         "enrolment_not_found": _("This student is not on the course's roster."),
+        "not_your_report": _("You may not see this student's attendance report."),
     }.get(code) or excuse_error_text(code)
 
 
