@@ -31,6 +31,7 @@ EXPECTED = [
     ("CsrfFailed", 403, "csrf_failed"),
     ("Forbidden", 403, "forbidden"),
     ("MetricsForbidden", 403, "metrics_forbidden"),
+    ("NotEnrolled", 403, "not_enrolled"),
     ("NotInAttendance", 403, "not_in_attendance"),
     ("NotYourAttendance", 403, "not_your_attendance"),
     ("NotYourCourse", 403, "not_your_course"),

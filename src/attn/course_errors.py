@@ -36,3 +36,11 @@ class NotATeacher(InvalidInput):
     """A number given as a course's teacher that is no teacher's account."""
 
     code = "not_a_teacher"
+
+
+class NotEnrolled(Forbidden):
+    """A check-in to a course's attendance by a student not on its roster. The attempt is
+    kept (a rejected record with ``fail_reason`` ``not_enrolled``) for the teacher, who may
+    accept it by hand (a walk-in)."""
+
+    code = "not_enrolled"

@@ -29,6 +29,8 @@ class TestKeyStrings:
             (keys.scan_ticket(AID, "ab12"), f"attn:att:{{{AID}}}:scan:ab12"),
             (keys.tombstone(AID), f"attn:att:{{{AID}}}:tombstone"),
             (keys.events(AID), f"attn:att:{{{AID}}}:events"),
+            (keys.roster(AID), f"attn:att:{{{AID}}}:roster"),
+            (keys.course_index(AID), f"attn:index:course:{{{AID}}}"),
             (
                 keys.name_index("ayşe yilmaz", "veri yapilari"),
                 "attn:index:name:ayşe yilmaz:veri yapilari",
@@ -63,6 +65,7 @@ class TestKeyStrings:
             keys.device_attempts(AID),
             keys.audit(AID),
             keys.events(AID),
+            keys.roster(AID),
         ]
 
 

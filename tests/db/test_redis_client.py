@@ -1056,6 +1056,7 @@ class TestPersistenceQueue:
         await redis.hset(keys.devices(aid), "device-123", "S2001")
         await redis.set(keys.secret(aid), "not-a-real-secret")
         await redis.hset(keys.device_attempts(aid), "device-123", '["S2001", "S2002"]')
+        await redis.hset(keys.roster(aid), "S2001", "Ayşe Yılmaz")
         every = [*keys.attendance_keys(aid), keys.lease(aid)]
         assert await redis_client.acquire_lease(aid, "worker-a", 30_000)
         first = await redis_client.snapshot(aid)

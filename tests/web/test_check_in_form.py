@@ -270,3 +270,25 @@ class TestRefused:
         assert response.status_code == 409
         assert "This attendance is closed and takes no more check-ins." in response.text
         assert 'id="check-in-form"' not in response.text
+
+
+async def test_a_student_off_the_roster_is_told_the_teacher_sees_the_attempt(
+    api: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser
+) -> None:
+    from tests.api.test_course_attendances import course_of, start_for
+
+    teacher = await make_user("teacher")
+    outsider = await make_user("student", name="Zeynep Çelik")
+    course = await course_of(runtime, teacher.user_number)
+    aid = (await start_for(api, teacher, course)).json()["attendance_id"]
+    as_viewer(api, outsider)
+    response = await post_form(api, aid)
+    assert (response.status_code, response.headers["location"]) == (303, page(aid))
+    html = (await api.get(page(aid))).text
+    assert status_of(html) == (
+        "Check-in refused: You are not on this course&#39;s list. Your teacher sees your "
+        "attempt and may accept it."
+    )
+    assert re.search(r'<form id="check-in-form"[^>]* hidden>', html), "no retry to offer"
+    turkish = (await api.get(page(aid), headers=TURKISH)).text
+    assert "Öğretmeniniz denemenizi görüyor" in status_of(turkish)

@@ -374,3 +374,63 @@ class TestFinish:
         assert detail["state"] == "open"
         unknown = await post_form(api, live(uuid4(), "finish"), token)
         assert unknown.status_code == 404
+
+
+class TestACoursesRoster:
+    """A course's attendance lists who of its roster has not checked in yet, with the
+    count, and a walk-in's refused attempt as one to accept."""
+
+    async def arranged(
+        self, api: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser
+    ) -> tuple[Account, str, list[Account]]:
+        from tests.api.test_course_attendances import course_of, start_for
+
+        teacher = await make_user("teacher", name="Ayşe Yılmaz")
+        students = [await make_user("student", name=f"{n} Şahin") for n in FIRST_NAMES]
+        numbers = [s.user_number for s in students[:2]]
+        course = await course_of(runtime, teacher.user_number, *numbers)
+        aid = (await start_for(api, teacher, course)).json()["attendance_id"]
+        return teacher, aid, students
+
+    async def test_the_page_says_who_has_not_checked_in_yet(
+        self, api: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser
+    ) -> None:
+        teacher, aid, (first, second, walk_in) = await self.arranged(api, runtime, make_user)
+        assert (await check_in(api, first, aid)).status_code == 201
+        assert (await check_in(api, walk_in, aid)).status_code == 403
+        browse_as(api, teacher)
+        html = main_of((await api.get(live(aid))).text)
+        waiting = html.split('id="waiting"', 1)[1].split("</ol>", 1)[0]
+        assert second.full_name in waiting
+        assert first.full_name not in waiting
+        assert walk_in.full_name not in waiting
+        assert html.count('<strong data-count="waiting">1</strong>') == 1
+        assert 'of <span data-count="roster">2</span> on the roster' in html
+        walk_in_row = html.split(f'id="r-{walk_in.user_number}"', 1)[1].split("</li>", 1)[0]
+        assert "Not on the course&#39;s roster" in walk_in_row
+        assert 'name="accept"' in walk_in_row
+        data = script_data((await api.get(live(aid))).text, "live-data")
+        assert set(data["roster"]) == {first.user_number, second.user_number}
+
+    async def test_one_tap_adds_a_student_of_the_roster_as_present(
+        self, api: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser
+    ) -> None:
+        teacher, aid, (_first, second, _walk_in) = await self.arranged(api, runtime, make_user)
+        browse_as(api, teacher)
+        page = (await api.get(live(aid))).text
+        added = await post_form(
+            api, live(aid, "records"), csrf_of(page), student_number=second.user_number
+        )
+        assert added.status_code == 303
+        record = await record_of(api, teacher, aid, second.user_number)
+        assert record["status"] == "present"
+        html = main_of((await api.get(live(aid))).text)
+        assert second.full_name not in html.split('id="waiting"', 1)[1].split("</ol>", 1)[0]
+
+    async def test_an_ad_hoc_attendance_has_no_roster_section(
+        self, api: httpx.AsyncClient, quick_user: QuickUser
+    ) -> None:
+        _teacher, aid, _ = await arranged(api, quick_user, students=1)
+        html = (await api.get(live(aid))).text
+        assert 'id="waiting"' not in html
+        assert script_data(html, "live-data")["roster"] is None

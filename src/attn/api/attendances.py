@@ -106,6 +106,7 @@ async def start_attendance(
         client_ip=client_ip,
         face_available=runtime.face_available,
         course=course,
+        sessions=runtime.sessionmaker,
     )
 
 

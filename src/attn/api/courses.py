@@ -8,7 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, status
 
-from attn.api.deps import ClockDep, CurrentAdmin, CurrentStaff, SessionDep
+from attn.api.deps import ClockDep, CurrentAdmin, CurrentStaff, RedisDep, SessionDep
 from attn.api.errors import error_responses
 from attn.api.users import csv_upload
 from attn.models.api_courses import (
@@ -146,11 +146,14 @@ async def add_student(
     body: RosterStudent,
     user: CurrentStaff,
     session: SessionDep,
+    redis: RedisDep,
     clock: ClockDep,
 ) -> RosterEntryOut:
-    """Enrol a student (an unknown number becomes a student account with the given name)."""
+    """Enrol a student (a new number becomes a student account); open attendances admit them."""
     course = await access.managed_course(session, user, course_id)
-    entry = await roster.add_student(session, course, body, actor=user.user_number, now=clock.now())
+    entry = await roster.add_student(
+        session, redis, course, body, actor=user.user_number, now=clock.now()
+    )
     return RosterEntryOut(
         student_number=entry.student_number,
         full_name=entry.full_name,
@@ -168,12 +171,13 @@ async def remove_student(
     student_number: StudentPath,
     user: CurrentStaff,
     session: SessionDep,
+    redis: RedisDep,
     clock: ClockDep,
 ) -> None:
-    """Take a student off the roster (their records stay)."""
+    """Take a student off the roster (records stay); open attendances refuse them from now."""
     course = await access.managed_course(session, user, course_id)
     await roster.remove_student(
-        session, course, student_number, actor=user.user_number, now=clock.now()
+        session, redis, course, student_number, actor=user.user_number, now=clock.now()
     )
 
 
@@ -187,11 +191,18 @@ async def import_roster(
     course_id: CoursePath,
     user: CurrentStaff,
     session: SessionDep,
+    redis: RedisDep,
     clock: ClockDep,
     data: Annotated[bytes, Depends(csv_upload)],
 ) -> RosterImportResult:
     """Import a roster from CSV: all rows or none; every bad row is reported by line."""
     course = await access.managed_course(session, user, course_id)
     return await roster_import.import_roster(
-        session, course, data, actor=user.user_number, now=clock.now(), max_rows=MAX_ROSTER_ROWS
+        session,
+        redis,
+        course,
+        data,
+        actor=user.user_number,
+        now=clock.now(),
+        max_rows=MAX_ROSTER_ROWS,
     )

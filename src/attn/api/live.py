@@ -20,10 +20,12 @@ router = APIRouter(tags=["attendances"])
 
 EVENTS_DOC = (
     "`text/event-stream`. Each event: `id` (resume from it), `event` (`record`, "
-    "`record_deleted`, `started`, `finished`, `deleted`; `reset`: reload the list; "
-    "`persisted`: the list is in the archive now) and JSON `data` (`record`: "
-    '`{"count", "record"}`; `record_deleted`: `{"count", "student_number"}`). Ends after '
-    "`finished`, `deleted` or `persisted`."
+    "`record_deleted`, `roster`, `started`, `finished`, `deleted`; `reset`: reload the "
+    "list; `persisted`: the list is in the archive now) and JSON `data` (`record`: "
+    '`{"count", "record"}`; `record_deleted`: `{"count", "student_number"}`; `roster`, a '
+    "course attendance's roster changed while open: "
+    '`{"added": [{"student_number", "full_name"}], "removed": [student_number], "size"}`). '
+    "Ends after `finished`, `deleted` or `persisted`."
 )
 
 

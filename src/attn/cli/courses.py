@@ -98,7 +98,7 @@ async def import_(
     async with transaction("cli") as (runtime, session):
         found = await access.get_course_by_code(session, course)
         result = await roster_import.import_roster(
-            session, found, data, actor=CLI_ACTOR, now=runtime.clock.now()
+            session, runtime.redis_client, found, data, actor=CLI_ACTOR, now=runtime.clock.now()
         )
     typer.echo(
         f"{found.code}: {result.enrolled} enrolled, {result.already_enrolled} already on the "

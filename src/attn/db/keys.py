@@ -112,6 +112,15 @@ def tombstone(attendance_id: UUID | str) -> str:
     return f"{PREFIX}:att:{{{attendance_id}}}:tombstone"
 
 
+def roster(attendance_id: UUID | str) -> str:
+    """hash, permanent until persisted: student_number -> full name of every student on the
+    course's roster, for a course's attendance only: who may check in (``lua/check_in.lua``)
+    and who has not yet. A copy of the SQL roster, written with the lesson and kept current
+    by every roster change while the attendance is open (docs/design.md#courses-and-rosters);
+    the absences at close are read from SQL, not from here."""
+    return f"{PREFIX}:att:{{{attendance_id}}}:roster"
+
+
 def attendance_keys(attendance_id: UUID | str) -> list[str]:
     """Every per-attendance key that persistence removes once the database has it."""
     return [
@@ -123,6 +132,7 @@ def attendance_keys(attendance_id: UUID | str) -> list[str]:
         device_attempts(attendance_id),
         audit(attendance_id),
         events(attendance_id),
+        roster(attendance_id),
     ]
 
 
@@ -141,6 +151,12 @@ def teacher_start_lock(teacher_number: str) -> str:
     checking for a live attendance and creating one (one live attendance per teacher).
     Same hash tag as ``teacher_index``."""
     return f"{PREFIX}:lock:teacher:{{{teacher_number}}}:start"
+
+
+def course_index(course_id: UUID | str) -> str:
+    """set, permanent until persisted: the live attendance ids of a course, so that a roster
+    change reaches the roster copy of each (:func:`roster`)."""
+    return f"{PREFIX}:index:course:{{{course_id}}}"
 
 
 def live_index() -> str:

@@ -19,6 +19,7 @@ from attn.db.redis.persistence_queue import (
 from attn.db.redis.rate_limits import CheckInPreflight, RateLimitsMixin, RateLimitTicket
 from attn.db.redis.records import CheckInResult, RecordsMixin
 from attn.db.redis.remembered import RememberedMixin
+from attn.db.redis.rosters import RostersMixin
 from attn.db.redis.scan_tickets import ScanTicketsMixin
 from attn.db.redis.security import SecurityMixin
 from attn.db.redis.sessions import SessionsMixin
@@ -39,6 +40,7 @@ class RedisClient(
     LessonsMixin,
     SecurityMixin,
     RecordsMixin,
+    RostersMixin,
     PersistenceQueueMixin,
     RateLimitsMixin,
     ScanTicketsMixin,

@@ -197,6 +197,13 @@ class AttendanceDetailOut(AttendanceOut):
     records: list[RecordOut]
 
 
+class ExpectedStudent(BaseModel):
+    """A student on a course attendance's roster."""
+
+    student_number: str
+    full_name: str
+
+
 class RecordsSummary(BaseModel):
     attendance_id: UUID
     source: Source
@@ -206,6 +213,12 @@ class RecordsSummary(BaseModel):
         default=None,
         description="Live: the live channel's last event before this list (``0-0``: none "
         "yet); listen from it (``GET .../events?after=``) to miss no change. Stored: null.",
+    )
+    not_checked_in: list[ExpectedStudent] | None = Field(
+        default=None,
+        description="A live course attendance: the students on its roster without a record "
+        "yet, by number (the ``roster`` events of the live channel change it). Null for an "
+        "ad-hoc attendance, and once stored (its absent records say who did not come).",
     )
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from attn.api.cookies import SESSION_COOKIE
 from attn.api.deps import RuntimeDep, SessionDep, ensure_role, request_client_address
 from attn.config import Settings
+from attn.course_errors import NotEnrolled
 from attn.errors import (
     AttendanceNotFound,
     AttendanceNotOpen,
@@ -89,6 +90,8 @@ async def check_in_form(
         )
     except AttendanceNotFound:
         return render(request, "not_found.html", status_code=404)
+    except NotEnrolled:
+        pass  # the attempt is stored: the page shows it, saying why and who may accept it
     return RedirectResponse(f"/check-in/{aid}", status_code=303)
 
 

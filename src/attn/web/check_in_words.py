@@ -60,6 +60,7 @@ FAIL_REASONS = (
     "verification_unavailable",
     "verification_timeout",
     "teacher_rejected",
+    "not_enrolled",
 )
 
 
@@ -134,6 +135,8 @@ def record_view(record: RecordOut) -> RecordView:
     if record.status is RecordStatus.REJECTED and record.decided_by == SELF:
         reason = refusal_text(record.fail_reason or "")
         text = outcomes["refused"] % {"reason": reason}
+        if record.fail_reason == "not_enrolled":  # no attempt of theirs can mend it
+            return RecordView(text, "bad", may_retry=False)
         if record.fail_reason != "code_invalid":
             text += " " + outcomes["try_again"]
         return RecordView(text, "bad", may_retry=True)

@@ -112,6 +112,7 @@ def render_live(
             **channel_data(aid, page.last_event_id),
             "filters": FILTERS,
             "words": live_words.script_words(),
+            "roster": page.roster,
         },
     }
     return render(request, "teacher/live.html", context, status_code=422 if errors else 200)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from attn.db.redis.records import NOT_ENROLLED
 from attn.models.api_attendances import RecordOut
 from attn.services.attendance.records import TEACHER_REJECTED
 from attn.web.i18n import gettext as _
@@ -23,6 +24,7 @@ def why_text(reason: str) -> str:
         "face_mismatch": _("The photo did not match"),
         "verification_unavailable": _("Face verification was not available"),
         "verification_timeout": _("Face verification did not answer in time"),
+        NOT_ENROLLED: _("Not on the course's roster"),
         TEACHER_REJECTED: _("Rejected by a teacher"),
     }.get(reason, reason)
 
@@ -56,6 +58,7 @@ def script_words() -> dict[str, Any]:
         "face_mismatch",
         "verification_unavailable",
         "verification_timeout",
+        NOT_ENROLLED,
         TEACHER_REJECTED,
     )
     return {
@@ -70,4 +73,5 @@ def script_words() -> dict[str, Any]:
         "connected": _("Live: new check-ins appear by themselves."),
         "reconnecting": _("Connection lost. Reconnecting…"),
         "failed": _("That did not work. Try again."),
+        "add_present": _("Add as present"),
     }

@@ -37,7 +37,7 @@ def error_text(code: str) -> str | None:
         "attendance_ended": _("Too late: this attendance has ended."),
         "attendance_deleted": _("This attendance was deleted."),
         "code_not_enabled": _("This attendance does not ask for a code."),
-        "not_enrolled": _("You are not on this course's list, so you cannot check in here."),
+        "not_enrolled": refusal_text("not_enrolled"),
         "device_id_invalid": _("This browser could not be identified. Reload the page."),
         "photo_required": _("Add a photo of your face."),
         "photo_too_large": _("The photo is too large. Take a smaller one."),
@@ -121,4 +121,7 @@ def refusal_text(reason: str) -> str:
         "verification_unavailable": _("Face verification is not available right now."),
         "verification_timeout": _("Face verification did not answer in time."),
         "teacher_rejected": _("Your teacher rejected this check-in."),
+        "not_enrolled": _(
+            "You are not on this course's list. Your teacher sees your attempt and may accept it."
+        ),
     }.get(reason, reason)

@@ -8,7 +8,11 @@
 -- ({"count": records, "record": the stored JSON}), so a listener never misses a check-in
 -- and never sees one that was not stored; a refusal or a kept record appends nothing.
 --
--- With the device check (KEYS[5], KEYS[6], ARGV[5], ARGV[6] all given), the device claim is
+-- A course's lesson (course_id set) takes check-ins of the students on its roster copy
+-- (KEYS[5]) only: anyone else's attempt is stored as 'rejected' with ARGV[5] (not
+-- enrolled), before any device claim, so the teacher sees it and may accept a walk-in.
+--
+-- With the device check (KEYS[6], KEYS[7], ARGV[6], ARGV[7] all given), the device claim is
 -- part of the same step, so two students racing on one phone cannot both pass: a record
 -- that passed every other check (status not 'rejected') claims the device if it is free,
 -- keeps it if the student already holds it, and is turned into 'rejected' with ARGV[5] if
@@ -19,15 +23,17 @@
 -- KEYS[2]  records key          (hash, student_number -> AttendanceRecordRedis JSON)
 -- KEYS[3]  version key          (string, int; bumped by every write)
 -- KEYS[4]  events key           (stream, the live channel; capped at ARGV[4] ~)
--- KEYS[5]  devices key          (optional; hash, device_id -> student_number holding it)
--- KEYS[6]  device attempts key  (optional; hash, device_id -> JSON array of the students
+-- KEYS[5]  roster key           (hash, student_number -> full name; read for a course's lesson)
+-- KEYS[6]  devices key          (optional; hash, device_id -> student_number holding it)
+-- KEYS[7]  device attempts key  (optional; hash, device_id -> JSON array of the students
 --                                who tried it, the holder first)
 -- ARGV[1]  student_number
 -- ARGV[2]  the new AttendanceRecordRedis JSON
 -- ARGV[3]  now, fixed-width UTC string (same format as the lesson's datetimes)
 -- ARGV[4]  the events stream's MAXLEN
--- ARGV[5]  device_id                     (with KEYS[5..6])
--- ARGV[6]  fail_reason of a shared device (with KEYS[5..6])
+-- ARGV[5]  fail_reason of a student not on the roster
+-- ARGV[6]  device_id                     (with KEYS[6..7])
+-- ARGV[7]  fail_reason of a shared device (with KEYS[6..7])
 --
 -- Returns {code, record JSON}:
 --   {'created', new}  |  {'replaced', new with attempt_count = old + 1}  |  {'kept', existing}
@@ -116,20 +122,25 @@ end
 -- Records hold no arrays, so a cjson round trip keeps them intact. The plain first
 -- check-in (no device, nothing replaced) stores the JSON exactly as given.
 local new = nil
-if #KEYS >= 6 then
-  local device = ARGV[5]
+if present(lesson.course_id) and redis.call('HEXISTS', KEYS[5], student) == 0 then
   new = cjson.decode(ARGV[2])
-  local holder = redis.call('HGET', KEYS[5], device)
+  new.status = 'rejected'
+  new.fail_reason = ARGV[5]
+end
+if #KEYS >= 7 then
+  local device = ARGV[6]
+  new = new or cjson.decode(ARGV[2])
+  local holder = redis.call('HGET', KEYS[6], device)
   if new.status ~= 'rejected' then
     if not holder then
-      redis.call('HSET', KEYS[5], device, student)
+      redis.call('HSET', KEYS[6], device, student)
       holder = student
     elseif holder ~= student then
       new.status = 'rejected'
-      new.fail_reason = ARGV[6]
+      new.fail_reason = ARGV[7]
     end
   end
-  note_attempt(KEYS[6], device, holder or nil, student)
+  note_attempt(KEYS[7], device, holder or nil, student)
 end
 if old then
   new = new or cjson.decode(ARGV[2])

@@ -38,6 +38,7 @@ class Scripts:
     create_lesson: AsyncScript
     update_lesson: AsyncScript
     check_in: AsyncScript
+    change_roster: AsyncScript
     save_record: AsyncScript
     update_record: AsyncScript
     delete_record: AsyncScript

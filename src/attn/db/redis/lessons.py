@@ -12,7 +12,7 @@ import json
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -47,12 +47,21 @@ def name_key(lesson: LessonRedis) -> str:
 
 
 def index_keys(lesson: LessonRedis) -> list[str]:
-    """Every index set that may hold the lesson's id: its name keys, the teacher's, live."""
+    """Every index set that may hold the lesson's id: its name keys, the teacher's, its
+    course's, live."""
+    course = [] if lesson.course_id is None else [keys.course_index(lesson.course_id)]
     return [
         *_name_keys(lesson.teacher_full_name, lesson.lesson_name),
         keys.teacher_index(lesson.teacher_number),
+        *course,
         keys.live_index(),
     ]
+
+
+def roster_arg(roster: Mapping[str, str]) -> str:
+    """A roster as the scripts take it: a flat JSON array, number, name, number, name."""
+    flat = [part for pair in sorted(roster.items()) for part in pair]
+    return json.dumps(flat, ensure_ascii=False)
 
 
 def _name_index(teacher_name: str, lesson_name: str) -> str:
@@ -128,9 +137,15 @@ class LessonsMixin(RedisBase):
         return found
 
     async def create_lesson(
-        self, lesson: LessonRedis, due_at: datetime, *, audit: AuditEntryRedis | None = None
+        self,
+        lesson: LessonRedis,
+        due_at: datetime,
+        *,
+        audit: AuditEntryRedis | None = None,
+        roster: Mapping[str, str] | None = None,
     ) -> None:
-        """Start an attendance (with the start's ``audit`` entry in the same step). Raises
+        """Start an attendance (with the start's ``audit`` entry and, for a course's lesson,
+        its ``roster``, number -> full name, in the same step). Raises
         :class:`LessonExists` if the id already exists.
 
         The ``due`` entry is written first: a crash after it leaves at worst a due id without
@@ -138,15 +153,21 @@ class LessonsMixin(RedisBase):
         keeps an existing entry's score, so a colliding id cannot pull another attendance
         forward. The indexes come last; until then the lesson is only not yet discoverable.
         """
+        if (roster is None) != (lesson.course_id is None):
+            raise ValueError("a course's lesson takes its roster, an ad-hoc one none")
         aid = str(lesson.attendance_id)
         await self._redis.zadd(keys.due(), {aid: epoch_seconds(due_at)}, nx=True)
+        own_keys = [keys.lesson, keys.version, keys.audit, keys.events, keys.roster]
         created = await self._scripts.create_lesson(
-            keys=[keys.lesson(aid), keys.version(aid), keys.audit(aid), keys.events(aid)],
-            args=[lesson.to_json(), audit_arg(audit), lesson_event(lesson), self._events_max],
-        )
+            keys=[key(aid) for key in own_keys],
+            args=[lesson.to_json(), audit_arg(audit), lesson_event(lesson), self._events_max,
+                  "" if roster is None else roster_arg(roster)],
+        )  # fmt: skip
         if not created:
             raise LessonExists(aid)
         async with self._redis.pipeline(transaction=False) as pipe:
+            if lesson.course_id is not None:
+                pipe.sadd(keys.course_index(lesson.course_id), aid)
             pipe.sadd(keys.teacher_index(lesson.teacher_number), aid)
             pipe.sadd(name_key(lesson), aid)
             pipe.sadd(keys.live_index(), aid)

@@ -49,6 +49,11 @@ class LiveView:
     lesson: LessonRedis
     raw_records: list[bytes]
     last_event_id: str = "0-0"
+    roster: dict[str, str] | None = None
+    """Read ``with_roster``: a course attendance's roster copy, number -> full name, by
+    number (empty for an ad-hoc one)."""
+    not_checked_in: dict[str, str] | None = None
+    """Read ``with_roster``: those of :attr:`roster` without a record (of any status)."""
 
     @property
     def teacher_number(self) -> str:
@@ -61,6 +66,10 @@ compare-and-set retry may start from a different record)."""
 DeletionAudit = Callable[[AttendanceRecordRedis], AuditEntryRedis]
 """Builds a deletion's audit entry from the record it removes."""
 
+NOT_ENROLLED = "not_enrolled"
+"""The ``fail_reason`` of a check-in to a course's attendance by a student not on its
+roster: stored as a rejected attempt, which the teacher may accept (a walk-in)."""
+
 _REFUSALS: dict[str, CheckInRefusal] = {
     "deleted": "deleted",
     "finished": "finished",
@@ -68,6 +77,16 @@ _REFUSALS: dict[str, CheckInRefusal] = {
     "ended": "ended",
 }
 """``lua/check_in.lua``'s refusal replies."""
+
+
+def _roster(raw: dict[Any, Any]) -> dict[str, str]:
+    named = {text(number): text(name) for number, name in raw.items()}
+    return {number: named[number] for number in sorted(named)}
+
+
+def _without_record(roster: dict[str, str], numbers: list[Any]) -> dict[str, str]:
+    checked_in = {text(number) for number in numbers}
+    return {number: name for number, name in roster.items() if number not in checked_in}
 
 
 class RecordsMixin(RedisBase):
@@ -114,9 +133,11 @@ class RecordsMixin(RedisBase):
         raw = await self._redis.hget(keys.records(attendance_id), student_number)
         return None if raw is None else AttendanceRecordRedis.from_json(raw)
 
-    async def live_view(self, attendance_id: UUID | str) -> LiveView | None:
-        """The lesson and its records as stored, in one round trip; None when the
-        attendance is not in Redis.
+    async def live_view(
+        self, attendance_id: UUID | str, *, with_roster: bool = False
+    ) -> LiveView | None:
+        """The lesson and its records as stored (and its roster copy ``with_roster``), in
+        one round trip; None when the attendance is not in Redis.
 
         The records stay undecoded bytes (HVALS, ``NEVER_DECODE``): the teacher's view of a
         lecture hall passes thousands of them through to the response as they are, and
@@ -132,7 +153,12 @@ class RecordsMixin(RedisBase):
             pipe.xrevrange(keys.events(attendance_id), count=1)
             pipe.get(keys.lesson(attendance_id))
             pipe.execute_command("HVALS", keys.records(attendance_id), **{NEVER_DECODE: True})
-            last, raw_lesson, raw_records = await pipe.execute()
+            if with_roster:
+                pipe.hgetall(keys.roster(attendance_id))
+                pipe.hkeys(keys.records(attendance_id))
+            last, raw_lesson, raw_records, *more = await pipe.execute()
+        roster = _roster(more[0]) if more else None
+        waiting = None if roster is None else _without_record(roster, more[1])
         if raw_lesson is None:
             return None
         records = [raw if isinstance(raw, bytes) else raw.encode() for raw in raw_records]
@@ -140,6 +166,8 @@ class RecordsMixin(RedisBase):
             lesson=LessonRedis.from_json(raw_lesson),
             raw_records=records,
             last_event_id=text(last[0][0]) if last else "0-0",
+            roster=roster,
+            not_checked_in=waiting,
         )
 
     async def student_live_records(
@@ -193,7 +221,8 @@ class RecordsMixin(RedisBase):
         *,
         device_taken_reason: str | None = None,
     ) -> CheckInResult:
-        """A student's check-in, atomic in one script (see ``lua/check_in.lua``).
+        """A student's check-in, atomic in one script (see ``lua/check_in.lua``); in a
+        course's attendance one not on its roster copy is stored rejected, NOT_ENROLLED.
 
         With ``device_taken_reason`` (the ``device`` check is on) the record's ``device_id``
         is claimed for the student in the same step; if another student holds it, the
@@ -207,8 +236,9 @@ class RecordsMixin(RedisBase):
             raise ValueError("check_in takes the student's own record (decided_by 'self')")
         aid = record.attendance_id
         given = record.to_json()
-        script_keys = [keys.lesson(aid), keys.records(aid), keys.version(aid), keys.events(aid)]
-        args = [record.student_number, given, format_utc(now), self._events_max]
+        own_keys = [keys.lesson, keys.records, keys.version, keys.events, keys.roster]
+        script_keys = [key(aid) for key in own_keys]
+        args = [record.student_number, given, format_utc(now), self._events_max, NOT_ENROLLED]
         if device_taken_reason is not None:
             if record.device_id is None:
                 raise ValueError("the device check needs the record's device_id")

@@ -1,5 +1,6 @@
 """The teacher's live list of one attendance as its page renders it: the lesson, every
-record (newest check-in first), and the live channel's last event id read before them.
+record (newest check-in first), the live channel's last event id read before them, and for
+a course's attendance who of its roster has not checked in yet.
 
 The page's script listens from that id (``GET /api/v1/attendances/{id}/events?after=``), so
 a change landing between the snapshot and the subscription is seen, at worst twice (each
@@ -37,6 +38,10 @@ class LiveList:
     state: AttendanceState
     records: list[RecordOut]
     last_event_id: str
+    roster: dict[str, str] | None = None
+    """A course attendance's roster (number -> name); None for an ad-hoc one."""
+    not_checked_in: dict[str, str] | None = None
+    """Those of :attr:`roster` without a record yet, by number."""
 
     @property
     def counts(self) -> dict[str, int]:
@@ -62,12 +67,15 @@ async def live_list(
             return None
         records = RECORD_LIST.validate_json(live_records_json(view.raw_records))
         records.sort(key=lambda record: record.checked_in_at, reverse=True)
-        return LiveList(view.lesson, state, records, view.last_event_id)
+        if view.lesson.course_id is None:
+            return LiveList(view.lesson, state, records, view.last_event_id)
+        return LiveList(view.lesson, state, records, view.last_event_id,
+                        view.roster, view.not_checked_in)  # fmt: skip
 
     async def stored(_row: AttendanceRow) -> LiveList | None:
         return None
 
-    found = await redis.live_view(attendance_id)
+    found = await redis.live_view(attendance_id, with_roster=True)
     return await live_or_archived(session, user, attendance_id, found, live, stored)
 
 

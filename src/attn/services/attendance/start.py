@@ -16,6 +16,8 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from attn.config import Settings
 from attn.db.redis_client import RedisClient
 from attn.db.sql.course_rows import CourseRow
@@ -33,6 +35,7 @@ from attn.models.types import format_utc
 from attn.services.attendance.rules import lesson_state
 from attn.services.attendance.views import lesson_out
 from attn.services.audit import live_audit
+from attn.services.courses import live_roster
 from attn.services.outcomes import translated
 from attn.services.security import codes, network
 
@@ -56,6 +59,7 @@ async def start_attendance(
     client_ip: str | None = None,
     face_available: bool = False,
     course: CourseRow | None = None,
+    sessions: async_sessionmaker[AsyncSession] | None = None,
 ) -> AttendanceOut:
     """Create a live attendance, due for persistence at its end.
 
@@ -63,22 +67,38 @@ async def start_attendance(
     ``network`` check; ``face_available`` says whether a face verification service is
     configured, without which the ``face`` check is refused. ``course`` is the course of
     ``body.course_id``, already checked to be the teacher's
-    (:func:`attn.services.courses.access.course_to_teach`).
+    (:func:`attn.services.courses.access.course_to_teach`); its roster is read through
+    ``sessions`` and copied to Redis with the lesson (only its students may check in).
     """
     checks = _checks(settings, body.checks, client_ip, face_available)
     lesson = _new_lesson(settings, teacher, body, checks, now, course)
     entry = live_audit(teacher, "attendance_started", lesson.attendance_id,
                        _started(lesson, course), at=now)  # fmt: skip
+    roster = await _roster(sessions, course)
     with translated():
         if settings.one_live_attendance_per_teacher:
             async with _start_lock(redis, teacher.user_number):
                 await _refuse_overlap(redis, lesson)
-                await redis.create_lesson(lesson, due_at=lesson.ends_at, audit=entry)
+                await redis.create_lesson(lesson, due_at=lesson.ends_at, audit=entry,
+                                          roster=roster)  # fmt: skip
         else:
-            await redis.create_lesson(lesson, due_at=lesson.ends_at, audit=entry)
+            await redis.create_lesson(lesson, due_at=lesson.ends_at, audit=entry, roster=roster)
         if checks.code:
             await codes.ensure_secret(redis, lesson.attendance_id)
+    if sessions is not None and roster is not None:
+        await live_roster.recheck_roster(redis, sessions, lesson, roster)
     return lesson_out(lesson, now)
+
+
+async def _roster(
+    sessions: async_sessionmaker[AsyncSession] | None, course: CourseRow | None
+) -> dict[str, str] | None:
+    """The course's roster for its lesson's copy (None for an ad-hoc attendance)."""
+    if course is None:
+        return None
+    if sessions is None:
+        raise ValueError("a course's attendance needs the database for its roster")
+    return await live_roster.load_roster(sessions, course.course_id)
 
 
 def _started(lesson: LessonRedis, course: CourseRow | None) -> dict[str, str]:

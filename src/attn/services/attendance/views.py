@@ -27,6 +27,7 @@ from attn.models import (
 )
 from attn.models.api_attendances import (
     AttendanceOut,
+    ExpectedStudent,
     RecordOut,
     RecordsSummary,
 )
@@ -201,6 +202,7 @@ async def attendance_records(
             state=state,
             count=count,
             last_event_id=view.last_event_id,
+            not_checked_in=expected_students(view),
         )
         return with_records(summary, live_records_json(view.raw_records))
 
@@ -212,8 +214,18 @@ async def attendance_records(
         )
         return with_records(summary, records_json(records))
 
-    found = await redis.live_view(attendance_id)
+    found = await redis.live_view(attendance_id, with_roster=True)
     return await live_or_archived(session, user, attendance_id, found, live, stored)
+
+
+def expected_students(view: LiveView) -> list[ExpectedStudent] | None:
+    """Who of a course attendance's roster has not checked in yet (None: ad-hoc)."""
+    if view.lesson.course_id is None or view.not_checked_in is None:
+        return None
+    return [
+        ExpectedStudent(student_number=number, full_name=name)
+        for number, name in view.not_checked_in.items()
+    ]
 
 
 async def archived_records(

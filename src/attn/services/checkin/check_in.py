@@ -18,7 +18,9 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from attn.config import Settings
+from attn.course_errors import NotEnrolled
 from attn.db.outcomes import CheckInRefused, DataOutcome, NotLive
+from attn.db.redis.records import NOT_ENROLLED
 from attn.db.redis_client import CheckInResult, RedisClient
 from attn.models import AttendanceRecordRedis, LessonRedis, RecordStatus, UserRedis
 from attn.models.types import SELF
@@ -70,13 +72,12 @@ async def check_in(
 ) -> CheckInOutcome:
     """Check the student in, or return the record already there; ``lesson`` is the one
     :func:`~attn.services.checkin.admission.admit` read (None: not live), whose limits the
-    caller has enforced.
-
-    The record is ``present``/``late`` when every check of the attendance passes,
+    caller has enforced. The record is ``present``/``late`` when every check passes,
     ``pending`` while the face verification service decides, and ``rejected`` with the
     first failed check's ``fail_reason`` otherwise. A rejected record of the student's own
     is replaced by the next attempt (``attempt_count`` + 1); anything else (a good record,
-    a pending one, a teacher's decision) is kept and returned unchanged.
+    a pending one, a teacher's decision) is kept and returned unchanged. A student not
+    on a course's roster: 403 ``not_enrolled`` (:func:`_refuse_not_enrolled`).
     """
     if lesson is None:
         raise await stored_or_unknown(sessions, attendance_id)
@@ -95,7 +96,20 @@ async def check_in(
     record = _record(student, attendance_id, attempt, checked, decision, now)
     result = await _store(redis, sessions, record, now, lesson.checks.device, decision.callback_id)
     _observe(result)
+    _refuse_not_enrolled(result)
     return _outcome(result)
+
+
+def _refuse_not_enrolled(result: CheckInResult) -> None:
+    """A course attendance's refusal of a student not on its roster, once the attempt is
+    stored for the teacher to see."""
+    stored = result.record
+    if stored.fail_reason == NOT_ENROLLED and (result.created or result.replaced):
+        raise NotEnrolled(
+            f"{stored.student_number} is not on the roster of this course's attendance; "
+            "the attempt was shown to the teacher, who may accept it",
+            details={"attendance_id": str(stored.attendance_id), "attempt_recorded": True},
+        )
 
 
 def _observe(result: CheckInResult) -> None:

@@ -22,6 +22,7 @@ from datetime import datetime
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attn.db.redis_client import RedisClient
 from attn.db.sql import courses_repo, repository
 from attn.db.sql.course_rows import CourseRow
 from attn.db.sql.rows import NewUserRow, UserRow
@@ -31,6 +32,7 @@ from attn.models.types import normalize_name
 from attn.services.accounts.csv_text import NotText, decode_csv
 from attn.services.accounts.user_import import Problem, delimiter_of, rejected
 from attn.services.accounts.users import validation_problems
+from attn.services.courses import live_roster
 from attn.services.outcomes import translated
 
 COLUMNS = ("student_number", "full_name")
@@ -179,6 +181,7 @@ def _not_students(rows: Sequence[RosterRow], existing: Mapping[str, UserRow]) ->
 
 async def import_roster(
     session: AsyncSession,
+    redis: RedisClient,
     course: CourseRow,
     data: bytes,
     *,
@@ -186,11 +189,16 @@ async def import_roster(
     now: datetime,
     max_rows: int | None = None,
 ) -> RosterImportResult:
-    """Parse, check and import; 422 ``invalid_csv`` listing every problem by line."""
+    """Parse, check and import (the course's open attendances admit the new students);
+    422 ``invalid_csv`` listing every problem by line."""
     plan = await plan_import(session, course, data, max_rows=max_rows)
     if plan.problems:
         raise rejected(plan.problems)
     result = await _write(session, course, plan, now)
+    if result.enrolled_numbers:
+        await live_roster.roster_changed(
+            redis, course.course_id, added=_names(plan, result.enrolled_numbers)
+        )
     await repository.add_audit(
         session,
         actor=actor,
@@ -199,6 +207,17 @@ async def import_roster(
         at=now,
     )
     return result
+
+
+def _names(plan: RosterPlan, numbers: Sequence[str]) -> dict[str, str]:
+    """The names the directory has for ``numbers`` of the plan (an existing account keeps
+    its own; a new one takes the file's)."""
+    names = {
+        row.student.student_number: row.student.full_name or row.student.student_number
+        for row in [*plan.create, *plan.enrol]
+    }
+    names |= plan.kept_names
+    return {number: names[number] for number in numbers if number in names}
 
 
 async def _write(

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from attn.api.deps import ClockDep, SessionDep, SettingsDep
+from attn.api.deps import ClockDep, RedisDep, SessionDep, SettingsDep
 from attn.course_errors import AlreadyEnrolled, NotATeacher
 from attn.db.sql.course_rows import CourseRow
 from attn.errors import FullNameRequired, NotAStudent, UserExists
@@ -83,6 +83,7 @@ async def add_student(
     course_id: str,
     viewer: StaffViewer,
     session: SessionDep,
+    redis: RedisDep,
     settings: SettingsDep,
     clock: ClockDep,
     csrf_token: CsrfToken = "",
@@ -95,7 +96,9 @@ async def add_student(
     typed = {"student_number": student_number.strip(), "full_name": full_name}
     try:
         body = RosterStudent.model_validate({**typed, "full_name": full_name.strip() or None})
-        await roster.add_student(session, course, body, actor=viewer.user_number, now=clock.now())
+        await roster.add_student(
+            session, redis, course, body, actor=viewer.user_number, now=clock.now()
+        )
     except ValidationError as exc:
         errors = field_errors(exc, course_field_words())
         return await _again(request, viewer, session, course, typed, errors, 422)
@@ -137,6 +140,7 @@ async def remove_student(
     number: Number,
     viewer: StaffViewer,
     session: SessionDep,
+    redis: RedisDep,
     settings: SettingsDep,
     clock: ClockDep,
     csrf_token: CsrfToken = "",
@@ -144,7 +148,9 @@ async def remove_student(
     """Take a student off the roster (a 404 page when they are not on it)."""
     check_form(request, settings, viewer, csrf_token)
     course = await managed(session, viewer, course_id)
-    await roster.remove_student(session, course, number, actor=viewer.user_number, now=clock.now())
+    await roster.remove_student(
+        session, redis, course, number, actor=viewer.user_number, now=clock.now()
+    )
     return _done(course, "removed")
 
 

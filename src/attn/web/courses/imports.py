@@ -124,7 +124,7 @@ async def confirm(
     context["problem_text"] = problem_text
     try:
         context["result"] = await roster_import.import_roster(
-            session, course, data, actor=viewer.user_number, now=clock.now(),
+            session, redis, course, data, actor=viewer.user_number, now=clock.now(),
             max_rows=MAX_ROSTER_ROWS,
         )  # fmt: skip
     except InvalidCsv as exc:  # raised before anything is written

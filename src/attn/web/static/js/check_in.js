@@ -169,7 +169,10 @@
   function showRecord(record, attempted) {
     const outcomes = words.outcomes;
     checkInForm.hidden = true;
-    if (record.status === "rejected" && record.decided_by === "self") {
+    if (record.status === "rejected" && record.fail_reason === "not_enrolled") {
+      /* no attempt of theirs can mend it: the teacher may accept it */
+      say(fill(outcomes.refused, { reason: words.reasons.not_enrolled }), "bad");
+    } else if (record.status === "rejected" && record.decided_by === "self") {
       const reason = words.reasons[record.fail_reason] || words.progress.failed;
       const again = record.fail_reason === "code_invalid" ? "" : " " + outcomes.try_again;
       say(fill(outcomes.refused, { reason: reason }) + again, "bad");

@@ -127,6 +127,7 @@
       count(row.dataset.status, -1);
     }
     keys.delete(record.student_number);
+    arrived(record.student_number);
     fillRow(row, record);
     count(record.status, 1);
     row.hidden = !shows(row);
@@ -141,6 +142,63 @@
     rows.delete(number);
     keys.delete(number);
     row.remove();
+    expected(number);
+  }
+
+  /* --- a course's roster: who has not checked in yet --------------------------------- */
+  var roster = data.roster ? new Map(Object.entries(data.roster)) : null;
+  var waitingList = document.getElementById("waiting");
+  var waitingTemplate = document.getElementById("waiting-template");
+  var waitingEmpty = document.getElementById("waiting-empty");
+  var waiting = new Map();
+  if (waitingList) {
+    Array.prototype.forEach.call(waitingList.children, function (item) {
+      waiting.set(item.dataset.number, item);
+    });
+  }
+
+  function arrived(number) {
+    var item = waiting.get(number);
+    if (!item) { return; }
+    waiting.delete(number);
+    item.remove();
+  }
+
+  /* A student of the roster without a record (again): back on the list, in number order. */
+  function expected(number) {
+    if (!roster || !roster.has(number) || rows.has(number) || waiting.has(number)) { return; }
+    var name = roster.get(number);
+    var item = waitingTemplate.content.firstElementChild.cloneNode(true);
+    item.dataset.number = number;
+    item.querySelector("[name=student_number]").value = number;
+    item.querySelector(".name").textContent = name;
+    item.querySelector(".number").textContent = number;
+    item.querySelector(".sr-only").textContent = " " + name;
+    var next = Array.prototype.find.call(waitingList.children, function (other) {
+      return other.dataset.number > number;
+    });
+    waitingList.insertBefore(item, next || null);
+    waiting.set(number, item);
+  }
+
+  function applyRoster(change) {
+    if (!roster) { return; }
+    change.added.forEach(function (student) {
+      roster.set(student.student_number, student.full_name);
+      var item = waiting.get(student.student_number);
+      if (item) { item.querySelector(".name").textContent = student.full_name; }
+      expected(student.student_number);
+    });
+    change.removed.forEach(function (number) { roster.delete(number); arrived(number); });
+  }
+
+  function showWaiting() {
+    if (!roster) { return; }
+    document.querySelectorAll('[data-count="waiting"]').forEach(function (cell) {
+      cell.textContent = waiting.size;
+    });
+    document.querySelector('[data-count="roster"]').textContent = roster.size;
+    waitingEmpty.hidden = waiting.size > 0;
   }
 
   /* --- counts and announcements ------------------------------------------------------ */
@@ -151,6 +209,7 @@
       if (cell) { cell.textContent = counts[status]; }
     });
     empty.hidden = counts.total > 0;
+    showWaiting();
     if (announceTimer === null) { announceTimer = window.setTimeout(announce, 8000); }
   }
 
@@ -175,6 +234,8 @@
         if (row) { fresh.push(row); }
       } else if (item.name === "record_deleted") {
         removeRecord(item.data.student_number);
+      } else if (item.name === "roster") {
+        applyRoster(item.data);
       }
     });
     for (var i = fresh.length - 1; i >= 0; i -= 1) { added.appendChild(fresh[i]); }
@@ -184,7 +245,7 @@
 
   function onEvent(name, payload) {
     if (window.AttnLive.ENDING.indexOf(name) >= 0) { location.reload(); return; }
-    if (name !== "record" && name !== "record_deleted") { return; }
+    if (name !== "record" && name !== "record_deleted" && name !== "roster") { return; }
     if (!queue.length) { window.requestAnimationFrame(flush); }
     queue.push({ name: name, data: payload });
   }
