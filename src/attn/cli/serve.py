@@ -38,8 +38,8 @@ def serve(
 
     settings = load_settings()
     configure_logging(settings, verbose=True)  # a server's log is its output
-    log_serve_notices(settings, host)
     listener = _bind(host, port)  # first: a busy port fails before anything starts
+    log_serve_notices(settings, host)
     # uvicorn shuts down on SIGTERM, then raises the signal again for the handler it found:
     # the default one would end the process before the embedded Redis is stopped below.
     signal.signal(signal.SIGTERM, _exit_after_shutdown)
