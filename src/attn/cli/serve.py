@@ -138,12 +138,16 @@ def _run_uvicorn(settings: Settings, listener: socket.socket, workers: int) -> N
         # 127.0.0.1 by default, so a proxy on the same host would go unlisted).
         proxy_headers=False,
     )
+    # After its shutdown uvicorn raises the caught signal again: Ctrl-C arrives as
+    # KeyboardInterrupt, a clean stop (as in uvicorn.run).
     if workers > 1:
-        Multiprocess(config, sockets=[listener]).run()
+        with contextlib.suppress(KeyboardInterrupt):
+            Multiprocess(config, sockets=[listener]).run()
         return
     config.load_app()
     server = uvicorn.Server(config)
-    server.run(sockets=[listener])
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=[listener])
     if not server.started:  # the app's start-up failed: uvicorn has logged why
         raise typer.Exit(3)
 
