@@ -45,7 +45,7 @@ def main() -> None:
                     server = timed(steps, command, lambda c=command: serve(clone, c, port))
                 else:
                     timed(steps, command, lambda c=command: run(["bash", "-c", c], cwd=clone))
-            timed(steps, "teacher: log in, start, projector", lambda: teacher(port))
+            timed(steps, "browser: the teacher logs in, starts a lesson, sees the projector", lambda: teacher(port))
         finally:
             if server is not None:
                 server.send_signal(signal.SIGINT)
@@ -96,6 +96,7 @@ def teacher(port: int) -> None:
         browser = driver.chromium.launch(executable_path=CHROMIUM, args=args)
         page = browser.new_page(locale="en-GB")
         page.goto(f"http://127.0.0.1:{port}/")
+        page.get_by_role("link", name="Log in").click()
         page.get_by_label("School number").fill("demo-teacher")
         page.get_by_label("Password", exact=True).fill("demo-teacher-pass")
         page.get_by_role("button", name="Log in").click()
