@@ -100,7 +100,7 @@ def teacher(port: int) -> None:
         page.get_by_label("School number").fill("demo-teacher")
         page.get_by_label("Password", exact=True).fill("demo-teacher-pass")
         page.get_by_role("button", name="Log in").click()
-        page.get_by_label("Lesson name").fill("Veri Yapıları")
+        page.locator("#lesson_name").fill("Veri Yapıları")
         page.get_by_role("button", name="Start and open the projector").click()
         expect(page.locator("svg").first).to_be_visible()
         browser.close()
