@@ -45,7 +45,11 @@ def main() -> None:
                     server = timed(steps, command, lambda c=command: serve(clone, c, port))
                 else:
                     timed(steps, command, lambda c=command: run(["bash", "-c", c], cwd=clone))
-            timed(steps, "browser: the teacher logs in, starts a lesson, sees the projector", lambda: teacher(port))
+            timed(
+                steps,
+                "browser: the teacher logs in, starts a lesson, sees the projector",
+                lambda: teacher(port),
+            )
         finally:
             if server is not None:
                 server.send_signal(signal.SIGINT)
@@ -102,7 +106,7 @@ def teacher(port: int) -> None:
         page.get_by_role("button", name="Log in").click()
         page.locator("#lesson_name").fill("Veri Yapıları")
         page.get_by_role("button", name="Start and open the projector").click()
-        expect(page.locator("svg").first).to_be_visible()
+        expect(page.get_by_role("link", name="Live list")).to_be_visible()  # the projector
         browser.close()
 
 
