@@ -1,5 +1,5 @@
 """The newcomer's walk, timed: git clone, the README's quick start (bootstrap, demo, serve),
-then the teacher in Chromium logging in and starting a lesson up to the projector.
+then the teacher in Chromium starting a lesson and a phone checking in from its QR link.
 
 Not a test (``tests/test_quick_start.py`` checks each step succeeds); this prints how long
 each step took, for the README's "ten minutes" and docs/performance.md::
@@ -47,7 +47,7 @@ def main() -> None:
                     timed(steps, command, lambda c=command: run(["bash", "-c", c], cwd=clone))
             timed(
                 steps,
-                "browser: the teacher logs in, starts a lesson, sees the projector",
+                "browser: teacher starts a lesson, a phone checks in",
                 lambda: teacher(port),
             )
         finally:
@@ -92,7 +92,8 @@ def serve(clone: Path, command: str, port: int) -> subprocess.Popen[bytes]:
 
 
 def teacher(port: int) -> None:
-    """The demo teacher in a desktop Chromium: log in, start a lesson, see the projector."""
+    """The demo teacher in a desktop Chromium logs in, starts a lesson and projects it; a
+    student on a phone opens the QR code's link, logs in and checks in."""
     from playwright.sync_api import expect, sync_playwright
 
     args = ["--no-sandbox"] if os.geteuid() == 0 else []
@@ -107,6 +108,16 @@ def teacher(port: int) -> None:
         page.locator("#lesson_name").fill("Veri Yapıları")
         page.get_by_role("button", name="Start and open the projector").click()
         expect(page.get_by_role("link", name="Live list")).to_be_visible()  # the projector
+        attendance_id = page.url.rstrip("/").split("/")[-2]
+        code = page.locator("#code").inner_text()
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
+        student = phone.new_page()  # the link the QR code holds
+        student.goto(f"http://127.0.0.1:{port}/check-in/{attendance_id}?code={code}")
+        student.get_by_label("School number").fill("demo-s01")
+        student.get_by_label("Password").fill("demo-student-pass")
+        student.get_by_role("button", name="Log in").click()
+        student.get_by_role("button", name="Check in", exact=True).click()
+        expect(student.get_by_role("status")).to_have_text("You are checked in: present.")
         browser.close()
 
 
