@@ -12,6 +12,7 @@ It clones the committed HEAD of this repository into a temporary folder, so comm
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import signal
 import subprocess
@@ -38,13 +39,14 @@ def main() -> None:
         clone = Path(folder) / "attn"
         timed(steps, "git clone", lambda: run(["git", "clone", "-q", str(ROOT), str(clone)]))
         commands = quick_start_commands((clone / "README.md").read_text(encoding="utf-8"))
-        server = None
+        server: subprocess.Popen[bytes] | None = None
         try:
             for command in commands:
                 if command.startswith("scripts/serve"):
-                    server = timed(steps, command, lambda c=command: serve(clone, c, port))
+                    server = timed(steps, command, functools.partial(serve, clone, command, port))
                 else:
-                    timed(steps, command, lambda c=command: run(["bash", "-c", c], cwd=clone))
+                    shell = ["bash", "-c", command]
+                    timed(steps, command, functools.partial(run, shell, cwd=clone))
             timed(
                 steps,
                 "browser: teacher starts a lesson, a phone checks in",
