@@ -236,9 +236,9 @@ class Settings(BaseSettings):
 
     # Check-in security, the teacher picks checks per attendance: docs/design.md#check-in-checks.
     default_checks: list[str] = Field(
-        default_factory=list,
-        description="Anti-proxy checks on when a teacher starts an attendance without "
-        'choosing, as a JSON list of `code`, `network`, `device`, `face`, e.g. `["code"]`.',
+        default_factory=lambda: ["code"],
+        description="Checks on when a teacher starts an attendance without choosing: JSON "
+        "list of `code`, `network`, `device`, `face`; `[]` for none (any check-in counts).",
     )
     code_step_seconds: int = Field(
         default=15, ge=5, le=3600, description="Seconds between two rotating check-in codes."

@@ -115,7 +115,7 @@ Every setting of ATTN is an environment variable with the `{PREFIX}` prefix, rea
 when a process starts (`attn serve`, `attn worker` and every other command) and validated
 then: a bad value stops the command with one line naming the variable, never a traceback.
 Booleans are `true` or `false` (`1`/`0`, `yes`/`no` work too); lists are JSON, e.g.
-`ATTN_DEFAULT_CHECKS='["code"]'`; unset means the default below.
+`ATTN_DEFAULT_CHECKS='["code","device"]'`; unset means the default below.
 
 With `ATTN_ENVIRONMENT=production`, start-up refuses the placeholder `ATTN_SECRET_KEY`,
 the embedded Redis and SQLite (set `ATTN_REDIS_URL` and `ATTN_DATABASE_URL`), Argon2

@@ -2,8 +2,9 @@
 
 Mistakes that make the service useless without failing (QR codes pointing at 127.0.0.1
 while students come over the network) are warned about; choices worth knowing about (no
-anti-proxy check by default) get a note. Mistakes that must stop the service are refused
-by :class:`attn.config.Settings` itself, for every command: placeholder secrets, embedded
+anti-proxy check by default: an operator turned off the rotating code, which is on unless
+``ATTN_DEFAULT_CHECKS`` says otherwise) get a note. Mistakes that must stop the service are
+refused by :class:`attn.config.Settings` itself, for every command: placeholder secrets, embedded
 servers and a public base URL that is not https in production.
 """
 
@@ -44,7 +45,7 @@ def serve_notices(settings: Settings, host: str) -> list[Notice]:
         notices.append(
             Notice(
                 logging.INFO,
-                "note: no anti-proxy check is on by default (ATTN_DEFAULT_CHECKS is empty): "
+                "note: no anti-proxy check is on by default (ATTN_DEFAULT_CHECKS is []): "
                 "an attendance started without checks takes any logged-in student's "
                 "check-in; e.g. ATTN_DEFAULT_CHECKS='[\"code\"]' asks for the rotating code",
             )

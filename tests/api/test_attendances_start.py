@@ -333,3 +333,33 @@ class TestDefaultChecks:
         assert (defaulted["code"], defaulted["device"], defaulted["network"]) == (True, True, False)
         chosen = (await start(api, second, checks={"network": True}))["checks"]
         assert (chosen["code"], chosen["device"], chosen["network"]) == (False, False, True)
+
+
+class TestShippedDefaultChecks:
+    """Without ATTN_DEFAULT_CHECKS an attendance started without ``checks`` asks for the
+    rotating code: an empty check-in from anywhere must not count."""
+
+    @pytest.fixture
+    def app_settings(self, app_settings: Settings) -> Settings:
+        shipped = Settings.model_fields["default_checks"].get_default(call_default_factory=True)
+        return app_settings.model_copy(update={"default_checks": shipped})
+
+    async def test_the_code_is_on_and_a_bare_check_in_is_rejected(
+        self, api: httpx.AsyncClient, make_user: MakeUser
+    ) -> None:
+        teacher, student = await make_user("teacher"), await make_user("student")
+        started = await start(api, teacher)
+        assert started["checks"]["code"] is True
+        assert not any(started["checks"][name] for name in ("network", "device", "face"))
+        bare = await api.post(url(started["attendance_id"], "check-in"), headers=student.headers)
+        assert bare.status_code == 201, bare.text
+        assert (bare.json()["status"], bare.json()["fail_reason"]) == ("rejected", "code_invalid")
+
+    async def test_an_empty_checks_object_asks_for_none(
+        self, api: httpx.AsyncClient, make_user: MakeUser
+    ) -> None:
+        teacher, student = await make_user("teacher"), await make_user("student")
+        started = await start(api, teacher, checks={})
+        assert not any(started["checks"][name] for name in ("code", "network", "device", "face"))
+        bare = await api.post(url(started["attendance_id"], "check-in"), headers=student.headers)
+        assert bare.json()["status"] == "present", bare.text

@@ -233,3 +233,38 @@ class TestEmbeddedRedisSupervision:
         assert _pid_gone(left_over)
         assert not (data_dir / "redis" / "server.json").exists()
         assert not (data_dir / "redis" / "redis.sock").exists()
+
+
+class TestBusyPort:
+    def test_a_second_serve_says_the_port_is_taken_and_says_nothing_of_listening(
+        self, tmp_path: Path
+    ) -> None:
+        """The second process must not claim to listen, nor start an embedded Redis, before
+        it finds the port taken by the first."""
+        with attn_serve(clean_env(tmp_path / "first")) as served:
+            port = served.base_url.rsplit(":", 1)[1]
+            second_dir = tmp_path / "second"
+            done = subprocess.run(
+                [sys.executable, "-m", "attn", "serve", "--port", port],
+                env=clean_env(second_dir, ATTN_LOG_LEVEL="INFO"),
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            assert httpx.get(f"{served.base_url}/ready").status_code == 200
+        assert done.returncode == 3, done.stderr
+        assert done.stderr.splitlines() == [
+            f"error: port {port} on 127.0.0.1 is already in use (another attn serve?); "
+            "stop it or choose another port with --port"
+        ]
+        assert "listening" not in done.stdout + done.stderr
+        assert not (second_dir / "redis").exists(), "started an embedded redis for nothing"
+
+    def test_listening_is_said_once(self, tmp_path: Path) -> None:
+        with attn_serve(clean_env(tmp_path / "data")) as served:
+            pass
+        port = served.base_url.rsplit(":", 1)[1]
+        lines = served.stderr.splitlines()
+        listening = [line for line in lines if "listening" in line]
+        assert listening == [f"ATTN listening on http://127.0.0.1:{port}  (API docs: /docs)"]

@@ -57,7 +57,8 @@ class TestProductionOverPlainHttp:
 
 class TestServeWarnings:
     def test_loopback_url_while_listening_everywhere_warns_and_notes(self, tmp_path: Path) -> None:
-        env = clean_env(tmp_path / "data", ATTN_LOG_LEVEL="INFO")
+        """The note needs every check turned off: the shipped default is the code."""
+        env = clean_env(tmp_path / "data", ATTN_LOG_LEVEL="INFO", ATTN_DEFAULT_CHECKS="[]")
         with attn_serve(env, host=EVERY_ADDRESS) as served:
             pass
         lines = served.stderr.splitlines()
@@ -75,8 +76,7 @@ class TestServeWarnings:
             tmp_path / "data",
             ATTN_LOG_LEVEL="INFO",
             ATTN_PUBLIC_BASE_URL=f"http://192.0.2.10:{port}",
-            ATTN_DEFAULT_CHECKS='["code"]',
-        )
+        )  # and ATTN_DEFAULT_CHECKS unset: the rotating code
         with attn_serve(env, host=EVERY_ADDRESS, port=port) as served:
             pass
         assert "attn.startup" not in served.stderr, served.stderr

@@ -245,6 +245,44 @@ class TestDemo:
         assert verify_password(stored["demo-admin"][2], "demo-admin-pass")
         assert verify_password(stored["demo-s17"][2], "demo-student-pass")
 
+    def test_says_only_its_answer_and_the_address_to_open(self, tmp_path: Path) -> None:
+        """At ATTN_LOG_LEVEL=INFO the embedded Redis and Alembic log at INFO: that is for
+        ``--verbose``; a command's normal output is its answer."""
+        env = clean_env(tmp_path / "data", ATTN_LOG_LEVEL="INFO")
+        done = run_attn("demo", "--port", "8123", env=env)
+        assert done.returncode == 0, done.stderr
+        assert done.stderr == ""
+        assert done.stdout.splitlines()[-1] == (
+            "open http://127.0.0.1:8123/ and log in as the teacher"
+        )
+        assert "scan" not in done.stdout, "a QR code of a loopback address helps no phone"
+        verbose = run_attn("--verbose", "demo", env=env)
+        assert verbose.returncode == 0, verbose.stderr
+        assert "INFO attn.embedded" in verbose.stderr
+        assert "INFO alembic" in verbose.stderr
+
+    def test_beyond_loopback_prints_a_qr_code_of_the_address(self, tmp_path: Path) -> None:
+        env = clean_env(tmp_path / "data", ATTN_PUBLIC_BASE_URL="http://192.0.2.50:8000")
+        done = run_attn("demo", "--host", "0.0.0.0", env=env)  # noqa: S104
+        assert done.returncode == 0, done.stderr
+        assert "open http://192.0.2.50:8000/ and log in as the teacher" in done.stdout
+        assert "scan this with a phone" in done.stdout
+        qr_rows = [line for line in done.stdout.splitlines() if set(line) <= set("█▀▄ ")]
+        assert len(qr_rows) > 10, done.stdout
+        assert "ATTN_PUBLIC_BASE_URL=" not in done.stdout, "already set: nothing to tell"
+
+    def test_every_address_names_this_machine_and_the_setting_phones_need(
+        self, tmp_path: Path
+    ) -> None:
+        done = run_attn("demo", "--host", "0.0.0.0", env=clean_env(tmp_path / "data"))  # noqa: S104
+        assert done.returncode == 0, done.stderr
+        (opened,) = [line for line in done.stdout.splitlines() if line.startswith("open ")]
+        url = opened.split()[1]
+        if url.startswith("http://127.0.0.1:"):
+            pytest.skip("this machine has no network address besides loopback")
+        assert url.endswith(":8000/")
+        assert f"ATTN_PUBLIC_BASE_URL={url.rstrip('/')} scripts/serve" in done.stdout
+
     def test_refuses_production_with_exit_2(self, tmp_path: Path) -> None:
         env = clean_env(
             tmp_path,
@@ -260,3 +298,13 @@ class TestDemo:
             "error: attn demo refuses to run in production (ATTN_ENVIRONMENT=production)"
         ]
         assert not (tmp_path / "prod.sqlite3").exists()
+
+
+class TestHelp:
+    @pytest.mark.parametrize("command", [["persist"], ["user", "add"], ["demo"], []])
+    def test_flags_show_no_value_placeholder(self, command: list[str]) -> None:
+        """A flag takes no value: ``--once <bool>`` would tell the user to type one."""
+        done = attn(*command, "--help")
+        assert done.exit_code == 0, done.output
+        assert "--help" in done.output
+        assert "<bool>" not in done.output

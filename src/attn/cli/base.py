@@ -6,9 +6,10 @@ Bad input ends with a one-line message on stderr and a non-zero exit, never a tr
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Coroutine
 from functools import wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -24,6 +25,8 @@ app = typer.Typer(
     help="ATTN: class attendance with live check-ins.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Click's plain help: typer's rich panels print ``<bool>`` beside every flag.
+    rich_markup_mode=None,
     add_completion=False,
 )
 
@@ -61,8 +64,34 @@ def run_async(func: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, T]:
     return wrapper
 
 
-def configure_logging(settings: Settings) -> None:
-    """Log to stderr at the configured level, secrets redacted (see :mod:`attn.logging_setup`)."""
+class _Options:
+    """What the options before the command (``attn --verbose …``) asked for."""
+
+    verbose = False
+
+
+@app.callback()
+def _global_options(
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Also print the log (embedded Redis, migrations, …) at ATTN_LOG_LEVEL.",
+        ),
+    ] = False,
+) -> None:
+    """ATTN: class attendance with live check-ins."""
+    _Options.verbose = verbose
+
+
+def configure_logging(settings: Settings, *, verbose: bool = False) -> None:
+    """Log to stderr, secrets redacted (see :mod:`attn.logging_setup`): at the configured
+    level for a server (``verbose``) or with ``attn --verbose``; otherwise warnings and
+    errors only, so that a command's normal output is its answer."""
     from attn.logging_setup import configure_logging as configure
 
     configure(settings)
+    if not (verbose or _Options.verbose):
+        root = logging.getLogger()
+        root.setLevel(max(root.level, logging.WARNING))

@@ -6,13 +6,22 @@ documented names, roles and passwords (it touches no account outside the ``demo-
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import sys
+from typing import Annotated
+from urllib.parse import urlsplit
+
+import segno
 import typer
 
 from attn.cli.base import app, fail, load_settings, run_async
+from attn.cli.serve import listen_url
 from attn.cli.users import transaction
 from attn.config import Environment
 from attn.models.api_users import OnExisting, UserCreate
 from attn.models.types import Role
+from attn.startup_checks import is_loopback
 
 DEMO_ACTOR = "demo"
 ADMIN = ("demo-admin", "Demo Admin", "demo-admin-pass")
@@ -46,8 +55,13 @@ def demo_users() -> list[UserCreate]:
 
 @app.command()
 @run_async
-async def demo() -> None:
-    """Create (or reset) demo accounts; refused in production."""
+async def demo(
+    host: Annotated[
+        str, typer.Option(help="The --host attn serve listens on (0.0.0.0: for phones).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="The --port of attn serve.")] = 8000,
+) -> None:
+    """Create (or reset) demo accounts and say where to open ATTN; refused in production."""
     from attn.services.accounts.user_import import ParsedRow, import_rows
 
     settings = load_settings()
@@ -68,3 +82,41 @@ async def demo() -> None:
     typer.echo(f"  admin    {ADMIN[0]} / {ADMIN[2]}")
     typer.echo(f"  teacher  {TEACHER[0]} / {TEACHER[2]}")
     typer.echo(f"  students demo-s01 … demo-s{STUDENT_COUNT:02d} / {STUDENT_PASSWORD}")
+    _say_where(settings.public_base_url, host, port)
+
+
+def _say_where(public_base_url: str, host: str, port: int) -> None:
+    """The address to open, and, when phones can reach it, its QR code and the setting the
+    projector's QR codes need to lead phones there too."""
+    url = open_url(public_base_url, host, port)
+    typer.echo(f"open {url} and log in as the teacher")
+    if is_loopback(urlsplit(url).hostname or ""):
+        return
+    typer.echo("or scan this with a phone on the same network:")
+    segno.make_qr(url, error="m").terminal(out=sys.stdout, compact=True)
+    if is_loopback(urlsplit(public_base_url).hostname or ""):
+        base = url.rstrip("/")
+        typer.echo("so that the projector's QR codes lead phones here, serve with")
+        typer.echo(f"  ATTN_PUBLIC_BASE_URL={base} scripts/serve --host {host} --port {port}")
+
+
+def open_url(public_base_url: str, host: str, port: int) -> str:
+    """Where a browser opens ATTN: ``ATTN_PUBLIC_BASE_URL`` once it names a reachable host;
+    else this machine's network address when the server listens on every address, the
+    address it listens on otherwise."""
+    if not is_loopback(urlsplit(public_base_url).hostname or ""):
+        return public_base_url.rstrip("/") + "/"
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - naming, not binding
+        host = network_address()
+    return f"{listen_url(host, port)}/"
+
+
+def network_address() -> str:
+    """This machine's address on its default route (a UDP "connect" sends nothing), or
+    127.0.0.1 without a network."""
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_DGRAM)) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: only the route is looked up
+        except OSError:
+            return "127.0.0.1"
+        return str(probe.getsockname()[0])

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import os
 import shutil
 import signal
+import socket
 import tempfile
 from collections.abc import Iterator
 from types import FrameType
@@ -35,7 +37,8 @@ def serve(
     from attn.startup_checks import log_serve_notices
 
     settings = load_settings()
-    configure_logging(settings)
+    configure_logging(settings, verbose=True)  # a server's log is its output
+    listener = _bind(host, port)  # first: a busy port fails before anything starts
     log_serve_notices(settings, host)
     # uvicorn shuts down on SIGTERM, then raises the signal again for the handler it found:
     # the default one would end the process before the embedded Redis is stopped below.
@@ -46,12 +49,39 @@ def serve(
             upgrade(settings.effective_database_url)
             os.environ["ATTN_AUTO_MIGRATE"] = "false"  # workers must not race to migrate
         get_settings.cache_clear()  # the app reads the environment set above
-        typer.echo(f"ATTN listening on http://{host}:{port}  (API docs: /docs)", err=True)
+        typer.echo(f"ATTN listening on {listen_url(host, port)}  (API docs: /docs)", err=True)
         with supervisor, _shared_metrics(workers):
-            _run_uvicorn(settings, host, port, workers)
+            _run_uvicorn(settings, listener, workers)
     finally:
+        listener.close()
         if embedded is not None:
             embedded.stop()
+
+
+def listen_url(host: str, port: int) -> str:
+    """The address ``attn serve --host host --port port`` is reached at, IPv6 bracketed."""
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound here rather than by uvicorn so that "listening" is only
+    said once it is true and a busy port is one line naming it (uvicorn would log an
+    ``[Errno 98]`` after the line had already been printed)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+        listener.listen(2048)  # uvicorn's backlog: connections wait until the app is up
+    except OSError as exc:
+        listener.close()
+        if exc.errno == errno.EADDRINUSE:
+            message = f"port {port} on {host} is already in use (another attn serve?); "
+            raise fail(message + "stop it or choose another port with --port", 3) from None
+        raise fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", 3) from None
+    listener.set_inheritable(True)  # the worker processes serve the same socket
+    return listener
 
 
 def _embedded_redis(
@@ -92,14 +122,14 @@ def _shared_metrics(workers: int) -> Iterator[None]:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _run_uvicorn(settings: Settings, host: str, port: int, workers: int) -> None:
+def _run_uvicorn(settings: Settings, listener: socket.socket, workers: int) -> None:
+    """uvicorn on the socket bound above: in this process, or in ``workers`` processes."""
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
-    uvicorn.run(
+    config = uvicorn.Config(
         "attn.app:create_app",
         factory=True,
-        host=host,
-        port=port,
         workers=workers,
         log_level=settings.log_level.lower(),
         access_log=False,  # attn.access logs each request, without query strings
@@ -108,6 +138,18 @@ def _run_uvicorn(settings: Settings, host: str, port: int, workers: int) -> None
         # 127.0.0.1 by default, so a proxy on the same host would go unlisted).
         proxy_headers=False,
     )
+    # After its shutdown uvicorn raises the caught signal again: Ctrl-C arrives as
+    # KeyboardInterrupt, a clean stop (as in uvicorn.run).
+    if workers > 1:
+        with contextlib.suppress(KeyboardInterrupt):
+            Multiprocess(config, sockets=[listener]).run()
+        return
+    config.load_app()
+    server = uvicorn.Server(config)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=[listener])
+    if not server.started:  # the app's start-up failed: uvicorn has logged why
+        raise typer.Exit(3)
 
 
 def _exit_after_shutdown(signum: int, frame: FrameType | None) -> NoReturn:
@@ -148,7 +190,7 @@ async def worker(
     from attn.runtime import Runtime
 
     settings = load_settings()
-    configure_logging(settings)
+    configure_logging(settings, verbose=True)  # a server: its log is its output
     runtime = await Runtime.open(settings, role="worker")
     await _migrate_if_reachable(settings)
     stop = asyncio.Event()

@@ -85,7 +85,9 @@ class StartAttendanceIn(RequestModel):
         description="A self check-in more than this many minutes after the start is late.",
     )
     checks: CheckSettings | None = Field(
-        default=None, description="Anti-proxy checks; default: the server's default_checks."
+        default=None,
+        description="Anti-proxy checks; omitted: the server's ATTN_DEFAULT_CHECKS (the "
+        "rotating code unless set); `{}`: none.",
     )
 
     @model_validator(mode="before")

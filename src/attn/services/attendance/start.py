@@ -189,7 +189,9 @@ def _checks(
     The ``network`` check without ranges allows the teacher's own address; ranges without
     the check are refused rather than silently ignored.
     """
-    checks = requested or CheckSettings(**dict.fromkeys(settings.default_checks, True))
+    if requested is None:  # `{}` is a choice too: no check at all
+        requested = CheckSettings(**dict.fromkeys(settings.default_checks, True))
+    checks = requested
     if checks.face and not face_available:
         raise FaceUnavailable(
             "face verification is not available on this server (no verification service "
