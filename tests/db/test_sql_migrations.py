@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -185,6 +189,39 @@ class TestDowngrade:
         schema = await inspect_db(empty_url, schema_of)
         assert schema["tables"] >= TABLES
         assert schema["indexes"] == INDEXES
+
+
+MIGRATOR = """
+import sys, time
+from pathlib import Path
+from attn.db.sql.migrate import upgrade
+go = Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.005)
+upgrade(sys.argv[1])
+"""
+
+
+class TestTwoProcessesAtOnce:
+    """``attn serve`` and ``attn demo`` started together on a fresh database both migrate:
+    one waits for the other and finds the schema there (was: "table already exists")."""
+
+    def test_both_succeed_and_the_schema_is_made_once(self, empty_url: str, tmp_path: Path) -> None:
+        go = tmp_path / "go"
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-c", MIGRATOR, empty_url, str(go)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(3)
+        ]
+        time.sleep(1.5)  # every process has imported ATTN and waits for the signal
+        go.touch()
+        errors = [run.communicate(timeout=120)[1] for run in runs]
+        assert [run.returncode for run in runs] == [0, 0, 0], [err[-600:] for err in errors]
+        assert asyncio.run(current_revision(empty_url)) == head_revision()
 
 
 class TestRunningContext:

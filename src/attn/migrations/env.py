@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from attn.config import async_database_url, get_settings
 from attn.db.sql.engine import create_engine
+from attn.db.sql.migration_lock import migration_lock, take_postgres_lock
 from attn.db.sql.tables import Base
 
 config = context.config
@@ -55,7 +56,9 @@ def run_migrations_offline() -> None:
 def do_run_migrations(connection: Connection) -> None:
     # SQLite can hardly ALTER a table: future migrations get batch (copy-and-move) mode.
     _configure(connection=connection, render_as_batch=connection.dialect.name == "sqlite")
-    with context.begin_transaction():
+    with migration_lock(connection), context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            take_postgres_lock(connection)
         context.run_migrations()
 
 
