@@ -1,6 +1,6 @@
 """A course's live list in Chromium: who of the roster has not checked in yet shrinks as
-students check in and follows roster changes made during the lesson, without a reload; a
-walk-in's refused attempt is there to accept."""
+students check in and follows roster changes made during the lesson, without a reload (so
+does the projector's roster count); a walk-in's refused attempt is there to accept."""
 
 from __future__ import annotations
 
@@ -69,6 +69,9 @@ def test_not_checked_in_yet_follows_the_lesson(
     expect(waiting.first).to_contain_text(second.full_name)
     expect(page.locator('[data-count="waiting"]').first).to_have_text("1")
 
+    screen = phone.new_page()
+    screen.goto(f"/teacher/attendances/{aid}/projector")
+    expect(screen.locator("#on-roster")).to_have_text("2")
     added = teacher_api.post(f"/courses/{course}/roster", json={"student_number": third.number})
     assert added.status_code == 201, added.text
     expect(waiting).to_have_count(2)
@@ -76,6 +79,7 @@ def test_not_checked_in_yet_follows_the_lesson(
         third.full_name
     )
     expect(page.locator('[data-count="roster"]')).to_have_text("3")
+    expect(screen.locator("#on-roster")).to_have_text("3")
     removed = teacher_api.delete(f"/courses/{course}/roster/{second.number}")
     assert removed.status_code == 204, removed.text
     expect(waiting).to_have_count(1)

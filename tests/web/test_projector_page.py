@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from attn.runtime import Runtime
-from tests.fixtures.app import Account
+from tests.fixtures.app import Account, MakeUser
 from tests.fixtures.checkin import QuickUser
 from tests.helpers.attendance_api import check_in, persist, start, url
 from tests.helpers.checkin_api import check_in as check_in_with
@@ -139,3 +139,20 @@ class TestProjector:
         assert (await api.get(projector(aid))).status_code == 403
         api.cookies.clear()
         assert (await api.get(projector(aid))).status_code == 303
+
+
+async def test_a_course_attendance_shows_how_many_are_on_its_roster(
+    api: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser, quick_user: QuickUser
+) -> None:
+    from tests.api.test_course_attendances import course_of, start_for
+
+    teacher = await make_user("teacher")
+    students = [await make_user("student", login=False) for _ in range(3)]
+    course = await course_of(runtime, teacher.user_number, *(s.user_number for s in students))
+    aid = (await start_for(api, teacher, course)).json()["attendance_id"]
+    browse_as(api, teacher)
+    html = (await api.get(projector(aid))).text
+    assert '<dd id="count">0</dd>' in html
+    assert '<dd id="on-roster">3</dd>' in html
+    _teacher, ad_hoc = await arranged(api, quick_user)
+    assert 'id="on-roster"' not in (await api.get(projector(ad_hoc))).text

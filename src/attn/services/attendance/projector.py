@@ -46,6 +46,8 @@ class ProjectorView:
     """The student numbers counted (present or late)."""
     last_event_id: str | None
     """Where the counter listens from; None once the attendance is closed."""
+    on_roster: int | None = None
+    """A live course attendance: how many students are on its roster (None otherwise)."""
 
     @property
     def live(self) -> bool:
@@ -83,6 +85,7 @@ async def projector_view(
             _seconds_left(lesson.ends_at, now) if state in LIVE_STATES else 0.0,
             counted,
             view.last_event_id if state in LIVE_STATES else None,
+            None if lesson.course_id is None or view.roster is None else len(view.roster),
         )
 
     async def stored(row: AttendanceRow) -> ProjectorView:
@@ -95,7 +98,7 @@ async def projector_view(
             row.attendance_id, row.lesson_name, teacher, state, row.ends_at, 0.0, counted, None
         )
 
-    found = await redis.live_view(attendance_id)
+    found = await redis.live_view(attendance_id, with_roster=True)
     return await live_or_archived(session, user, attendance_id, found, live, stored)
 
 

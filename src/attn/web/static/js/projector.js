@@ -78,6 +78,9 @@
       else { counted.delete(record.student_number); }
     } else if (name === "record_deleted") {
       counted.delete(payload.student_number);
+    } else if (name === "roster" && document.getElementById("on-roster")) {
+      document.getElementById("on-roster").textContent = payload.size;
+      return;
     } else {
       return;
     }
