@@ -196,7 +196,7 @@ async def scenario(
         await empty_tables(database_url)
         await fill_redis(redis_url, data, unrelated)
         settings = job_settings(redis_url, database_url, args.data_dir, args.concurrency)
-        job_times.append(await timed_job(settings, processes))
+        job_times.append((await timed_job(settings, processes)).seconds)
         await verify(redis_url, database_url, data, unrelated)
         await flush_redis(redis_url)
         for name, seconds in (await baselines(database_url, data)).items():

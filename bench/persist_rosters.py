@@ -18,18 +18,21 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import delete, event, func, insert, select, text
 
+from attn.db.sql import bulk
 from attn.db.sql.engine import create_engine
+from attn.db.sql.rows import AttendanceRow
 from attn.db.sql.tables import COURSES, ENROLMENTS, RECORDS, USERS
 from attn.models import LessonRedis
 from attn.models.types import ROSTER, utcnow
-from bench.persist_job import job_settings, timed_job
+from bench.persist_job import JobTime, job_settings, timed_job
 from bench.persist_setup import (
     Dataset,
     empty_tables,
@@ -54,7 +57,20 @@ class RosterResult:
     records: int  # moved from Redis, per mode
     absent: int  # added by the rosters
     seconds: dict[str, float]  # mode -> median job seconds
+    cpu: dict[str, float]  # mode -> median CPU seconds of the job's processes
+    server_cpu: dict[str, float]  # mode -> median CPU seconds of PostgreSQL's backends
     round_ratios: list[float]  # per round: rosters rec/s ÷ ad hoc rec/s
+    cpu_ratios: list[float]  # per round: ad hoc CPU ÷ rosters CPU, job and server
+    absent_ms: float  # the absent step alone, per attendance (median)
+    plan: str
+
+    def cpu_us(self, mode: str) -> float:
+        """CPU of the job's processes per checked-in record, µs."""
+        return self.cpu[mode] / self.records * 1e6
+
+    def server_us(self, mode: str) -> float:
+        """CPU of the PostgreSQL backends per checked-in record, µs (0 on SQLite)."""
+        return self.server_cpu[mode] / self.records * 1e6
 
     def rate(self, mode: str) -> float:
         return self.records / self.seconds[mode]
@@ -66,12 +82,17 @@ class RosterResult:
 
     def line(self) -> str:
         rounds = " ".join(f"{ratio:.2f}" for ratio in self.round_ratios)
+        cpu_rounds = " ".join(f"{ratio:.2f}" for ratio in self.cpu_ratios)
         rows = (self.records + self.absent) / self.seconds["rosters"]
         return (
             f"{self.backend:<8} unrelated={self.unrelated_keys:>9,} processes={self.processes}"
             f"  ad hoc {self.rate('ad hoc'):>7,.0f} rec/s  |  rosters "
             f"{self.rate('rosters'):>7,.0f} rec/s ({rows:,.0f} rows/s with the "
             f"{self.absent:,} absent)  |  with ÷ without {self.ratio:.2f} (rounds: {rounds})"
+            f"\n{'':8} CPU per record, job + server: ad hoc {self.cpu_us('ad hoc'):.1f} + "
+            f"{self.server_us('ad hoc'):.1f} µs, rosters {self.cpu_us('rosters'):.1f} + "
+            f"{self.server_us('rosters'):.1f} µs (without ÷ with, rounds: {cpu_rounds})  |  "
+            f"the absent step alone {self.absent_ms:.2f} ms per attendance"
         )
 
 
@@ -184,8 +205,9 @@ async def compare(
     args: argparse.Namespace,
 ) -> RosterResult:
     """``args.repeat`` rounds, each running both modes on fresh data; medians."""
-    times: dict[str, list[float]] = {mode: [] for mode in MODES}
+    times: dict[str, list[JobTime]] = {mode: [] for mode in MODES}
     ratios: list[float] = []
+    cpu_ratios: list[float] = []
     data = Dataset([], [])
     for round_index in range(args.repeat):
         order = MODES if round_index % 2 == 0 else MODES[::-1]
@@ -199,26 +221,89 @@ async def compare(
             settings = job_settings(redis_url, database_url, args.data_dir, args.concurrency)
             times[mode].append(await timed_job(settings, processes))
             await verify_rows(database_url, workload)
-        ratios.append(times["ad hoc"][-1] / times["rosters"][-1])
+        ratios.append(times["ad hoc"][-1].seconds / times["rosters"][-1].seconds)
+        cpu_ratios.append(_total(times["ad hoc"][-1]) / _total(times["rosters"][-1]))
+    absent_ms, plan = await absent_step(database_url, data)  # on the last round's rows
     await flush_redis(redis_url)
     await empty_tables(database_url)
-    absent = data.absent_count
-    seconds = {mode: statistics.median(values) for mode, values in times.items()}
-    return RosterResult(backend, unrelated, processes, data.record_count, absent, seconds, ratios)
+    return RosterResult(
+        backend,
+        unrelated,
+        processes,
+        data.record_count,
+        data.absent_count,
+        {mode: statistics.median(t.seconds for t in values) for mode, values in times.items()},
+        {mode: statistics.median(t.cpu for t in values) for mode, values in times.items()},
+        {mode: statistics.median(t.server_cpu for t in values) for mode, values in times.items()},
+        ratios,
+        cpu_ratios,
+        absent_ms,
+        plan,
+    )
+
+
+def _total(took: JobTime) -> float:
+    return took.cpu + took.server_cpu
+
+
+async def absent_step(database_url: str, data: Dataset) -> tuple[float, str]:
+    """The job's absent step (``bulk.insert_absent``) alone for each stored attendance (the
+    records of the last job run there, the absent rows removed first), in one transaction
+    rolled back: the median ms, and the database's plan of the statement."""
+    engine = create_engine(database_url, application_name="attn-bench", null_pool=True)
+    seen: list[tuple[str, Any]] = []
+
+    def capture(_c: Any, _cur: Any, statement: str, parameters: Any, *_rest: Any) -> None:
+        seen.append((statement, parameters))
+
+    timings: list[float] = []
+    try:
+        async with engine.connect() as connection:
+            transaction = await connection.begin()
+            await connection.execute(delete(RECORDS).where(RECORDS.c.decided_by == ROSTER))
+            event.listen(engine.sync_engine, "before_cursor_execute", capture)
+            for lesson in data.lessons:
+                started = time.perf_counter()
+                await bulk.insert_absent(connection, AttendanceRow.from_redis(lesson))
+                timings.append(time.perf_counter() - started)
+            event.remove(engine.sync_engine, "before_cursor_execute", capture)
+            plan = await _plan(connection, *seen[-1])
+            await transaction.rollback()
+    finally:
+        await engine.dispose()
+    return statistics.median(timings) * 1000, plan
+
+
+async def _plan(connection: Any, statement: str, parameters: Any) -> str:
+    """The plan of the last absent statement run (run again by EXPLAIN ANALYZE, it adds
+    nothing: its rows are there)."""
+    if connection.dialect.name == "postgresql":
+        explain = "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) "
+    else:
+        explain = "EXPLAIN QUERY PLAN "
+    result = await connection.exec_driver_sql(explain + statement, tuple(parameters))
+    return "\n".join(" | ".join(str(part) for part in row) for row in result)
 
 
 def markdown(results: list[RosterResult]) -> str:
-    """The figures as the table in docs/performance.md#with-rosters."""
+    """The figures as the table in docs/performance.md#with-rosters, then each plan."""
     lines = [
         "| database | worker processes | ad hoc rec/s | with rosters rec/s "
-        "| with ÷ without (rounds) | rows/s with the absent |",
-        "| --- | ---: | ---: | ---: | --- | ---: |",
+        "| with ÷ without (rounds) | CPU µs/record, job + server: ad hoc · rosters "
+        "| CPU without ÷ with (rounds) | absent step ms/attendance |",
+        "| --- | ---: | ---: | ---: | --- | --- | --- | ---: |",
     ]
-    for result in results:
-        rounds = ", ".join(f"{ratio:.2f}" for ratio in result.round_ratios)
-        rows = (result.records + result.absent) / result.seconds["rosters"]
-        lines.append(
-            f"| {result.backend} | {result.processes} | {result.rate('ad hoc'):,.0f} "
-            f"| {result.rate('rosters'):,.0f} | {result.ratio:.2f} ({rounds}) | {rows:,.0f} |"
+    for r in results:
+        rounds = ", ".join(f"{ratio:.2f}" for ratio in r.round_ratios)
+        cpu_rounds = ", ".join(f"{ratio:.2f}" for ratio in r.cpu_ratios)
+        cpu = " · ".join(
+            f"{r.cpu_us(mode):.1f} + {r.server_us(mode):.1f}" for mode in ("ad hoc", "rosters")
         )
+        lines.append(
+            f"| {r.backend} | {r.processes} | {r.rate('ad hoc'):,.0f} "
+            f"| {r.rate('rosters'):,.0f} | {r.ratio:.2f} ({rounds}) | {cpu} "
+            f"| {statistics.median(r.cpu_ratios):.2f} ({cpu_rounds}) | {r.absent_ms:.2f} |"
+        )
+    for r in {r.backend: r for r in results}.values():
+        lines += ["", f"the absent statement's plan on {r.backend}:", r.plan]
     return "\n".join(lines)
