@@ -61,7 +61,7 @@ def main() -> None:
         ("with the metrics", Observed(answer, [HttpMetrics()])),
     ]
     for name, asgi in variants:
-        print(f"{name:34}: {_per_call(asgi, app, args.calls):6.2f} µs per request")
+        print(f"{name:44}: {_per_call(asgi, app, args.calls):6.2f} µs per request")
     access = logging.getLogger("attn.access")
     access.propagate = False
     for log_state in ("muted", "to /dev/null"):
@@ -76,12 +76,12 @@ def main() -> None:
         one = Observed(answer, [HttpMetrics(), AccessLog()])
         for name, asgi in (("two middlewares (before)", two), ("one middleware (now)", one)):
             label = f"{name}, log {log_state}"
-            print(f"{label:34}: {_per_call(asgi, app, args.calls):6.2f} µs per request")
+            print(f"{label:44}: {_per_call(asgi, app, args.calls):6.2f} µs per request")
     started = time.process_time()
     for _ in range(args.calls):
         metrics.count_checkin("present", None)
     each = (time.process_time() - started) / args.calls * 1e6
-    print(f"{'count_checkin':34}: {each:6.2f} µs per check-in")
+    print(f"{'count_checkin':44}: {each:6.2f} µs per check-in")
     print("multiprocess mode" if args.multiprocess else "one process")
 
 
