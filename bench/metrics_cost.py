@@ -39,8 +39,6 @@ def main() -> None:
     args = parser.parse_args()
     if args.multiprocess:  # before prometheus_client is imported: it reads it then
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="attn-bench-metrics-")
-    from fastapi.routing import iter_route_contexts
-
     from attn.api.http_metrics import HttpMetrics
     from attn.api.request_observer import RequestObserverMiddleware as Observed
     from attn.app import create_app
@@ -48,7 +46,34 @@ def main() -> None:
     from attn.logging_setup import FORMAT, AccessLog
     from attn.services import metrics
 
-    app = create_app(Settings())
+    app = create_app(Settings())  # its route table, as the metrics read it
+    answer = _check_in_answer(app)
+
+    shapes: list[tuple[str, ASGIApp]] = [
+        ("bare answer", answer),
+        ("with the metrics", Observed(answer, [HttpMetrics()])),
+    ]
+    for log_state in ("muted", "to /dev/null"):  # the access log, before and now
+        shapes += [
+            (f"two middlewares (before), log {log_state}",
+             Observed(Observed(answer, [HttpMetrics()]), [AccessLog()])),
+            (f"one middleware (now), log {log_state}",
+             Observed(answer, [HttpMetrics(), AccessLog()])),
+        ]  # fmt: skip
+    for name, asgi in shapes:
+        _access_log(written=name.endswith("/dev/null"), log_format=FORMAT)
+        print(f"{name:44}: {_per_call(asgi, app, args.calls):6.2f} µs per request")
+    started = time.process_time()
+    for _ in range(args.calls):
+        metrics.count_checkin("present", None)
+    print(f"{'count_checkin':44}: {(time.process_time() - started) / args.calls * 1e6:6.2f} µs")
+    print("multiprocess mode" if args.multiprocess else "one process")
+
+
+def _check_in_answer(app: Any) -> ASGIApp:
+    """An ASGI app that only answers 201, as the check-in route (the router's scope)."""
+    from fastapi.routing import iter_route_contexts
+
     route = next(c.original_route for c in iter_route_contexts(app.routes) if c.path == CHECK_IN)
 
     async def answer(scope: Scope, receive: Receive, send: Send) -> None:
@@ -56,33 +81,18 @@ def main() -> None:
         await send({"type": "http.response.start", "status": 201, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
-    variants: list[tuple[str, ASGIApp]] = [
-        ("bare answer", answer),
-        ("with the metrics", Observed(answer, [HttpMetrics()])),
-    ]
-    for name, asgi in variants:
-        print(f"{name:44}: {_per_call(asgi, app, args.calls):6.2f} µs per request")
+    return answer
+
+
+def _access_log(*, written: bool, log_format: str) -> None:
+    """``attn.access`` muted, or at INFO writing formatted lines to ``/dev/null``."""
     access = logging.getLogger("attn.access")
     access.propagate = False
-    for log_state in ("muted", "to /dev/null"):
-        if log_state == "muted":
-            access.setLevel(logging.WARNING)
-        else:
-            access.setLevel(logging.INFO)
-            handler = logging.FileHandler(os.devnull)
-            handler.setFormatter(logging.Formatter(FORMAT))
-            access.addHandler(handler)
-        two = Observed(Observed(answer, [HttpMetrics()]), [AccessLog()])
-        one = Observed(answer, [HttpMetrics(), AccessLog()])
-        for name, asgi in (("two middlewares (before)", two), ("one middleware (now)", one)):
-            label = f"{name}, log {log_state}"
-            print(f"{label:44}: {_per_call(asgi, app, args.calls):6.2f} µs per request")
-    started = time.process_time()
-    for _ in range(args.calls):
-        metrics.count_checkin("present", None)
-    each = (time.process_time() - started) / args.calls * 1e6
-    print(f"{'count_checkin':44}: {each:6.2f} µs per check-in")
-    print("multiprocess mode" if args.multiprocess else "one process")
+    access.setLevel(logging.INFO if written else logging.WARNING)
+    if written and not access.handlers:
+        handler = logging.FileHandler(os.devnull)
+        handler.setFormatter(logging.Formatter(log_format))
+        access.addHandler(handler)
 
 
 def _per_call(asgi: ASGIApp, app: Any, calls: int) -> float:

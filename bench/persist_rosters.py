@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -226,20 +227,15 @@ async def compare(
     absent_ms, plan = await absent_step(database_url, data)  # on the last round's rows
     await flush_redis(redis_url)
     await empty_tables(database_url)
+
+    def median(of: Callable[[JobTime], float]) -> dict[str, float]:
+        return {mode: statistics.median(map(of, values)) for mode, values in times.items()}
+
     return RosterResult(
-        backend,
-        unrelated,
-        processes,
-        data.record_count,
-        data.absent_count,
-        {mode: statistics.median(t.seconds for t in values) for mode, values in times.items()},
-        {mode: statistics.median(t.cpu for t in values) for mode, values in times.items()},
-        {mode: statistics.median(t.server_cpu for t in values) for mode, values in times.items()},
-        ratios,
-        cpu_ratios,
-        absent_ms,
-        plan,
-    )
+        backend, unrelated, processes, data.record_count, data.absent_count,
+        median(lambda t: t.seconds), median(lambda t: t.cpu), median(lambda t: t.server_cpu),
+        ratios, cpu_ratios, absent_ms, plan,
+    )  # fmt: skip
 
 
 def _total(took: JobTime) -> float:

@@ -97,7 +97,7 @@ class TestRequestObserver:
 
 class TestInTheApp:
     def test_one_observer_outermost(self, app: FastAPI) -> None:
-        classes = [middleware.cls for middleware in app.user_middleware]
+        classes: list[object] = [middleware.cls for middleware in app.user_middleware]
         assert classes.count(RequestObserverMiddleware) == 1
         assert classes[0] is RequestObserverMiddleware  # the last added: outermost
 
