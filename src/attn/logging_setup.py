@@ -208,7 +208,8 @@ class AccessLog:
 
 
 class AccessLogMiddleware(RequestObserverMiddleware):
-    """The request observer with the access log alone (the app adds the metrics to it)."""
+    """The request observer with the access log alone, for an app without the metrics (the
+    ATTN app has one observer with both, see ``app.py``)."""
 
     def __init__(self, app: ASGIApp, logger: str = "attn.access") -> None:
         super().__init__(app, [AccessLog(logger)])
