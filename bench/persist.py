@@ -11,6 +11,11 @@ more, and reports records/second. In the same run it measures the baseline: the 
     python -m bench.persist --attendances 200 --students 250 --unrelated-keys 0
     python -m bench.persist --redis-url redis://127.0.0.1:6379/14 \\
         --postgres-url postgresql://postgres@127.0.0.1:5432/test
+    python -m bench.persist --rosters 500 --students 450 --unrelated-keys 0 --repeat 3
+
+With ``--rosters N`` it compares, instead of measuring against the baseline, course
+attendances with rosters of N (so N - S absent rows are added to each) against the same
+attendances ad hoc (``bench/persist_rosters.py``).
 
 Everything it touches is its own: an embedded Redis in a temporary folder (or, with
 ``--redis-url``, a Redis database that must be empty, flushed again at the end), a SQLite
@@ -26,7 +31,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import multiprocessing
 import os
 import shutil
 import statistics
@@ -39,7 +43,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy import insert, text
 
-from attn.config import Environment, Settings
+from attn.config import Settings
 from attn.db import keys
 from attn.db.redis_connection import create_redis
 from attn.db.sql.engine import create_engine
@@ -47,9 +51,10 @@ from attn.db.sql.migrate import upgrade
 from attn.db.sql.rows import AttendanceRow
 from attn.db.sql.tables import ATTENDANCES, RECORD_COLUMNS, RECORDS, USERS
 from attn.models.types import utcnow
-from attn.persistence.job import PersistenceJob
 from attn.persistence.parse import record_values
-from attn.runtime import Runtime
+from bench.persist_job import job_settings, timed_job
+from bench.persist_rosters import RosterResult, compare
+from bench.persist_rosters import markdown as roster_markdown
 from bench.persist_setup import (
     Dataset,
     empty_tables,
@@ -82,70 +87,6 @@ class Result:
                 f"{name} {rate:>9,.0f} rec/s (job takes {self.job_seconds / seconds:.2f}x)"
             )
         return "  |  ".join(parts)
-
-
-def job_settings(redis_url: str, database_url: str, data_dir: Path, concurrency: int) -> Settings:
-    return Settings(
-        environment=Environment.TEST,
-        data_dir=data_dir,
-        redis_url=redis_url,
-        database_url=database_url,
-        auto_migrate=False,
-        persist_concurrency=concurrency,
-    )
-
-
-async def run_job(settings: Settings) -> float:
-    """Seconds one run of the job takes in this process (clients opened beforehand)."""
-    runtime = await Runtime.open(settings, role="bench")
-    try:
-        started = time.perf_counter()
-        summary = await PersistenceJob(runtime).run_once()
-        seconds = time.perf_counter() - started
-        if summary.failures or summary.outage or summary.retried:
-            raise SystemExit(f"the job did not persist everything: {summary.line()}")
-        return seconds
-    finally:
-        await runtime.close()
-
-
-def run_job_processes(settings: Settings, processes: int) -> float:
-    """Seconds for ``processes`` worker processes, started together, to persist everything.
-
-    Each process opens its clients first and waits at a barrier, so process start-up is not
-    timed; the clock runs from the barrier until the last process is done.
-    """
-    context = multiprocessing.get_context("spawn")
-    barrier = context.Barrier(processes + 1)
-    results = context.Queue()
-    workers = [
-        context.Process(target=_worker_process, args=(settings, barrier, results))
-        for _ in range(processes)
-    ]
-    for worker in workers:
-        worker.start()
-    barrier.wait(timeout=120)
-    started = time.perf_counter()
-    outcomes = [results.get(timeout=600) for _ in workers]
-    seconds = time.perf_counter() - started
-    for worker in workers:
-        worker.join(timeout=60)
-    if any(outcome for outcome in outcomes):
-        raise SystemExit(f"a worker did not persist everything: {outcomes}")
-    return seconds
-
-
-def _worker_process(settings: Settings, barrier: Any, results: Any) -> None:
-    async def work() -> str:
-        runtime = await Runtime.open(settings, role="bench-worker")
-        try:
-            await asyncio.to_thread(barrier.wait, 120)
-            summary = await PersistenceJob(runtime).run_once()
-        finally:
-            await runtime.close()
-        return summary.line() if summary.failures or summary.outage else ""
-
-    results.put(asyncio.run(work()))
 
 
 async def verify(redis_url: str, database_url: str, data: Dataset, unrelated: int) -> None:
@@ -255,10 +196,7 @@ async def scenario(
         await empty_tables(database_url)
         await fill_redis(redis_url, data, unrelated)
         settings = job_settings(redis_url, database_url, args.data_dir, args.concurrency)
-        if processes > 1:
-            job_times.append(await asyncio.to_thread(run_job_processes, settings, processes))
-        else:
-            job_times.append(await run_job(settings))
+        job_times.append((await timed_job(settings, processes)).seconds)
         await verify(redis_url, database_url, data, unrelated)
         await flush_redis(redis_url)
         for name, seconds in (await baselines(database_url, data)).items():
@@ -296,8 +234,8 @@ def markdown(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def run(args: argparse.Namespace) -> list[Result]:
-    results: list[Result] = []
+def run(args: argparse.Namespace) -> list[Result | RosterResult]:
+    results: list[Result | RosterResult] = []
     root = Path(tempfile.mkdtemp(prefix="attn-bench-"))
     args.data_dir = root / "data"
     try:
@@ -311,8 +249,11 @@ def run(args: argparse.Namespace) -> list[Result]:
                         upgrade(url)
                     for unrelated in args.unrelated_keys:
                         for processes in args.processes:
-                            result = asyncio.run(
-                                scenario(backend, redis_url, url, unrelated, processes, args)
+                            measured = (backend, redis_url, url, unrelated, processes, args)
+                            result: Result | RosterResult = (
+                                asyncio.run(compare(*measured))
+                                if args.rosters
+                                else asyncio.run(scenario(*measured))
                             )
                             print(result.line(), flush=True)
                             results.append(result)
@@ -326,10 +267,21 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--attendances", type=int, default=100, help="A (default 100)")
-    parser.add_argument("--students", type=int, default=500, help="S per attendance (500)")
+    parser.add_argument(
+        "--students", type=int, help="S per attendance (500; with --rosters 9/10 of N)"
+    )
     parser.add_argument(
         "--student-pool", type=int, default=0, help="distinct students (default: S, one class)"
     )
+    parser.add_argument(
+        "--rosters", type=int, default=0, metavar="N",
+        help="compare course attendances with rosters of N against the same ad hoc",
+    )  # fmt: skip
+    parser.add_argument("--courses", type=int, default=10, help="with --rosters: courses (10)")
+    parser.add_argument(
+        "--other-courses", type=int, default=190,
+        help="with --rosters: courses without attendances, rosters stored too (190)",
+    )  # fmt: skip
     parser.add_argument("--concurrency", type=int, default=Settings().persist_concurrency)
     parser.add_argument(
         "--unrelated-keys", default="0,1000000", help="comma-separated counts (0,1000000)"
@@ -347,10 +299,20 @@ def main() -> None:
     args.processes = [int(count) for count in args.processes.split(",")]
     if set(args.backends) - {"sqlite", "postgres"}:
         parser.error("--backends takes sqlite and/or postgres")
+    if args.students is None:
+        args.students = args.rosters * 9 // 10 if args.rosters else 500
+    if args.rosters and not 0 < args.students <= args.rosters:
+        parser.error("--students must be between 1 and the roster size (--rosters)")
     logging.basicConfig(level=logging.WARNING)
     print(
         f"persistence benchmark: {args.attendances} attendances x {args.students} students "
-        f"(pool {args.student_pool or args.students}), concurrency {args.concurrency} per "
+        + (
+            f"(rosters of {args.rosters} over {args.courses} courses, "
+            f"{args.other_courses} more courses stored; against the same ad hoc), "
+            if args.rosters
+            else f"(pool {args.student_pool or args.students}), "
+        )
+        + f"concurrency {args.concurrency} per "
         f"process, {args.repeat} round(s) per figure (median), "
         f"{os.cpu_count()} CPUs",
         flush=True,
@@ -358,7 +320,10 @@ def main() -> None:
     load = os.getloadavg()
     results = run(args)
     print(f"\nload average before {load[0]:.2f}, after {os.getloadavg()[0]:.2f}\n")
-    print(markdown(results))
+    if args.rosters:
+        print(roster_markdown([r for r in results if isinstance(r, RosterResult)]))
+    else:
+        print(markdown([r for r in results if isinstance(r, Result)]))
 
 
 if __name__ == "__main__":

@@ -7,11 +7,11 @@ import asyncio
 import contextlib
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -27,6 +27,16 @@ from attn.models import AttendanceRecordRedis, LessonRedis, RecordStatus
 from attn.models.types import utcnow
 
 UNRELATED_CHUNK = 10_000
+BENCH_TABLES = (  # what the benchmark writes, children before parents
+    "attendance_records",
+    "excuse_files",
+    "excuses",
+    "attendances",
+    "enrolments",
+    "course_teachers",
+    "courses",
+    "users",
+)
 STATUSES = [RecordStatus.PRESENT] * 14 + [
     RecordStatus.LATE,
     RecordStatus.LATE,
@@ -42,10 +52,22 @@ class Dataset:
 
     lessons: list[LessonRedis]
     records: list[list[AttendanceRecordRedis]]
+    rosters: dict[UUID, list[str]] = field(default_factory=dict)
+    """Roster mode (``bench/persist_rosters.py``): each course's enrolled students."""
 
     @property
     def record_count(self) -> int:
+        """Records in Redis: what the job moves (the absent rows it adds not counted)."""
         return sum(len(records) for records in self.records)
+
+    @property
+    def absent_count(self) -> int:
+        """Absent rows the job adds: students on a course attendance's roster without a record."""
+        return sum(
+            len(self.rosters[lesson.course_id]) - len(records)
+            for lesson, records in zip(self.lessons, self.records, strict=True)
+            if lesson.course_id is not None
+        )
 
     def user_rows(self) -> list[dict[str, Any]]:
         users: dict[str, dict[str, Any]] = {}
@@ -92,26 +114,38 @@ def make_dataset(attendances: int, students: int, pool: int) -> Dataset:
             created_at=starts,
         )
         first = (index * students) % pool
-        records = []
-        for offset in range(students):
-            number = (first + offset) % pool
-            status = STATUSES[(index + offset) % len(STATUSES)]
-            records.append(
-                AttendanceRecordRedis(
-                    attendance_id=lesson.attendance_id,
-                    student_number=f"S{number:07d}",
-                    user_full_name=f"Öğrenci Işık {number}",
-                    status=status,
-                    fail_reason="code_invalid" if status is RecordStatus.REJECTED else None,
-                    checked_in_at=starts + timedelta(seconds=offset % 600),
-                    updated_at=starts + timedelta(seconds=offset % 600),
-                    client_ip=f"10.{index % 250}.{offset // 250 % 250}.{offset % 250 + 1}",
-                    device_id=f"device-{number:08d}",
-                )
-            )
+        records = [
+            make_record(lesson, (first + offset) % pool, index, offset)
+            for offset in range(students)
+        ]
         lessons.append(lesson)
         all_records.append(records)
     return Dataset(lessons, all_records)
+
+
+def student_number(number: int) -> str:
+    return f"S{number:07d}"
+
+
+def student_name(number: int) -> str:
+    return f"Öğrenci Işık {number}"
+
+
+def make_record(lesson: LessonRedis, number: int, index: int, offset: int) -> AttendanceRecordRedis:
+    """Student ``number``'s record, the ``offset``-th of attendance ``index``."""
+    status = STATUSES[(index + offset) % len(STATUSES)]
+    at: datetime = lesson.starts_at + timedelta(seconds=offset % 600)
+    return AttendanceRecordRedis(
+        attendance_id=lesson.attendance_id,
+        student_number=student_number(number),
+        user_full_name=student_name(number),
+        status=status,
+        fail_reason="code_invalid" if status is RecordStatus.REJECTED else None,
+        checked_in_at=at,
+        updated_at=at,
+        client_ip=f"10.{index % 250}.{offset // 250 % 250}.{offset % 250 + 1}",
+        device_id=f"device-{number:08d}",
+    )
 
 
 async def fill_redis(redis_url: str, data: Dataset, unrelated: int) -> None:
@@ -157,9 +191,9 @@ async def empty_tables(database_url: str) -> None:
     try:
         async with engine.begin() as connection:
             if engine.dialect.name == "postgresql":
-                await connection.execute(text("TRUNCATE attendance_records, attendances, users"))
+                await connection.execute(text(f"TRUNCATE {', '.join(BENCH_TABLES)}"))
             else:
-                for table in ("attendance_records", "attendances", "users"):
+                for table in BENCH_TABLES:
                     await connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608
     finally:
         await engine.dispose()

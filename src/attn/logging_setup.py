@@ -11,7 +11,7 @@ clean before any handler sees it.
 
 Redaction is pattern-based and so best effort: it catches secrets under the names above and
 our token shape, not a password logged bare under some other name. Do not log request
-bodies or headers; :class:`AccessLogMiddleware` logs only method, path (never the query
+bodies or headers; :class:`AccessLog` logs only method, path (never the query
 string), status, duration, client address and user number.
 """
 
@@ -20,12 +20,12 @@ from __future__ import annotations
 import logging
 import re
 import sys
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Scope
 
+from attn.api.request_observer import RequestObserverMiddleware
 from attn.config import Settings
 from attn.services.security.client_address import client_address, parse_networks
 
@@ -183,46 +183,36 @@ def configure_logging(settings: Settings) -> None:
         root.warning("unknown ATTN_LOG_LEVEL %r; using INFO", settings.log_level)
 
 
-class AccessLogMiddleware:
-    """One ``attn.access`` line per HTTP request, without query strings or headers.
+class AccessLog:
+    """One ``attn.access`` line per HTTP request, without query strings or headers; a request
+    observer (:class:`attn.api.request_observer.RequestObserverMiddleware` times the request).
 
-    Pure ASGI (not ``BaseHTTPMiddleware``) so streamed responses are not buffered. The user
-    number is the one ``deps.get_current_user`` put in the request state.
+    The user number is the one ``deps.get_current_user`` put in the request state.
     """
 
-    def __init__(self, app: ASGIApp, logger: str = "attn.access") -> None:
-        self.app = app
+    def __init__(self, logger: str = "attn.access") -> None:
         self.log = logging.getLogger(logger)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+    def __call__(self, scope: Scope, status: int, seconds: float) -> None:
+        if not self.log.isEnabledFor(logging.INFO):  # skip the address work when muted
             return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_and_watch(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_watch)
-        finally:
-            if self.log.isEnabledFor(logging.INFO):  # skip the address work when muted
-                self._log(scope, status, started)
-
-    def _log(self, scope: Scope, status: int, started: float) -> None:
         self.log.info(
             "%s %s %s %d %.1fms user=%s",
             _client(scope),
             scope.get("method", "-"),
             scope.get("path", "-"),
             status,
-            (time.perf_counter() - started) * 1000,
+            seconds * 1000,
             scope.get("state", {}).get("user_number", "-"),
         )
+
+
+class AccessLogMiddleware(RequestObserverMiddleware):
+    """The request observer with the access log alone, for an app without the metrics (the
+    ATTN app has one observer with both, see ``app.py``)."""
+
+    def __init__(self, app: ASGIApp, logger: str = "attn.access") -> None:
+        super().__init__(app, [AccessLog(logger)])
 
 
 def _client(scope: Scope) -> str:

@@ -15,12 +15,14 @@ from sqlalchemy import text
 
 from attn.db.redis_client import AttendanceSnapshot
 from attn.db.sql import repository
+from attn.db.sql.rows import UserFromAttendance
 from attn.models import AttendanceRecordRedis, AuditEntryRedis, LessonRedis, RecordStatus, Role
-from attn.models.types import utcnow
+from attn.models.types import ROSTER, utcnow
 from attn.persistence.errors import BadAttendance
 from attn.persistence.parse import ParsedAttendance, parse_snapshot
 from attn.persistence.writer import AttendanceWriter
 from attn.runtime import Runtime
+from tests.helpers.course_reports import enrol, make_course, unenrol
 from tests.helpers.factories import make_audit_entry, make_lesson, make_record
 from tests.helpers.persistence import (
     assert_matches,
@@ -204,3 +206,37 @@ class TestUsers:
         await writer.write(parsed(second, second_records), nothing)
         assert_matches(await stored_records(job_runtime, second.attendance_id), second_records)
         assert await table_count(job_runtime, "users") == 3  # teacher, S1, S2
+
+
+class TestRoster:
+    async def test_each_attendance_gets_its_own_rosters_absent_rows_once(
+        self, job_runtime: Runtime
+    ) -> None:
+        """Two attendances of two courses through one writer (the statement is built once:
+        each must get its own attendance, roster and close), each written twice."""
+        start = utcnow() - timedelta(days=3)
+        async with job_runtime.sessionmaker() as session, session.begin():
+            await repository.insert_missing_users(
+                session, [UserFromAttendance("T1001", "Ayşe Yılmaz", Role.TEACHER, start)]
+            )
+        course = await make_course(job_runtime, "BIL203", "T1001", at=start)
+        other = await make_course(job_runtime, "MAT101", "T1001", at=start)
+        await enrol(job_runtime, course, ["S1", "S2", "S3", "S4"], start)
+        await enrol(job_runtime, other, ["S1", "S5"], start)
+        await unenrol(job_runtime, course, "S4", start + timedelta(days=1))  # before both
+        lesson, records = attendance_with(["S1"], course_id=course)
+        later, later_records = attendance_with(["S5"], course_id=other)
+        writer = AttendanceWriter(job_runtime.engine)
+        for _ in range(2):  # the second time: a rewrite, which finds the rows there
+            await writer.write(parsed(lesson, records), nothing)
+            await writer.write(parsed(later, later_records), nothing)
+
+        for attendance, expected in ((lesson, {"S2", "S3"}), (later, {"S1"})):
+            stored = await stored_records(job_runtime, attendance.attendance_id)
+            absent = {n: r for n, r in stored.items() if r.decided_by == ROSTER}
+            assert set(absent) == expected
+            closed = attendance.finished_at or attendance.ends_at
+            assert {(r.status, r.checked_in_at, r.attempt_count) for r in absent.values()} == {
+                (RecordStatus.ABSENT, closed, 0)
+            }
+        assert await table_count(job_runtime, "attendance_records") == 5

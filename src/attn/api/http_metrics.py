@@ -10,13 +10,12 @@ its duration is how long the listener stayed, which would drown the requests' la
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import Counter, Histogram
 from sse_starlette import EventSourceResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 REQUESTS = Counter(
     "attn_http_requests_total",
@@ -43,8 +42,9 @@ class _RouteInfo:
 _Children = tuple[Counter, Histogram | None]
 
 
-class HttpMetricsMiddleware:
-    """Counts and times every HTTP request (pure ASGI: streamed answers are not buffered).
+class HttpMetrics:
+    """Counts and times every HTTP request; a request observer
+    (:class:`attn.api.request_observer.RequestObserverMiddleware` times the request).
 
     The router leaves the matched route object in ``scope["route"]``; its full template
     (prefixes of included routers and all) is looked up in a table built from the app's
@@ -52,30 +52,11 @@ class HttpMetricsMiddleware:
     kept, so a request costs two dictionary lookups and two increments.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self) -> None:
         self._routes: dict[int, _RouteInfo] | None = None
         self._children: dict[tuple[str, str, int], _Children] = {}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_and_watch(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_watch)
-        finally:
-            self._observe(scope, status, time.perf_counter() - started)
-
-    def _observe(self, scope: Scope, status: int, seconds: float) -> None:
+    def __call__(self, scope: Scope, status: int, seconds: float) -> None:
         method = scope.get("method", "GET")
         if method not in METHODS:
             method = "OTHER"  # before the cache: a client's made-up methods must not grow it

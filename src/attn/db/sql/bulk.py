@@ -253,6 +253,46 @@ async def _asyncpg_connection(connection: AsyncConnection) -> Any:
     return driver
 
 
+def _insert_absent() -> Any:
+    """``INSERT … SELECT`` of an ``absent`` row for each student on the course's roster at
+    the close without a record; parameters ``absent_attendance_id``, ``absent_course_id``,
+    ``absent_closed_at`` (named apart from the columns, which an insert's parameters would
+    otherwise fill)."""
+    stays = ENROLMENTS.c
+    attendance = bindparam("absent_attendance_id", type_=Uuid())
+    course = bindparam("absent_course_id", type_=Uuid())
+    closed = bindparam("absent_closed_at", type_=RECORDS.c.checked_in_at.type)
+    values = {
+        "attendance_id": attendance,
+        "student_number": stays.student_number,
+        "status": literal(RecordStatus.ABSENT.value, String()),
+        "checked_in_at": closed,
+        "updated_at": closed,
+        "fail_reason": null(),
+        "decided_by": literal(ROSTER, String()),
+        "client_ip": null(),
+        "device_id": null(),
+        "attempt_count": literal(0, Integer()),
+        "decision_reason": null(),
+    }
+    has_record = exists().where(
+        RECORDS.c.attendance_id == attendance,
+        RECORDS.c.student_number == stays.student_number,
+    )
+    roster = select(*(values[name] for name in RECORD_COLUMNS)).where(
+        stays.course_id == course,
+        stays.enrolled_at <= closed,
+        or_(stays.left_at.is_(None), stays.left_at > closed),
+        ~has_record,
+    )
+    return insert(RECORDS).from_select(list(RECORD_COLUMNS), roster)
+
+
+_INSERT_ABSENT = _insert_absent()
+"""Built once, like the other statements here: building it for every attendance cost more
+of the job's CPU than executing it (docs/performance.md#with-rosters)."""
+
+
 async def insert_absent(connection: AsyncConnection, attendance: AttendanceRow) -> None:
     """An ``absent`` record for every student of the course's roster at the attendance's
     close (:attr:`AttendanceRow.closed_at`) who has no record; nothing for an ad-hoc or a
@@ -266,30 +306,11 @@ async def insert_absent(connection: AsyncConnection, attendance: AttendanceRow) 
     """
     if attendance.course_id is None or attendance.deleted_at is not None:
         return
-    closed = attendance.closed_at
-    stays = ENROLMENTS.c
-    timestamp = RECORDS.c.checked_in_at.type
-    values = {
-        "attendance_id": literal(attendance.attendance_id, Uuid()),
-        "student_number": stays.student_number,
-        "status": literal(RecordStatus.ABSENT.value, String()),
-        "checked_in_at": literal(closed, timestamp),
-        "updated_at": literal(closed, timestamp),
-        "fail_reason": null(),
-        "decided_by": literal(ROSTER, String()),
-        "client_ip": null(),
-        "device_id": null(),
-        "attempt_count": literal(0, Integer()),
-        "decision_reason": null(),
-    }
-    has_record = exists().where(
-        RECORDS.c.attendance_id == attendance.attendance_id,
-        RECORDS.c.student_number == stays.student_number,
+    await connection.execute(
+        _INSERT_ABSENT,
+        {
+            "absent_attendance_id": attendance.attendance_id,
+            "absent_course_id": attendance.course_id,
+            "absent_closed_at": attendance.closed_at,
+        },
     )
-    roster = select(*(values[name] for name in RECORD_COLUMNS)).where(
-        stays.course_id == attendance.course_id,
-        stays.enrolled_at <= closed,
-        or_(stays.left_at.is_(None), stays.left_at > closed),
-        ~has_record,
-    )
-    await connection.execute(insert(RECORDS).from_select(list(RECORD_COLUMNS), roster))
