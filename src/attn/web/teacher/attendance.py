@@ -11,6 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from attn.models import Role
 from attn.services.attendance import export, overview
 from attn.services.excuses import lists as excuse_lists
 from attn.web.excuse_words import excuse_done_text, excuse_status_text
@@ -53,6 +54,9 @@ async def attendance_page(
         "notice": done_text(done),
         "excuse_items": excuses,
         "excuse_status_text": excuse_status_text,
+        # a co-teacher corrects the records; deleting stays the teacher's (or an admin's)
+        "may_delete": viewer.role is Role.ADMIN
+        or viewer.user_number == found.attendance.teacher_number,
     }
     return render_page(request, "teacher/attendance.html", context)
 
