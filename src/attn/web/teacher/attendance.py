@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from attn.models import Role
 from attn.services.attendance import export, overview
+from attn.services.courses import catalogue
 from attn.services.excuses import lists as excuse_lists
 from attn.web.excuse_words import excuse_done_text, excuse_status_text
 from attn.web.i18n import gettext as _
@@ -51,6 +52,7 @@ async def attendance_page(
     context = {
         "stored": found,
         "attendance": found.attendance,
+        "course_code": await catalogue.course_code(services.session, found.attendance.course_id),
         "notice": done_text(done),
         "excuse_items": excuses,
         "excuse_status_text": excuse_status_text,
