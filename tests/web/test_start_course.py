@@ -14,6 +14,7 @@ import pytest
 from attn.config import Settings
 from attn.db.sql import courses_repo
 from attn.db.sql.course_rows import CourseValues
+from attn.models import LessonRedis
 from attn.models.types import utcnow
 from attn.runtime import Runtime
 from tests.fixtures.app import Account, MakeUser
@@ -60,6 +61,16 @@ def options(page: str) -> list[tuple[str, str]]:
     ]
 
 
+async def start_from_form(
+    api: httpx.AsyncClient, runtime: Runtime, form: dict[str, str]
+) -> tuple[UUID, LessonRedis]:
+    """Post the start form as the home's page would; the attendance it started."""
+    aid = await started(runtime, await post_form(api, START, form, token_from="/teacher"))
+    lesson = await runtime.redis_client.get_lesson(aid)
+    assert lesson is not None
+    return aid, lesson
+
+
 class TestForm:
     async def test_offers_the_teachers_own_courses_and_no_course(
         self, api: httpx.AsyncClient, courses: dict[str, UUID]
@@ -80,28 +91,31 @@ class TestForm:
 
 
 class TestStart:
-    async def test_an_empty_name_becomes_the_courses_and_its_pages_show_the_code(
-        self, api: httpx.AsyncClient, runtime: Runtime, courses: dict[str, UUID]
+    @pytest.mark.parametrize(
+        ("typed", "name"),
+        [
+            ("", "Veri Yapıları"),
+            ("  ", "Veri Yapıları"),
+            ("Ara sınav tekrarı", "Ara sınav tekrarı"),
+        ],
+        ids=["empty", "blank", "typed"],
+    )
+    async def test_an_empty_name_is_the_courses_and_its_pages_show_the_code(
+        self,
+        api: httpx.AsyncClient,
+        runtime: Runtime,
+        courses: dict[str, UUID],
+        typed: str,
+        name: str,
     ) -> None:
-        form = start_form(lesson_name="", course_id=str(courses["BIL203"]))
-        aid = await started(runtime, await post_form(api, START, form, token_from="/teacher"))
-        lesson = await runtime.redis_client.get_lesson(aid)
-        assert lesson is not None
-        assert (lesson.lesson_name, lesson.course_id) == ("Veri Yapıları", courses["BIL203"])
+        form = start_form(lesson_name=typed, course_id=str(courses["BIL203"]))
+        aid, lesson = await start_from_form(api, runtime, form)
+        assert (lesson.lesson_name, lesson.course_id) == (name, courses["BIL203"])
         tag = '<span class="course-code">BIL203</span>'
         for url in ("/teacher", f"{START}/{aid}/projector", f"{START}/{aid}/live"):
             page = await api.get(url)
             assert page.status_code == 200, url
             assert tag in page.text, url
-
-    async def test_a_typed_name_is_kept(
-        self, api: httpx.AsyncClient, runtime: Runtime, courses: dict[str, UUID]
-    ) -> None:
-        form = start_form(lesson_name="Ara sınav tekrarı", course_id=str(courses["BIL203"]))
-        aid = await started(runtime, await post_form(api, START, form, token_from="/teacher"))
-        lesson = await runtime.redis_client.get_lesson(aid)
-        assert lesson is not None
-        assert (lesson.lesson_name, lesson.course_id) == ("Ara sınav tekrarı", courses["BIL203"])
 
     async def test_no_course_is_an_ad_hoc_attendance_that_needs_a_name(
         self, api: httpx.AsyncClient, runtime: Runtime, courses: dict[str, UUID]
@@ -112,9 +126,7 @@ class TestStart:
         assert refused.status_code == 422
         assert "Enter the lesson name" in main_text(refused.text)
         form = start_form(lesson_name="Seminer", course_id="")
-        aid = await started(runtime, await post_form(api, START, form, token_from="/teacher"))
-        lesson = await runtime.redis_client.get_lesson(aid)
-        assert lesson is not None
+        aid, lesson = await start_from_form(api, runtime, form)
         assert (lesson.lesson_name, lesson.course_id) == ("Seminer", None)
         assert "course-code" not in (await api.get(f"{START}/{aid}/projector")).text
 
