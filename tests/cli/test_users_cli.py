@@ -124,6 +124,13 @@ class TestUserAdd:
         assert "'short'" not in line  # the rejected password is not echoed
         assert users_in(sqlite_url) == {}
 
+    @pytest.mark.parametrize("number", ["self", "roster", "face_verification", "Roster"])
+    def test_a_reserved_number_is_one_line_and_exit_1(self, sqlite_url: str, number: str) -> None:
+        result = attn("user", "add", number, "--name", "Ali", "--no-password")
+        assert result.exit_code == 1
+        assert "reserved" in one_error_line(result)
+        assert users_in(sqlite_url) == {}
+
     def test_an_unknown_role_is_a_usage_error(self) -> None:
         result = attn("user", "add", "S1", "--name", "Ali", "--role", "wizard", "--no-password")
         assert result.exit_code == 2

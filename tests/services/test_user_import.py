@@ -13,6 +13,7 @@ from attn.models import Role
 from attn.models.api_users import OnExisting
 from attn.models.types import utcnow
 from attn.services.accounts import user_import
+from attn.services.accounts.csv_rows import Problem
 from attn.services.accounts.passwords import verify_password
 from tests.helpers.factories import make_user
 from tests.helpers.outcomes import refused_as
@@ -23,13 +24,13 @@ def config() -> Settings:
     return Settings(environment=Environment.TEST)
 
 
-def lines_and_codes(problems: list[user_import.Problem]) -> list[tuple[int, str]]:
+def lines_and_codes(problems: list[Problem]) -> list[tuple[int, str]]:
     return [(problem.line, problem.code) for problem in problems]
 
 
 def rows_and_problems(
     data: bytes, *, max_rows: int | None = None
-) -> tuple[list[user_import.ParsedRow], list[user_import.Problem]]:
+) -> tuple[list[user_import.ParsedRow], list[Problem]]:
     parsed = user_import.parse_csv(data, max_rows=max_rows)
     return parsed.rows, parsed.problems
 

@@ -133,6 +133,28 @@ class TestCreate:
         assert 'value="short"' not in response.text  # a password is never sent back
         assert await stored(runtime, "no spaces") is None
 
+    @pytest.mark.parametrize(
+        ("headers", "words"),
+        [({}, "they are reserved"), (TR, "bunlar ayrılmıştır")],
+        ids=["en", "tr"],
+    )
+    async def test_a_reserved_number_is_named_in_words(
+        self,
+        api: httpx.AsyncClient,
+        runtime: Runtime,
+        make_user: MakeUser,
+        headers: dict[str, str],
+        words: str,
+    ) -> None:
+        await logged_in(api, make_user)
+        api.headers.update(headers)  # the page's language, for both requests of the form
+        form = {"user_number": "roster", "full_name": "Ali Veli", "role": "student"}
+        response = await post_form(api, "/admin/users/new", "/admin/users", form)
+        assert response.status_code == 422
+        assert words in main_text(response)
+        assert input_value(response, "user_number") == "roster"
+        assert await stored(runtime, "roster") is None
+
     async def test_a_taken_number_is_named(
         self, api: httpx.AsyncClient, make_user: MakeUser
     ) -> None:

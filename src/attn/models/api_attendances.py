@@ -178,6 +178,9 @@ class AttendanceOut(BaseModel):
 
     attendance_id: UUID
     lesson_name: str
+    course_id: UUID | None = Field(
+        default=None, description="The course it is a lesson of; null: an ad-hoc attendance."
+    )
     teacher_number: str
     teacher_full_name: str
     starts_at: UtcDateTime

@@ -40,6 +40,11 @@ SELF = "self"
 ROSTER = "roster"
 """``decided_by`` of an ``absent`` record the persistence job wrote for an enrolled student
 without a record when a course's attendance closed."""
+FACE_VERIFICATION = "face_verification"
+"""The audit log's ``actor`` of a face result that arrived after its attendance was stored."""
+RESERVED_USER_NUMBERS = frozenset({SELF, ROSTER, FACE_VERIFICATION})
+"""Markers kept where a user's number goes (``decided_by``, the audit ``actor``): no
+account may be numbered so (in any case), or its decisions would read as the marker's."""
 
 
 def _aware_utc(value: datetime) -> datetime:
@@ -111,7 +116,18 @@ UtcDateTime = Annotated[
     AfterValidator(_aware_utc),
     PlainSerializer(format_utc, return_type=str, when_used="json"),
 ]
-UserNumber = Annotated[str, StringConstraints(pattern=USER_NUMBER_PATTERN)]
+
+
+def _not_reserved(value: str) -> str:
+    if value.casefold() in RESERVED_USER_NUMBERS:
+        raise ValueError(f"{value!r} is reserved (it marks who decided a record); use another")
+    return value
+
+
+UserNumber = Annotated[
+    str, StringConstraints(pattern=USER_NUMBER_PATTERN), AfterValidator(_not_reserved)
+]
+"""A user's number; the :data:`RESERVED_USER_NUMBERS` are refused."""
 FullName = Annotated[str, AfterValidator(_clean_name)]
 LessonName = Annotated[str, AfterValidator(_clean_name)]
 Reason = Annotated[str, AfterValidator(_clean_reason)]

@@ -25,6 +25,7 @@ from attn.models import UserRedis
 from attn.models.api_attendances import RecordOut, SaveRecordIn
 from attn.models.types import USER_NUMBER_PATTERN, normalize_name
 from attn.services.attendance import live_list, records
+from attn.services.courses import catalogue
 from attn.web import live_words
 from attn.web.context import CSRF_FIELD, check_form_token, check_same_origin
 from attn.web.i18n import gettext as _
@@ -82,7 +83,8 @@ async def live_page(
     page = await live_list.live_list(redis, session, viewer, aid, clock.now())
     if page is None:
         return RedirectResponse(past_path(aid), status_code=303)
-    return render_live(request, page, show=show, query=q)
+    code = await catalogue.course_code(session, page.lesson.course_id)
+    return render_live(request, page, show=show, query=q, course_code=code)
 
 
 def render_live(
@@ -93,12 +95,14 @@ def render_live(
     query: str = "",
     added: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
+    course_code: str | None = None,
 ) -> HTMLResponse:
     show = show if show in FILTERS else "all"
     query = query.strip()[:MAX_QUERY]
     aid = page.lesson.attendance_id
     context: dict[str, Any] = {
         "page": page,
+        "course_code": course_code,
         "show": show,
         "query": query,
         "filters": filter_labels(),
@@ -143,7 +147,8 @@ async def add_student(
     page = await live_list.live_list(redis, session, viewer, aid, clock.now())
     if page is None:
         return RedirectResponse(past_path(aid), status_code=303)
-    return render_live(request, page, added=typed, errors=problem)
+    code = await catalogue.course_code(session, page.lesson.course_id)
+    return render_live(request, page, added=typed, errors=problem, course_code=code)
 
 
 async def _add(

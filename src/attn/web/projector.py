@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from attn.api.deps import ClockDep, RedisDep, SessionDep, SettingsDep
 from attn.services.attendance import projector
+from attn.services.courses import catalogue
 from attn.web.live_common import Staff, attendance_uuid, channel_data, live_path
 from attn.web.templating import render
 
@@ -48,6 +49,7 @@ async def projector_page(
         shown = await projector.projector_code(redis, session, settings, viewer, aid, now)
     context = {
         "view": view,
+        "course_code": await catalogue.course_code(session, view.course_id),
         "shown": shown,
         "qr_src": _data_url(shown.qr_svg) if shown else "",
         "refresh": _refresh_seconds(shown),

@@ -24,7 +24,8 @@ from attn.db.redis_client import RedisClient
 from attn.db.sql import repository
 from attn.models.api_users import ImportResult, OnExisting
 from attn.services.accounts import user_import
-from attn.services.accounts.user_import import ParsedRow, Problem
+from attn.services.accounts.csv_rows import Problem
+from attn.services.accounts.user_import import ParsedRow
 
 DRAFT_TTL = 30 * 60
 DRAFT_ID_PATTERN = r"^[0-9a-f]{32}$"

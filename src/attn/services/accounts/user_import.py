@@ -17,8 +17,6 @@ unless the whole file is good, and the writes share the caller's one transaction
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,7 +32,7 @@ from attn.db.sql.rows import NewUserRow, UserRow
 from attn.errors import InvalidCsv, InvalidInput
 from attn.models.api_users import ImportResult, OnExisting, UserCreate
 from attn.services.accounts import users
-from attn.services.accounts.csv_text import NotText, decode_csv
+from attn.services.accounts.csv_rows import CsvShape, Problem, duplicates, read_file
 from attn.services.accounts.users import hash_passwords, validation_problems
 from attn.services.outcomes import translated
 
@@ -50,22 +48,6 @@ class ParsedRow:
 
 
 @dataclass(frozen=True, slots=True)
-class Problem:
-    line: int
-    code: str
-    message: str
-    user_number: str | None = None
-
-    def as_detail(self) -> dict[str, Any]:
-        return {
-            "line": self.line,
-            "code": self.code,
-            "message": self.message,
-            "user_number": self.user_number,
-        }
-
-
-@dataclass(frozen=True, slots=True)
 class ParsedCsv:
     rows: list[ParsedRow]
     """The valid rows."""
@@ -77,55 +59,18 @@ class ParsedCsv:
 
 def parse_csv(data: bytes, *, max_rows: int | None = None) -> ParsedCsv:
     """The file's rows, checked one by one, and the encoding it was read in."""
-    try:
-        decoded = decode_csv(data)
-    except NotText as exc:
-        return ParsedCsv([], [Problem(exc.line, "bad_encoding", exc.message)], None)
-    rows, problems = _parse_text(decoded.text, max_rows)
-    return ParsedCsv(rows, problems, decoded.encoding)
+    return ParsedCsv(*read_file(data, _SHAPE, ParsedRow, max_rows))
 
 
-def _parse_text(text: str, max_rows: int | None) -> tuple[list[ParsedRow], list[Problem]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_of(text), strict=True)
-    rows: list[ParsedRow] = []
-    problems: list[Problem] = []
-    data_rows = 0
-    next_line = 1
-    try:
-        for cells in reader:
-            line, next_line = next_line, reader.line_num + 1
-            if not any(cell.strip() for cell in cells):
-                continue
-            if data_rows == 0 and not problems and cells[0].strip().lower() == COLUMNS[0]:
-                problems.extend(_check_header(line, cells))
-                continue
-            data_rows += 1
-            if max_rows is not None and data_rows > max_rows:
-                message = f"more than {max_rows} rows; split the file"
-                problems.append(Problem(line, "too_many_rows", message))
-                break
-            row = _parse_row(line, cells)
-            if isinstance(row, ParsedRow):
-                rows.append(row)
-            else:
-                problems.append(row)
-    except csv.Error as exc:
-        problems.append(Problem(next_line, "bad_csv", str(exc)))
-    return rows, problems
+def _is_header(cells: list[str]) -> bool:
+    return cells[0].strip().lower() == COLUMNS[0]
 
 
-def delimiter_of(text: str) -> str:
-    """``;`` when the first line has more semicolons than commas, else ``,``."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    return ";" if first.count(";") > first.count(",") else ","
-
-
-def _check_header(line: int, cells: list[str]) -> list[Problem]:
+def _header_problem(cells: list[str]) -> str | None:
     names = tuple(cell.strip().lower() for cell in cells)
     if names in (COLUMNS[:REQUIRED_COLUMNS], COLUMNS):
-        return []
-    expected = ",".join(COLUMNS[:REQUIRED_COLUMNS]) + "[,password]"
-    return [Problem(line, "bad_header", f"header must be {expected}")]
+        return None
+    return "header must be " + ",".join(COLUMNS[:REQUIRED_COLUMNS]) + "[,password]"
 
 
 def _parse_row(line: int, cells: list[str]) -> ParsedRow | Problem:
@@ -145,17 +90,11 @@ def _parse_row(line: int, cells: list[str]) -> ParsedRow | Problem:
         return Problem(line, "invalid_row", "; ".join(validation_problems(exc)), number)
 
 
+_SHAPE = CsvShape(_is_header, _header_problem, _parse_row)
+
+
 def _duplicates(rows: Sequence[ParsedRow]) -> list[Problem]:
-    first_seen: dict[str, int] = {}
-    problems = []
-    for row in rows:
-        number = row.user.user_number
-        if number in first_seen:
-            message = f"user {number} is also on line {first_seen[number]}"
-            problems.append(Problem(row.line, "duplicate_in_file", message, number))
-        else:
-            first_seen[number] = row.line
-    return problems
+    return duplicates(((row.line, row.user.user_number) for row in rows), "user")
 
 
 async def import_csv(

@@ -21,12 +21,14 @@ from attn.db.sql import repository
 from attn.db.sql.rows import AttendanceRow
 from attn.errors import AttendanceNotFound, NotYourAttendance
 from attn.models import Role, UserRedis
+from attn.services.courses.access import teaches_attendance
 from attn.services.outcomes import domain_error, record_not_found
 
 __all__ = [
     "archived",
     "attendance_not_found",
     "ensure_can_manage",
+    "ensure_can_manage_stored",
     "live_or_archived",
     "record_not_found",
     "user_names",
@@ -65,7 +67,8 @@ async def live_or_archived(
 ) -> ResultT:
     """Run ``live`` on the live read ``found``, else (or once it raises NotLive) ``stored``
     on the stored row, deleted ones included (404 for an unknown id). With a ``manager``,
-    only the attendance's teacher or an admin gets that far (403). Any other data-layer
+    only the attendance's teacher or an admin gets that far (403); once stored, a teacher of
+    its course too (:func:`ensure_can_manage_stored`). Any other data-layer
     refusal of the live half becomes its client error here."""
     if found is not None:
         if manager is not None:
@@ -78,8 +81,17 @@ async def live_or_archived(
             raise domain_error(outcome) from outcome
     row = await archived(session, attendance_id)
     if manager is not None:
-        ensure_can_manage(manager, row.teacher_number)
+        await ensure_can_manage_stored(session, manager, row)
     return await stored(row)
+
+
+async def ensure_can_manage_stored(
+    session: AsyncSession, user: UserRedis, row: AttendanceRow
+) -> None:
+    """A stored attendance is read and corrected by an admin, its teacher, or a teacher of
+    its course (the same people who decide its excuses); while live it is its teacher's."""
+    if not await teaches_attendance(session, user, row.teacher_number, row.course_id):
+        raise NotYourAttendance("this attendance belongs to another teacher")
 
 
 async def archived(session: AsyncSession, attendance_id: UUID) -> AttendanceRow:

@@ -30,7 +30,12 @@ from attn.errors import (
 from attn.models import LessonRedis, UserRedis
 from attn.models.api_attendances import AttendanceOut, EditAttendanceIn
 from attn.models.types import format_utc
-from attn.services.attendance.locate import archived, live_or_archived, user_names
+from attn.services.attendance.locate import (
+    archived,
+    ensure_can_manage,
+    live_or_archived,
+    user_names,
+)
 from attn.services.attendance.views import lesson_out, row_out
 from attn.services.audit import live_audit, stored_audit
 
@@ -75,16 +80,19 @@ async def delete_attendance(
         lesson = await redis.soft_delete_lesson(attendance_id, reason, now, audit=entry)
         return lesson_out(lesson, now)
 
-    async def stored(_row: AttendanceRow) -> AttendanceOut:
+    async def stored(row: AttendanceRow) -> AttendanceOut:
+        # a course's other teachers correct a stored attendance; removing it stays its own
+        # teacher's (or an admin's) call
+        ensure_can_manage(user, row.teacher_number)
         if not await repository.soft_delete_attendance(
             session, attendance_id, reason=reason, at=now
         ):
             raise AttendanceDeleted(f"attendance {attendance_id} was already deleted")
         entry = live_audit(user, "attendance_deleted", attendance_id, details, at=now)
         await stored_audit(session, entry)
-        row = await archived(session, attendance_id)
-        names = await user_names(session, [row.teacher_number])
-        return row_out(row, names[row.teacher_number], now)
+        deleted = await archived(session, attendance_id)
+        names = await user_names(session, [deleted.teacher_number])
+        return row_out(deleted, names[deleted.teacher_number], now)
 
     found = await redis.get_lesson(attendance_id)
     return await live_or_archived(session, user, attendance_id, found, live, stored)

@@ -46,6 +46,8 @@ class ProjectorView:
     """The student numbers counted (present or late)."""
     last_event_id: str | None
     """Where the counter listens from; None once the attendance is closed."""
+    course_id: UUID | None = None
+    """The course it is a lesson of (the page shows its code); None: ad hoc."""
     on_roster: int | None = None
     """A live course attendance: how many students are on its roster (None otherwise)."""
 
@@ -85,6 +87,7 @@ async def projector_view(
             _seconds_left(lesson.ends_at, now) if state in LIVE_STATES else 0.0,
             counted,
             view.last_event_id if state in LIVE_STATES else None,
+            lesson.course_id,
             None if lesson.course_id is None or view.roster is None else len(view.roster),
         )
 
@@ -92,11 +95,9 @@ async def projector_view(
         rows = await repository.list_records(session, row.attendance_id)
         counted = [record.student_number for record in rows if record.status in CHECKED_IN]
         names = await user_names(session, [row.teacher_number])
-        state = row_state(row, now)
-        teacher = names[row.teacher_number]
-        return ProjectorView(
-            row.attendance_id, row.lesson_name, teacher, state, row.ends_at, 0.0, counted, None
-        )
+        teacher, state = names[row.teacher_number], row_state(row, now)
+        return ProjectorView(row.attendance_id, row.lesson_name, teacher, state, row.ends_at,
+                             0.0, counted, None, row.course_id)  # fmt: skip
 
     found = await redis.live_view(attendance_id, with_roster=True)
     return await live_or_archived(session, user, attendance_id, found, live, stored)

@@ -48,6 +48,7 @@ def lesson_out(lesson: LessonRedis, now: datetime) -> AttendanceOut:
     return AttendanceOut(
         attendance_id=lesson.attendance_id,
         lesson_name=lesson.lesson_name,
+        course_id=lesson.course_id,
         teacher_number=lesson.teacher_number,
         teacher_full_name=lesson.teacher_full_name,
         starts_at=lesson.starts_at,
@@ -68,6 +69,7 @@ def row_out(row: AttendanceRow, teacher_full_name: str, now: datetime) -> Attend
     return AttendanceOut(
         attendance_id=row.attendance_id,
         lesson_name=row.lesson_name,
+        course_id=row.course_id,
         teacher_number=row.teacher_number,
         teacher_full_name=teacher_full_name,
         starts_at=row.starts_at,

@@ -1,4 +1,5 @@
-"""Who may see and manage a course: admins every course, a teacher the courses they teach."""
+"""Who may see and manage a course: admins every course, a teacher the courses they teach;
+and so who may read and correct a stored attendance of a course (:func:`teaches_attendance`)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,23 @@ def ensure_manages(user: UserRedis, course: CourseRow) -> None:
         raise WrongRole("this needs the role teacher, admin")
     if user.user_number not in course.teacher_numbers:
         raise NotYourCourse(f"course {course.code} is not one of yours")
+
+
+async def teaches_attendance(
+    session: AsyncSession, user: UserRedis, teacher_number: str, course_id: UUID | None
+) -> bool:
+    """Whether ``user`` may read and correct a stored attendance of this teacher and course
+    (and decide its excuses): an admin, its own teacher, or a teacher of its course; an
+    ad-hoc attendance (no course) has its own teacher alone."""
+    if user.role is Role.ADMIN:
+        return True
+    if user.role is not Role.TEACHER:
+        return False
+    if user.user_number == teacher_number:
+        return True
+    return course_id is not None and await courses_repo.is_teacher_of(
+        session, course_id, user.user_number
+    )
 
 
 async def course_to_teach(

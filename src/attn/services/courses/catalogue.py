@@ -1,10 +1,10 @@
 """The admins' side of courses: create one, correct it, name its teachers; and the lists
-(every course for an admin, their own for a teacher). Each change is audited in its
-transaction."""
+(every course for an admin, their own for a teacher), and the codes pages show next to an
+attendance of a course. Each change is audited in its transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -92,6 +92,26 @@ async def list_courses(
     teacher = None if user.role is Role.ADMIN else user.user_number
     term = (term or "").strip() or None
     return await courses_repo.list_courses(session, teacher_number=teacher, term=term)
+
+
+async def course_codes(
+    session: AsyncSession, course_ids: Iterable[UUID | None], known: Iterable[CourseRow] = ()
+) -> dict[UUID, str]:
+    """The code of each course of ``course_ids`` (ad-hoc ``None`` left out): from ``known``
+    (the viewer's own courses, already read for the page), else read one by one (an old
+    lesson of a course its teacher no longer teaches, an admin's page)."""
+    codes = {course.course_id: course.code for course in known}
+    wanted = {course_id for course_id in course_ids if course_id is not None}
+    for course_id in wanted - codes.keys():
+        course = await courses_repo.get_course(session, course_id)
+        if course is not None:
+            codes[course_id] = course.code
+    return {course_id: codes[course_id] for course_id in wanted if course_id in codes}
+
+
+async def course_code(session: AsyncSession, course_id: UUID | None) -> str | None:
+    """The code of an attendance's course; None for an ad-hoc attendance."""
+    return (await course_codes(session, [course_id])).get(course_id) if course_id else None
 
 
 async def _ensure_teachers(session: AsyncSession, numbers: Sequence[str]) -> None:

@@ -2,7 +2,8 @@
 
 Format: ``student_number,full_name``, an optional header line (:data:`HEADERS`), blank
 lines ignored; ``;`` as the delimiter and the encodings the user import reads
-(:mod:`attn.services.accounts.user_import`, whose problem reporting this shares). A number
+(:mod:`attn.services.accounts.user_import`, whose reading loop,
+:mod:`attn.services.accounts.csv_rows`, and problem reporting this shares). A number
 without an account becomes a student account without a password; an existing account is
 never renamed by the file (its number is listed in ``kept_names`` when the names differ).
 Students on the roster already are counted, not refused, so a file can be imported again.
@@ -13,8 +14,6 @@ column counts, a number twice in the file, the number of a teacher's or admin's 
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,8 +28,8 @@ from attn.db.sql.rows import NewUserRow, UserRow
 from attn.models import Role
 from attn.models.api_courses import RosterImportResult, RosterStudent
 from attn.models.types import normalize_name
-from attn.services.accounts.csv_text import NotText, decode_csv
-from attn.services.accounts.user_import import Problem, delimiter_of, rejected
+from attn.services.accounts.csv_rows import CsvShape, Problem, duplicates, read_file
+from attn.services.accounts.user_import import rejected
 from attn.services.accounts.users import validation_problems
 from attn.services.courses import live_roster
 from attn.services.outcomes import translated
@@ -78,42 +77,17 @@ def parse_roster(
     data: bytes, *, max_rows: int | None = None
 ) -> tuple[list[RosterRow], list[Problem], str | None]:
     """The file's valid rows, the problems of the others and the encoding read."""
-    try:
-        decoded = decode_csv(data)
-    except NotText as exc:
-        return [], [Problem(exc.line, "bad_encoding", exc.message)], None
-    rows, problems = _parse_text(decoded.text, max_rows)
-    return rows, problems, decoded.encoding
+    return read_file(data, _SHAPE, RosterRow, max_rows)
 
 
-def _parse_text(text: str, max_rows: int | None) -> tuple[list[RosterRow], list[Problem]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_of(text), strict=True)
-    rows: list[RosterRow] = []
-    problems: list[Problem] = []
-    data_rows, next_line = 0, 1
-    try:
-        for cells in reader:
-            line, next_line = next_line, reader.line_num + 1
-            if not any(cell.strip() for cell in cells):
-                continue
-            if data_rows == 0 and not problems and not _has_digit(cells[0]):
-                if tuple(normalize_name(cell) for cell in cells) not in HEADERS:
-                    message = "header must be " + ",".join(COLUMNS)
-                    problems.append(Problem(line, "bad_header", message))
-                continue
-            data_rows += 1
-            if max_rows is not None and data_rows > max_rows:
-                message = f"more than {max_rows} rows; split the file"
-                problems.append(Problem(line, "too_many_rows", message))
-                break
-            row = _parse_row(line, cells)
-            if isinstance(row, RosterRow):
-                rows.append(row)
-            else:
-                problems.append(row)
-    except csv.Error as exc:
-        problems.append(Problem(next_line, "bad_csv", str(exc)))
-    return rows, problems
+def _is_header(cells: list[str]) -> bool:
+    return not _has_digit(cells[0])
+
+
+def _header_problem(cells: list[str]) -> str | None:
+    if tuple(normalize_name(cell) for cell in cells) in HEADERS:
+        return None
+    return "header must be " + ",".join(COLUMNS)
 
 
 def _has_digit(cell: str) -> bool:
@@ -130,6 +104,9 @@ def _parse_row(line: int, cells: list[str]) -> RosterRow | Problem:
     except ValidationError as exc:
         return Problem(line, "invalid_row", "; ".join(validation_problems(exc)), number)
     return RosterRow(line, student)
+
+
+_SHAPE = CsvShape(_is_header, _header_problem, _parse_row)
 
 
 async def plan_import(
@@ -158,16 +135,7 @@ async def plan_import(
 
 
 def _duplicates(rows: Sequence[RosterRow]) -> list[Problem]:
-    first_seen: dict[str, int] = {}
-    problems = []
-    for row in rows:
-        number = row.student.student_number
-        if number in first_seen:
-            message = f"student {number} is also on line {first_seen[number]}"
-            problems.append(Problem(row.line, "duplicate_in_file", message, number))
-        else:
-            first_seen.setdefault(number, row.line)
-    return problems
+    return duplicates(((row.line, row.student.student_number) for row in rows), "student")
 
 
 def _not_students(rows: Sequence[RosterRow], existing: Mapping[str, UserRow]) -> list[Problem]:

@@ -12,11 +12,12 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attn.db.sql import courses_repo, excuses_repo
+from attn.db.sql import excuses_repo
 from attn.db.sql.excuse_rows import ExcuseListed
 from attn.errors import NotYourAttendance, WrongRole
 from attn.excuse_errors import ExcuseNotFound, NotYourExcuse
 from attn.models import Role, UserRedis
+from attn.services.courses import access as course_access
 
 
 async def found(session: AsyncSession, excuse_id: UUID) -> ExcuseListed:
@@ -29,16 +30,9 @@ async def found(session: AsyncSession, excuse_id: UUID) -> ExcuseListed:
 async def manages(
     session: AsyncSession, user: UserRedis, teacher_number: str, course_id: UUID | None
 ) -> bool:
-    """Whether ``user`` decides for an attendance of this teacher and course."""
-    if user.role is Role.ADMIN:
-        return True
-    if user.role is not Role.TEACHER:
-        return False
-    if user.user_number == teacher_number:
-        return True
-    return course_id is not None and await courses_repo.is_teacher_of(
-        session, course_id, user.user_number
-    )
+    """Whether ``user`` decides for an attendance of this teacher and course: whoever may
+    correct it (:func:`attn.services.courses.access.teaches_attendance`)."""
+    return await course_access.teaches_attendance(session, user, teacher_number, course_id)
 
 
 async def ensure_manages_attendance(

@@ -51,7 +51,7 @@ from attn.errors import (
     UnknownCallback,
 )
 from attn.models import AttendanceRecordRedis, RecordStatus
-from attn.models.types import UserNumber
+from attn.models.types import FACE_VERIFICATION, UserNumber
 from attn.services.attendance.rules import self_status
 from attn.services.outcomes import domain_error
 from attn.services.security.face import (
@@ -267,7 +267,7 @@ async def _audit_late_result(
     """Not a teacher's change, but it alters stored history: say who and why."""
     await audit_repo.add_audit(
         session,
-        actor="face_verification",
+        actor=FACE_VERIFICATION,
         action="late_face_result",
         attendance_id=callback.attendance_id,
         student_number=callback.student_number,

@@ -29,7 +29,8 @@ def field_words() -> dict[str, str]:
     """What to fix, per field of the account forms, in the page's language."""
     return {
         "user_number": _(
-            "Enter a school number: up to 32 letters, digits, dots, dashes or underscores."
+            "Enter a school number: up to 32 letters, digits, dots, dashes or underscores "
+            "(not self, roster or face_verification: they are reserved)."
         ),
         "full_name": _("Enter the full name: up to 200 characters, no control characters."),
         "role": _("Choose a role."),

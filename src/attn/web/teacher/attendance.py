@@ -11,7 +11,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from attn.models import Role
 from attn.services.attendance import export, overview
+from attn.services.courses import catalogue
 from attn.services.excuses import lists as excuse_lists
 from attn.web.excuse_words import excuse_done_text, excuse_status_text
 from attn.web.i18n import gettext as _
@@ -50,9 +52,13 @@ async def attendance_page(
     context = {
         "stored": found,
         "attendance": found.attendance,
+        "course_code": await catalogue.course_code(services.session, found.attendance.course_id),
         "notice": done_text(done),
         "excuse_items": excuses,
         "excuse_status_text": excuse_status_text,
+        # a co-teacher corrects the records; deleting stays the teacher's (or an admin's)
+        "may_delete": viewer.role is Role.ADMIN
+        or viewer.user_number == found.attendance.teacher_number,
     }
     return render_page(request, "teacher/attendance.html", context)
 

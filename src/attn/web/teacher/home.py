@@ -12,9 +12,12 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from attn.api.deps import ClientAddress
+from attn.course_errors import CourseNotFound, NotYourCourse
 from attn.errors import AttnError, Busy, InvalidInput, LiveAttendanceExists, NetworkUnknown
 from attn.models import UserRedis
+from attn.models.api_attendances import AttendanceOut, StartAttendanceIn
 from attn.services.attendance import overview, start
+from attn.services.courses import access, catalogue
 from attn.services.excuses import lists as excuse_lists
 from attn.services.security import network
 from attn.web.excuse_words import excuse_status_text
@@ -62,28 +65,41 @@ async def start_attendance(
     address: ClientAddress,
 ) -> Response:
     """Start what the form asks for and go to its projector; else the form again."""
-    runtime, settings, now = services.runtime, services.settings, services.now
+    settings = services.settings
     check_form(request, settings, viewer, fields.csrf_token)
     maximum = settings.max_attendance_minutes
-    body, errors = read_start_form(fields, now, settings.zone, maximum)
+    body, errors = read_start_form(fields, services.now, settings.zone, maximum)
     status = 422
     if body is not None:
         try:
-            started = await start.start_attendance(
-                services.redis,
-                settings,
-                viewer,
-                body,
-                now,
-                client_ip=address,
-                face_available=runtime.face_available,
-            )
-        except (InvalidInput, LiveAttendanceExists, Busy) as error:
+            started = await _start(services, viewer, body, address)
+        except (InvalidInput, LiveAttendanceExists, Busy, CourseNotFound, NotYourCourse) as error:
             errors, status = _refused(error, fields, maximum), error.status
         else:
             return RedirectResponse(attendance_url(started.attendance_id, "projector"), 303)
     return await _home(
         request, viewer, services, read_search("", "", "", ""), fields, errors, status
+    )
+
+
+async def _start(
+    services: Services, viewer: UserRedis, body: StartAttendanceIn, address: str
+) -> AttendanceOut:
+    """Start the attendance; a course's first checked to be one the teacher teaches."""
+    runtime = services.runtime
+    course = None
+    if body.course_id is not None:
+        course = await access.course_to_teach(runtime.sessionmaker, viewer, body.course_id)
+    return await start.start_attendance(
+        services.redis,
+        services.settings,
+        viewer,
+        body,
+        services.now,
+        client_ip=address,
+        face_available=runtime.face_available,
+        course=course,
+        sessions=runtime.sessionmaker,
     )
 
 
@@ -100,8 +116,12 @@ async def _home(
     found = await overview.teacher_home(
         services.redis, services.session, viewer, query, services.now
     )
+    courses = await catalogue.list_courses(services.session, viewer)
+    shown = [item.course_id for item in [*found.live, *found.history.page.items]]
     context = {
         "home": found,
+        "courses": courses,
+        "course_codes": await catalogue.course_codes(services.session, shown, courses),
         "search": search,
         "pages": page_count(found.history.page.total),
         "fields": fields,

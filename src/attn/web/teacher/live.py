@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from attn.models import UserRedis
 from attn.models.api_attendances import AttendanceOut
 from attn.services.attendance.live_list import LIVE_STATES
+from attn.services.courses import catalogue
 from attn.web.teacher.common import Services, render_page
 
 
@@ -25,4 +26,6 @@ async def live_attendance_page(
     manage it (checked by the service that found it)."""
     if attendance.state in LIVE_STATES:
         return RedirectResponse(f"/teacher/attendances/{attendance.attendance_id}/live", 303)
-    return render_page(request, "teacher/finished_live.html", {"attendance": attendance})
+    code = await catalogue.course_code(services.session, attendance.course_id)
+    context = {"attendance": attendance, "course_code": code}
+    return render_page(request, "teacher/finished_live.html", context)

@@ -20,6 +20,7 @@ from attn.models import UserRedis
 from attn.models.api_attendances import ManualStatus, SaveRecordIn
 from attn.models.types import Reason
 from attn.services.attendance import overview, records
+from attn.services.courses import catalogue
 from attn.web.i18n import gettext as _
 from attn.web.messages import error_text
 from attn.web.teacher.common import (
@@ -169,6 +170,7 @@ async def _page(
         fields = RecordFields(status=current if current in MANUAL_STATUSES else "")
     context = {
         "attendance": found.attendance,
+        "course_code": await catalogue.course_code(services.session, found.attendance.course_id),
         "record": found.record,
         "fields": fields,
         "errors": errors,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Literal
+from uuid import UUID
 
 from pydantic import BaseModel, ValidationError
 
@@ -31,6 +32,8 @@ class StartFields(BaseModel):
     """The form as posted (a checkbox is present when ticked); nothing refused here."""
 
     csrf_token: str = ""
+    course_id: str = ""
+    """One of the teacher's courses; empty: an ad-hoc attendance."""
     lesson_name: str = ""
     end_by: str = "duration"
     duration_minutes: str = ""
@@ -59,6 +62,7 @@ class StartFields(BaseModel):
 def field_words(max_minutes: int) -> dict[str, str]:
     """What to say about each field the model or the service refuses."""
     return {
+        "course_id": _("Choose one of the courses you teach, or “No course”."),
         "lesson_name": _("Enter the lesson name (at most 200 characters)."),
         "duration_minutes": _("Enter the duration in whole minutes, from 1 to %(max)s.")
         % {"max": max_minutes},
@@ -78,6 +82,11 @@ def read_start_form(
     words = field_words(max_minutes)
     errors: FieldErrors = {}
     body: dict[str, object] = {"lesson_name": fields.lesson_name}
+    if fields.course_id.strip():
+        course_id = _uuid(fields.course_id)
+        _put(body, errors, words, "course_id", "course_id", course_id)
+        if not fields.lesson_name.strip():  # the course's name, given by the service
+            del body["lesson_name"]
     if fields.ends_by == "end_time":
         ends_at = _end_time(fields.end_time, now, zone)
         _put(body, errors, words, "ends_at", "end_time", ends_at)
@@ -117,6 +126,8 @@ def refusal_errors(error: AttnError, fields: StartFields, max_minutes: int) -> F
     if field in ("ends_at", "duration_minutes", "starts_at"):
         target = "end_time" if fields.ends_by == "end_time" else "duration_minutes"
         return {target: words[target]}
+    if error.code in ("not_your_course", "course_not_found"):
+        return {"course_id": course_refusal(error.code)}
     if error.code == "face_unavailable":
         return {"check_face": words["check_face"]}
     if error.code == "network_unknown":
@@ -126,6 +137,15 @@ def refusal_errors(error: AttnError, fields: StartFields, max_minutes: int) -> F
             )
         }
     return {}
+
+
+def course_refusal(code: str) -> str:
+    """Why the chosen course cannot be started, in the page's language."""
+    if code == "course_not_found":
+        return _("That course does not exist: choose one of the courses you teach, or “No course”.")
+    return _(
+        "That course is not one of yours: choose one of the courses you teach, or “No course”."
+    )
 
 
 def _put(
@@ -147,6 +167,7 @@ _ORDER = {
     name: index
     for index, name in enumerate(
         (
+            "course_id",
             "lesson_name",
             "duration_minutes",
             "end_time",
@@ -156,6 +177,14 @@ _ORDER = {
         )
     )
 }
+
+
+def _uuid(text: str) -> object:
+    """A course id as the form's select sends it, else ``_INVALID``."""
+    try:
+        return UUID(text.strip())
+    except ValueError:
+        return _INVALID
 
 
 def _whole(text: str, *, required: bool) -> object:
