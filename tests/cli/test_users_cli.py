@@ -315,3 +315,18 @@ class TestHelp:
         assert done.exit_code == 0, done.output
         assert "--help" in done.output
         assert "<bool>" not in done.output
+
+    @pytest.mark.parametrize(
+        ("command", "shown"),
+        [
+            (["persist"], "--retry ATTENDANCE_ID"),
+            (["serve"], "--host ADDRESS"),
+            (["user", "add"], "--name NAME"),
+            (["course", "add"], "--term TERM"),
+        ],
+    )
+    def test_an_option_names_what_it_takes(self, command: list[str], shown: str) -> None:
+        """``--retry <str>`` says a type; the option's help says what to give."""
+        done = attn(*command, "--help")
+        assert shown in done.output
+        assert " <str>" not in done.output.split("Options:", 1)[1]

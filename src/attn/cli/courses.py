@@ -40,15 +40,22 @@ def _parse_course(values: dict[str, Any]) -> Any:
 async def add(
     code: Annotated[str, typer.Argument(help="Unique code, e.g. BIL203.")],
     name: Annotated[str, typer.Argument(help="The course's name.")],
-    term: Annotated[str, typer.Option("--term", "-t", help="e.g. 2026-güz.")],
+    term: Annotated[str, typer.Option("--term", "-t", metavar="TERM", help="e.g. 2026-güz.")],
     teacher: Annotated[
-        list[str] | None, typer.Option("--teacher", help="A teacher's number (repeatable).")
+        list[str] | None,
+        typer.Option("--teacher", metavar="NUMBER", help="A teacher's number (repeatable)."),
     ] = None,
     late_weight: Annotated[
-        int, typer.Option(min=0, max=100, help="A late arrival's weight in the rate, %.")
+        int,
+        typer.Option(
+            min=0, max=100, metavar="PERCENT", help="A late arrival's weight in the rate, %."
+        ),
     ] = 100,
     threshold: Annotated[
-        int, typer.Option(min=0, max=100, help="Attendance rate students should reach, %.")
+        int,
+        typer.Option(
+            min=0, max=100, metavar="PERCENT", help="Attendance rate students should reach, %."
+        ),
     ] = 70,
 ) -> None:
     """Create a course with its teachers."""
@@ -69,7 +76,9 @@ async def add(
 @course_app.command("list")
 @run_async
 async def list_(
-    term: Annotated[str | None, typer.Option("--term", "-t", help="Only this term's.")] = None,
+    term: Annotated[
+        str | None, typer.Option("--term", "-t", metavar="TERM", help="Only this term's.")
+    ] = None,
 ) -> None:
     """List courses (tab-separated: code, term, name, teachers, enrolled)."""
     from attn.db.sql import courses_repo

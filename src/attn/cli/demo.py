@@ -57,9 +57,14 @@ def demo_users() -> list[UserCreate]:
 @run_async
 async def demo(
     host: Annotated[
-        str, typer.Option(help="The --host attn serve listens on (0.0.0.0: for phones).")
+        str,
+        typer.Option(
+            metavar="ADDRESS", help="The --host attn serve listens on (0.0.0.0: for phones)."
+        ),
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="The --port of attn serve.")] = 8000,
+    port: Annotated[
+        int, typer.Option(min=1, max=65535, metavar="PORT", help="The --port of attn serve.")
+    ] = 8000,
 ) -> None:
     """Create (or reset) demo accounts and say where to open ATTN; refused in production."""
     from attn.services.accounts.user_import import ParsedRow, import_rows

@@ -33,7 +33,10 @@ async def persist(
         bool, typer.Option("--failed", help="List attendances moved aside (dead letters).")
     ] = False,
     retry: Annotated[
-        str | None, typer.Option("--retry", help="Put a dead-lettered attendance back in line.")
+        str | None,
+        typer.Option(
+            "--retry", metavar="ATTENDANCE_ID", help="Put a dead-lettered attendance back in line."
+        ),
     ] = None,
 ) -> None:
     """Persist due attendances once, or inspect the ones that could not be persisted."""

@@ -28,9 +28,11 @@ _worker_log = logging.getLogger("attn.worker")
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+    host: Annotated[
+        str, typer.Option(metavar="ADDRESS", help="Address to listen on.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, metavar="PORT", help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, metavar="N", help="Worker processes.")] = 1,
 ) -> None:
     """Run the HTTP API and web UI (and the persistence job, unless disabled)."""
     from attn.db.sql.migrate import upgrade
@@ -177,7 +179,8 @@ def migrate(
 @run_async
 async def worker(
     interval: Annotated[
-        float | None, typer.Option(min=0.1, help="Seconds between runs (default: settings).")
+        float | None,
+        typer.Option(min=0.1, metavar="SECONDS", help="Seconds between runs (default: settings)."),
     ] = None,
 ) -> None:
     """Run the persistence job in a loop until interrupted (SIGINT/SIGTERM).

@@ -77,11 +77,13 @@ def _read_password(password: str | None, password_stdin: bool, no_password: bool
 @run_async
 async def add(
     user_number: Annotated[str, typer.Argument(help="School number, e.g. S2001.")],
-    name: Annotated[str, typer.Option("--name", "-n", help="Full name.")],
+    name: Annotated[str, typer.Option("--name", "-n", metavar="NAME", help="Full name.")],
     role: Annotated[Role, typer.Option("--role", "-r", case_sensitive=False)] = Role.STUDENT,
     password: Annotated[
         str | None,
-        typer.Option(help="The password (visible in shell history: prefer the prompt)."),
+        typer.Option(
+            metavar="PASSWORD", help="The password (visible in shell history: prefer the prompt)."
+        ),
     ] = None,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from stdin.")
@@ -109,7 +111,8 @@ async def add(
 @run_async
 async def import_(
     file: Annotated[
-        Path, typer.Argument(help="CSV: user_number,full_name,role[,password]; - for stdin.")
+        Path,
+        typer.Argument(help="CSV: user_number,full_name,role[,password]; - for stdin."),
     ],
     on_existing: Annotated[
         OnExisting,
@@ -143,8 +146,8 @@ async def import_(
 @run_async
 async def list_(
     role: Annotated[Role | None, typer.Option(case_sensitive=False)] = None,
-    limit: Annotated[int, typer.Option(min=1, max=200)] = 50,
-    offset: Annotated[int, typer.Option(min=0)] = 0,
+    limit: Annotated[int, typer.Option(min=1, max=200, metavar="N")] = 50,
+    offset: Annotated[int, typer.Option(min=0, metavar="N")] = 0,
 ) -> None:
     """List accounts (tab-separated: number, role, name, password set)."""
     from attn.services.accounts import users
