@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers.processes import free_port
+from tests.helpers.processes import free_port, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -118,16 +118,6 @@ def _serve_until_ready(clone: Path, command: str, env: dict[str, str], port: int
 
 
 def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> object:
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"scripts/serve exited early: {log.read_text(encoding='utf-8')}")
-        try:
-            response = httpx.get(url, timeout=1)
-        except httpx.HTTPError:
-            time.sleep(0.3)
-            continue
-        if response.status_code == 200:
-            return response.json()
-        time.sleep(0.3)
-    pytest.fail(f"{url} not ready within {READY_TIMEOUT_S}s: {log.read_text(encoding='utf-8')}")
+    return wait_ready(
+        url, process, lambda: log.read_text(encoding="utf-8"), timeout_s=READY_TIMEOUT_S
+    )

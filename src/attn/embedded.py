@@ -16,7 +16,6 @@ killed first if it is ours but hangs: never two servers on one append-only file.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
 import os
@@ -25,10 +24,11 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from attn.file_lock import exclusive
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class EmbeddedRedis:
         """Start (or join) the server and return its URL; ``adopt`` makes this process its
         owner even when it joined (``attn serve``, which outlives the CLI that started it)."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        with _file_lock(self.folder / "start.lock"):
+        with exclusive(self.folder / "start.lock"):
             state = self._read_state()
             if self._answers(state) or not self._clear_stale(state):
                 self.url, self.pid = str(state["url"]), int(state["pid"])
@@ -98,7 +98,7 @@ class EmbeddedRedis:
         ``attn serve``, the owner."""
         if self.pid is not None and self._alive():
             return False
-        with _file_lock(self.folder / "start.lock"):
+        with exclusive(self.folder / "start.lock"):
             self._reap()
             state = self._read_state()
             if self._answers(state) or not self._clear_stale(state):
@@ -120,7 +120,7 @@ class EmbeddedRedis:
         A server another process adopted meanwhile is left running for it."""
         if not self.owned or self.pid is None:
             return
-        with _file_lock(self.folder / "start.lock"):
+        with exclusive(self.folder / "start.lock"):
             if self._read_state().get("owner") != self._token:
                 if self._process is not None:
                     _RELEASED.append(self._process)
@@ -226,16 +226,6 @@ class EmbeddedRedis:
             time.sleep(0.05)
         self.url, self.pid, self.owned, self._process = url, process.pid, True, process
         self._write_state()
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _pid_alive(pid: int) -> bool:

@@ -10,10 +10,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import httpx
 import pytest
@@ -101,11 +101,26 @@ def attn_serve(
 
 
 def _wait_ready(url: str, process: subprocess.Popen[str], log: IO[str]) -> object:
-    deadline = time.monotonic() + READY_TIMEOUT_S
+    def output() -> str:
+        log.seek(0)
+        return log.read()
+
+    return wait_ready(url, process, output, timeout_s=READY_TIMEOUT_S)
+
+
+def wait_ready(
+    url: str,
+    process: subprocess.Popen[Any],
+    output: Callable[[], str],
+    *,
+    timeout_s: float,
+) -> object:
+    """``url``'s JSON once it answers 200; the test fails with the server's ``output`` if
+    the process exits first or ``timeout_s`` passes."""
+    deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            log.seek(0)
-            pytest.fail(f"attn serve exited early: {log.read()}")
+            pytest.fail(f"the server exited early: {output()}")
         try:
             response = httpx.get(url, timeout=1)
         except httpx.HTTPError:
@@ -114,4 +129,4 @@ def _wait_ready(url: str, process: subprocess.Popen[str], log: IO[str]) -> objec
         if response.status_code == 200:
             return response.json()
         time.sleep(0.2)
-    pytest.fail(f"{url} not ready within {READY_TIMEOUT_S}s")
+    pytest.fail(f"{url} not ready within {timeout_s}s: {output()}")

@@ -11,12 +11,13 @@ the whole run (its DDL commits as it goes).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+
+from attn.file_lock import exclusive
 
 POSTGRES_LOCK_ID = 0x4154544E
 """The advisory lock's key ("ATTN" in ASCII): the same in every ATTN process."""
@@ -39,9 +40,5 @@ def migration_lock(connection: Connection) -> Iterator[None]:
     if not lock_path.parent.is_dir():
         yield
         return
-    with lock_path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with exclusive(lock_path):
+        yield
