@@ -148,6 +148,14 @@ def make_record(lesson: LessonRedis, number: int, index: int, offset: int) -> At
     )
 
 
+def roster_copy(data: Dataset, lesson: LessonRedis) -> dict[str, str] | None:
+    """A course attendance's roster copy in Redis, as its start writes it (the job removes
+    it with the attendance's other keys)."""
+    if lesson.course_id is None:
+        return None
+    return {number: f"Öğrenci {number}" for number in data.rosters[lesson.course_id]}
+
+
 async def fill_redis(redis_url: str, data: Dataset, unrelated: int) -> None:
     """Unrelated keys first (other data of a busy Redis), then the attendances."""
     client = create_redis(redis_url, client_name="attn-bench")
@@ -161,7 +169,9 @@ async def fill_redis(redis_url: str, data: Dataset, unrelated: int) -> None:
         redis = RedisClient(client)
         for lesson, records in zip(data.lessons, data.records, strict=True):
             assert lesson.finished_at is not None
-            await redis.create_lesson(lesson, due_at=lesson.finished_at)
+            await redis.create_lesson(
+                lesson, due_at=lesson.finished_at, roster=roster_copy(data, lesson)
+            )
             async with client.pipeline(transaction=True) as pipe:
                 pipe.hset(
                     keys.records(lesson.attendance_id),
