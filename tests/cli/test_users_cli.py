@@ -251,6 +251,15 @@ class TestDemo:
         assert verify_password(stored["demo-teacher"][2], "demo-teacher-pass")
         assert verify_password(stored["demo-admin"][2], "demo-admin-pass")
         assert verify_password(stored["demo-s17"][2], "demo-student-pass")
+        assert "course   DEMO101 Veri Yapıları, taught by demo-teacher" in second.stdout
+        listed = run_attn("course", "roster", "list", "DEMO101", env=env)
+        assert listed.returncode == 0, listed.stderr
+        numbers = [line.split("\t")[0] for line in listed.stdout.splitlines()]
+        assert numbers == [f"demo-s{n:02d}" for n in range(1, 29)], "demo-s29, s30: walk-ins"
+        with closing(sqlite3.connect(data_dir / "attn.sqlite3")) as db:
+            (stays,) = db.execute("SELECT count(*) FROM enrolments").fetchone()
+            (teacher,) = db.execute("SELECT teacher_number FROM course_teachers").fetchone()
+        assert (stays, teacher) == (28, "demo-teacher"), "a second run enrols nobody twice"
 
     def test_says_only_its_answer_and_the_address_to_open(self, tmp_path: Path) -> None:
         """At ATTN_LOG_LEVEL=INFO the embedded Redis and Alembic log at INFO: that is for

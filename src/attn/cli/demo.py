@@ -1,4 +1,5 @@
-"""``attn demo``: demo accounts with documented passwords, to try the whole flow in a minute.
+"""``attn demo``: demo accounts with documented passwords and a course of theirs, to try the
+whole flow in a minute.
 
 Only on request and never in production. Running it again resets the demo accounts to the
 documented names, roles and passwords (it touches no account outside the ``demo-`` numbers).
@@ -9,16 +10,19 @@ from __future__ import annotations
 import contextlib
 import socket
 import sys
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import urlsplit
 
 import segno
 import typer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from attn.cli.base import app, fail, load_settings, run_async
 from attn.cli.serve import listen_url
 from attn.cli.users import transaction
 from attn.config import Environment
+from attn.db.redis_client import RedisClient
 from attn.models.api_users import OnExisting, UserCreate
 from attn.models.types import Role
 from attn.startup_checks import is_loopback
@@ -28,6 +32,10 @@ ADMIN = ("demo-admin", "Demo Admin", "demo-admin-pass")
 TEACHER = ("demo-teacher", "Prof. Dr. Ayşe Yılmaz", "demo-teacher-pass")
 STUDENT_PASSWORD = "demo-student-pass"  # noqa: S105 - demo data, documented
 STUDENT_COUNT = 30
+COURSE = ("DEMO101", "Veri Yapıları", "demo")
+"""The demo teacher's course: code, name, term."""
+ENROLLED = 28
+"""demo-s01 … demo-s28 are on its roster; demo-s29 and demo-s30 are not (walk-ins)."""
 _FIRST = ("Ali", "Zeynep", "Mehmet", "Elif", "Can", "Ece", "Emre", "Selin", "Burak", "İrem")
 _LAST = ("Kaya", "Demir", "Şahin", "Çelik", "Yıldız", "Öztürk")
 
@@ -83,11 +91,35 @@ async def demo(
             actor=DEMO_ACTOR,
             now=runtime.clock.now(),
         )
+        await demo_course(session, runtime.redis_client, runtime.clock.now())
     typer.echo(f"demo accounts ready ({result.created} created, {result.updated} reset):")
     typer.echo(f"  admin    {ADMIN[0]} / {ADMIN[2]}")
     typer.echo(f"  teacher  {TEACHER[0]} / {TEACHER[2]}")
     typer.echo(f"  students demo-s01 … demo-s{STUDENT_COUNT:02d} / {STUDENT_PASSWORD}")
+    typer.echo(
+        f"  course   {COURSE[0]} {COURSE[1]}, taught by {TEACHER[0]}: demo-s01 … "
+        f"demo-s{ENROLLED:02d} on its roster (demo-s{ENROLLED + 1:02d} and "
+        f"demo-s{STUDENT_COUNT:02d} are not: walk-ins)"
+    )
     _say_where(settings.public_base_url, host, port)
+
+
+async def demo_course(session: AsyncSession, redis: RedisClient, now: datetime) -> None:
+    """The demo teacher's course with the documented roster (students taken off it since
+    are put back; anyone else added stays)."""
+    from attn.db.sql import courses_repo
+    from attn.db.sql.course_rows import CourseValues
+    from attn.services.courses import live_roster
+
+    course = await courses_repo.get_course_by_code(session, COURSE[0])
+    if course is None:
+        values = CourseValues(code=COURSE[0], name=COURSE[1], term=COURSE[2])
+        course = await courses_repo.create_course(session, values, at=now)
+    await courses_repo.set_teachers(session, course.course_id, [TEACHER[0]], at=now)
+    numbers = [f"demo-s{index:02d}" for index in range(1, ENROLLED + 1)]
+    if await courses_repo.enrol(session, course.course_id, numbers, at=now):
+        roster = await live_roster.read_roster(session, course.course_id)
+        await live_roster.roster_changed(redis, course.course_id, added=roster)
 
 
 def _say_where(public_base_url: str, host: str, port: int) -> None:
