@@ -84,11 +84,6 @@ def _roster(raw: dict[Any, Any]) -> dict[str, str]:
     return {number: named[number] for number in sorted(named)}
 
 
-def _without_record(roster: dict[str, str], numbers: list[Any]) -> dict[str, str]:
-    checked_in = {text(number) for number in numbers}
-    return {number: name for number, name in roster.items() if number not in checked_in}
-
-
 class RecordsMixin(RedisBase):
     async def save_attendance_record_user(
         self, record: AttendanceRecordRedis, *, audit: AuditEntryRedis | None = None
@@ -137,7 +132,8 @@ class RecordsMixin(RedisBase):
         self, attendance_id: UUID | str, *, with_roster: bool = False
     ) -> LiveView | None:
         """The lesson and its records as stored (and its roster copy ``with_roster``), in
-        one round trip; None when the attendance is not in Redis.
+        one round trip (a second one for a course's roster copy that is not empty, which
+        only the roster's readers pay); None when the attendance is not in Redis.
 
         The records stay undecoded bytes (HVALS, ``NEVER_DECODE``): the teacher's view of a
         lecture hall passes thousands of them through to the response as they are, and
@@ -155,12 +151,11 @@ class RecordsMixin(RedisBase):
             pipe.execute_command("HVALS", keys.records(attendance_id), **{NEVER_DECODE: True})
             if with_roster:
                 pipe.hgetall(keys.roster(attendance_id))
-                pipe.hkeys(keys.records(attendance_id))
             last, raw_lesson, raw_records, *more = await pipe.execute()
-        roster = _roster(more[0]) if more else None
-        waiting = None if roster is None else _without_record(roster, more[1])
         if raw_lesson is None:
             return None
+        roster = _roster(more[0]) if more else None
+        waiting = None if roster is None else await self._without_record(attendance_id, roster)
         records = [raw if isinstance(raw, bytes) else raw.encode() for raw in raw_records]
         return LiveView(
             lesson=LessonRedis.from_json(raw_lesson),
@@ -169,6 +164,16 @@ class RecordsMixin(RedisBase):
             roster=roster,
             not_checked_in=waiting,
         )
+
+    async def _without_record(
+        self, attendance_id: UUID | str, roster: dict[str, str]
+    ) -> dict[str, str]:
+        """Those of ``roster`` without a record (of any status): the records' numbers are
+        read only for a roster that is not empty, so an ad-hoc lesson costs nothing."""
+        if not roster:
+            return {}
+        checked_in = {text(n) for n in await self._redis.hkeys(keys.records(attendance_id))}
+        return {number: name for number, name in roster.items() if number not in checked_in}
 
     async def student_live_records(
         self, student_number: str
